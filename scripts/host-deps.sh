@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages bgreboot needs on the host, once. Sourced by ./bgreboot and ./test.
+# Idempotent: when every package is present it costs one dpkg-query and returns.
+# Guest kernels are NOT installed here: the guest builders download and unpack them.
+bgreboot_host_packages=(
+  default-jdk-headless maven            # build and run bgreboot itself
+  qemu-system-x86 qemu-utils            # the VMs, qemu-img
+  busybox-static qemu-guest-agent       # the demo guest's userland and agent
+  e2fsprogs cpio zstd xz-utils gcc libc6-dev   # images, initramfs, the guest service
+  util-linux                            # chrt, ionice
+  debootstrap grub-pc-bin               # the Debian guest (bench)
+  curl
+)
+
+bgreboot_install_host_packages() {
+  local missing=()
+  local status
+  for p in "${bgreboot_host_packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "installed" ] || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "bgreboot: missing Debian packages: ${missing[*]}; run as root or install them with apt-get" >&2
+    return 1
+  fi
+  echo "bgreboot: installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || return 1
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+}
