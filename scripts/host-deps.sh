@@ -25,7 +25,11 @@ bgreboot_install_host_packages() {
     return 1
   fi
   echo "bgreboot: installing Debian packages: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || return 1
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+  local log=/tmp/bgreboot-apt.log
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q \
+         && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 5 "$log" >&2
+    echo "bgreboot: installing packages failed (full log: $log); check that the Debian mirror is reachable" >&2
+    return 1
+  fi
 }
