@@ -1,0 +1,509 @@
+package org.bgreboot.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bgreboot.qmp.JsonSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client for qemu-guest-agent through QEMU's chardev socket, thread-safe (one request at a time).
+ *
+ * <p>The agent has no greeting, and connecting succeeds even when no agent runs in the guest:
+ * then nothing answers and calls time out. It answers requests in order, so a reply that missed
+ * its timeout can still arrive later; the client therefore resynchronises with
+ * {@code guest-sync-delimited} before its first request and after any timeout or garbage, which
+ * every public call does by itself. A call's timeout covers that resynchronisation.
+ */
+public final class GuestAgent implements AutoCloseable {
+
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Bytes per guest-file-write/read request (1.4 MB of base64, far under the agent's limits). */
+    static final int FILE_CHUNK = 1 << 20;
+
+    private static final Set<String> SHUTDOWN_MODES = Set.of("powerdown", "reboot", "halt");
+    private static final long FIRST_POLL_MILLIS = 5;
+    private static final long MAX_POLL_MILLIS = 50;
+    private static final byte[] SENTINEL = {(byte) 0xFF};
+    private static final Logger LOG = LoggerFactory.getLogger(GuestAgent.class);
+
+    /** What the reader thread hands over, in stream order. */
+    private sealed interface Incoming permits Message, Sentinel, Garbage, Closed {
+    }
+
+    private record Message(ObjectNode json) implements Incoming {
+    }
+
+    private record Sentinel() implements Incoming {
+    }
+
+    private record Garbage(String text) implements Incoming {
+    }
+
+    private record Closed(AgentDisconnectedException reason) implements Incoming {
+    }
+
+    private final String name;
+    private final JsonSocket socket;
+    private final BlockingQueue<Incoming> inbox = new LinkedBlockingQueue<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicReference<AgentDisconnectedException> closedBy = new AtomicReference<>();
+    /** One request in flight at a time: replies carry no reliable link to their request but order. */
+    private final Object requestLock = new Object();
+    /** Guarded by requestLock. */
+    private boolean needsSync = true;
+
+    private GuestAgent(Path path, SocketChannel channel) {
+        this.name = String.valueOf(path.getFileName());
+        this.socket = JsonSocket.start(channel, "qga-reader " + name, LOG, new Reader());
+    }
+
+    /**
+     * Connects to the agent's chardev socket, retrying until it accepts within {@code timeout}.
+     * It does not wait for the agent: use {@link #ping} or {@link #sync} for that.
+     *
+     * @throws AgentDisconnectedException when the socket did not accept in time
+     */
+    public static GuestAgent connect(Path socket, Duration timeout) {
+        try {
+            return new GuestAgent(socket, JsonSocket.connect(socket, timeout));
+        } catch (IOException e) {
+            throw new AgentDisconnectedException("cannot connect to guest agent socket " + socket + " within "
+                    + AgentException.format(timeout) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Resynchronises now: sends the 0xFF sentinel (which makes the agent drop any partial input)
+     * and {@code guest-sync-delimited} with a random id, discards everything up to the 0xFF the
+     * agent puts before its answer, then every reply until the one that returns this id.
+     */
+    public void sync(Duration timeout) {
+        synchronized (requestLock) {
+            ensureOpen("guest-sync-delimited");
+            resync(deadline(timeout), "guest-sync-delimited", timeout);
+        }
+    }
+
+    /** Succeeds when the agent answers; the readiness check for "agent is up". */
+    public void ping(Duration timeout) {
+        call("guest-ping", null, timeout);
+    }
+
+    /** The agent's version, e.g. "7.2.22". */
+    public String info() {
+        return call("guest-info", null, DEFAULT_TIMEOUT).path("version").asText();
+    }
+
+    public ExecResult exec(List<String> argv, Duration timeout) {
+        return exec(argv, null, timeout);
+    }
+
+    /**
+     * Runs a program in the guest, argv[0] being its path, and waits for it to finish: there is
+     * no shell, so nothing in argv is interpreted. Polls {@code guest-exec-status} from 5 ms,
+     * backing off to 50 ms, since this runs on latency-critical paths.
+     *
+     * @param stdin bytes for the program's standard input, or null for none
+     * @throws AgentTimeoutException naming argv when it has not finished within {@code timeout};
+     *     the program keeps running in the guest (the agent of QEMU 7.2 cannot kill it)
+     * @throws AgentCommandException when the agent cannot start it (e.g. no such file)
+     */
+    public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("guest-exec needs a program");
+        }
+        String operation = "guest-exec " + argv;
+        long deadline = deadline(timeout);
+        ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("path", argv.get(0));
+        ArrayNode rest = args.putArray("arg");
+        argv.subList(1, argv.size()).forEach(rest::add);
+        args.put("capture-output", true);
+        if (stdin != null) {
+            args.put("input-data", Base64.getEncoder().encodeToString(stdin));
+        }
+        try {
+            long pid = call("guest-exec", args, remaining(deadline)).path("pid").asLong();
+            ObjectNode statusArgs = JsonSocket.MAPPER.createObjectNode().put("pid", pid);
+            long pause = FIRST_POLL_MILLIS;
+            while (true) {
+                JsonNode status = call("guest-exec-status", statusArgs, remaining(deadline));
+                if (status.path("exited").asBoolean()) {
+                    return toResult(status);
+                }
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMillis <= 0) {
+                    throw new AgentTimeoutException(operation, timeout, "not finished");
+                }
+                sleep(Math.min(pause, leftMillis), operation);
+                pause = Math.min(MAX_POLL_MILLIS, pause * 3 / 2 + 1);
+            }
+        } catch (AgentTimeoutException e) {
+            if (e.operation().equals(operation)) {
+                throw e;
+            }
+            throw new AgentTimeoutException(operation, timeout, "not finished (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Freezes the guest's filesystems; returns how many. They stay frozen until thawed, even on timeout. */
+    public int fsfreezeFreeze(Duration timeout) {
+        return call("guest-fsfreeze-freeze", null, timeout).asInt();
+    }
+
+    /** Thaws the guest's filesystems; returns how many were thawed. */
+    public int fsfreezeThaw(Duration timeout) {
+        return call("guest-fsfreeze-thaw", null, timeout).asInt();
+    }
+
+    public FsFreezeStatus fsfreezeStatus(Duration timeout) {
+        String status = call("guest-fsfreeze-status", null, timeout).asText();
+        try {
+            return FsFreezeStatus.valueOf(status.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new AgentProtocolException("guest-fsfreeze-status: unknown status", status);
+        }
+    }
+
+    /** Sets the guest's clock (and, in the agent, its hardware clock). */
+    public void setTime(Instant time) {
+        long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+        call("guest-set-time", JsonSocket.MAPPER.createObjectNode().put("time", nanos), DEFAULT_TIMEOUT);
+    }
+
+    /** Sets the guest's clock to the host's, read after any resynchronisation so it is not stale. */
+    public void setTimeFromHost() {
+        synchronized (requestLock) {
+            ensureOpen("guest-set-time");
+            if (needsSync) {
+                resync(deadline(DEFAULT_TIMEOUT), "guest-set-time", DEFAULT_TIMEOUT);
+            }
+            setTime(Instant.now());
+        }
+    }
+
+    /**
+     * Asks the guest to power down, reboot or halt. The agent sends no reply when it succeeds,
+     * so this returns once the request is sent (after a resync if one was due, which proves the
+     * agent was there); watch QEMU (SHUTDOWN event, process exit) to know it happened.
+     *
+     * @param mode "powerdown", "reboot" or "halt"
+     */
+    public void shutdown(String mode) {
+        if (!SHUTDOWN_MODES.contains(mode)) {
+            throw new IllegalArgumentException("guest-shutdown mode must be one of " + SHUTDOWN_MODES + ", not " + mode);
+        }
+        synchronized (requestLock) {
+            ensureOpen("guest-shutdown");
+            if (needsSync) {
+                resync(deadline(DEFAULT_TIMEOUT), "guest-shutdown", DEFAULT_TIMEOUT);
+            }
+            send("guest-shutdown", request("guest-shutdown", JsonSocket.MAPPER.createObjectNode().put("mode", mode)));
+            needsSync = true; // an error reply may still come; the next call must not take it for its own
+        }
+    }
+
+    public void writeFile(String guestPath, InputStream data) {
+        writeFile(guestPath, data, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Writes {@code data} to a file in the guest, creating or truncating it, in 1 MiB requests.
+     *
+     * @param requestTimeout the timeout of each request, not of the whole transfer
+     */
+    public void writeFile(String guestPath, InputStream data, Duration requestTimeout) {
+        long handle = openFile(guestPath, "w", requestTimeout);
+        try {
+            byte[] chunk = new byte[FILE_CHUNK];
+            int length;
+            while ((length = data.readNBytes(chunk, 0, chunk.length)) > 0) {
+                writeChunk(guestPath, handle, chunk, length, requestTimeout);
+            }
+        } catch (IOException e) {
+            AgentException failure = new AgentException("writing " + guestPath + ": cannot read the data: " + e.getMessage(), e);
+            closeFile(handle, failure);
+            throw failure;
+        } catch (RuntimeException e) {
+            closeFile(handle, e);
+            throw e;
+        }
+        closeFile(handle, null);
+    }
+
+    public byte[] readFile(String guestPath) {
+        return readFile(guestPath, DEFAULT_TIMEOUT);
+    }
+
+    /** Reads a whole file from the guest in 1 MiB requests, each with {@code requestTimeout}. */
+    public byte[] readFile(String guestPath, Duration requestTimeout) {
+        long handle = openFile(guestPath, "r", requestTimeout);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        try {
+            ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("handle", handle).put("count", FILE_CHUNK);
+            while (true) {
+                JsonNode read = call("guest-file-read", args, requestTimeout);
+                byte[] bytes = decode("guest-file-read", read.path("buf-b64").asText(""));
+                content.writeBytes(bytes);
+                if (read.path("eof").asBoolean() || bytes.length == 0) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            closeFile(handle, e);
+            throw e;
+        }
+        closeFile(handle, null);
+        return content.toByteArray();
+    }
+
+    public boolean isConnected() {
+        return closedBy.get() == null;
+    }
+
+    /** Closes the socket; a call waiting for a reply fails with {@link AgentDisconnectedException}. Idempotent. */
+    @Override
+    public void close() {
+        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " closed by the client"));
+        socket.close();
+    }
+
+    private long openFile(String guestPath, String mode, Duration timeout) {
+        ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("path", guestPath).put("mode", mode);
+        return call("guest-file-open", args, timeout).asLong();
+    }
+
+    private void writeChunk(String guestPath, long handle, byte[] chunk, int length, Duration timeout) {
+        int offset = 0;
+        while (offset < length) {
+            String base64 = Base64.getEncoder().encodeToString(Arrays.copyOfRange(chunk, offset, length));
+            ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("handle", handle).put("buf-b64", base64);
+            int written = call("guest-file-write", args, timeout).path("count").asInt();
+            if (written <= 0) {
+                throw new AgentException("guest-file-write: " + guestPath + ": the agent wrote nothing");
+            }
+            offset += written;
+        }
+    }
+
+    /** Closes a guest file handle; a failure is added to {@code primary} when there is one. */
+    private void closeFile(long handle, Throwable primary) {
+        try {
+            call("guest-file-close", JsonSocket.MAPPER.createObjectNode().put("handle", handle), DEFAULT_TIMEOUT);
+        } catch (AgentException e) {
+            if (primary == null) {
+                throw e;
+            }
+            primary.addSuppressed(e);
+        }
+    }
+
+    private static ExecResult toResult(JsonNode status) {
+        JsonNode signal = status.get("signal");
+        boolean killed = signal != null && signal.asInt() != 0;
+        return new ExecResult(
+                killed ? -1 : status.path("exitcode").asInt(),
+                killed ? signal.asInt() : 0,
+                decode("guest-exec-status", status.path("out-data").asText("")),
+                decode("guest-exec-status", status.path("err-data").asText("")),
+                status.path("out-truncated").asBoolean() || status.path("err-truncated").asBoolean());
+    }
+
+    private static byte[] decode(String command, String base64) {
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new AgentProtocolException(command + ": bad base64 (" + e.getMessage() + ")", base64);
+        }
+    }
+
+    /** One request and its reply, resynchronising first when needed. */
+    private JsonNode call(String command, ObjectNode arguments, Duration timeout) {
+        synchronized (requestLock) {
+            long deadline = deadline(timeout);
+            ensureOpen(command);
+            if (needsSync) {
+                resync(deadline, command, timeout);
+            }
+            long id = nextId.getAndIncrement();
+            ObjectNode request = request(command, arguments).put("id", id);
+            send(command, request);
+            return awaitReply(command, id, deadline, timeout);
+        }
+    }
+
+    private JsonNode awaitReply(String command, long id, long deadline, Duration timeout) {
+        while (true) {
+            Incoming incoming = next(deadline, command);
+            if (incoming == null) {
+                needsSync = true;
+                throw new AgentTimeoutException(command, timeout, "no reply from the guest agent");
+            }
+            if (incoming instanceof Closed closed) {
+                throw new AgentDisconnectedException(command + ": " + closed.reason().getMessage(), closed.reason());
+            }
+            if (incoming instanceof Garbage garbage) {
+                needsSync = true;
+                throw new AgentProtocolException(command + ": malformed reply", garbage.text());
+            }
+            if (incoming instanceof Message message) {
+                ObjectNode reply = message.json();
+                JsonNode replyId = reply.get("id");
+                if (replyId != null && !(replyId.isIntegralNumber() && replyId.asLong() == id)) {
+                    LOG.debug("{}: discarding stale reply {}", name, JsonSocket.abbreviate(reply.toString()));
+                    continue;
+                }
+                JsonNode error = reply.get("error");
+                if (error != null) {
+                    throw new AgentCommandException(command, error.path("class").asText("?"), error.path("desc").asText(""));
+                }
+                if (reply.has("return")) {
+                    return reply.get("return");
+                }
+                needsSync = true;
+                throw new AgentProtocolException(command + ": unexpected message", reply.toString());
+            }
+            // A Sentinel here is the head of a late guest-sync-delimited reply: skip it.
+        }
+    }
+
+    private void resync(long deadline, String operation, Duration timeout) {
+        inbox.removeIf(incoming -> !(incoming instanceof Closed)); // stale: nothing of ours is in flight
+        long syncId = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+        sendSentinel(operation);
+        send(operation, request("guest-sync-delimited", JsonSocket.MAPPER.createObjectNode().put("id", syncId)));
+        boolean sentinelSeen = false;
+        while (true) {
+            Incoming incoming = next(deadline, operation);
+            if (incoming == null) {
+                throw new AgentTimeoutException(operation, timeout, "no reply from the guest agent to guest-sync-delimited");
+            }
+            if (incoming instanceof Closed closed) {
+                throw new AgentDisconnectedException(operation + ": " + closed.reason().getMessage(), closed.reason());
+            }
+            if (incoming instanceof Sentinel) {
+                sentinelSeen = true;
+            } else if (sentinelSeen && incoming instanceof Message message
+                    && message.json().path("return").isIntegralNumber()
+                    && message.json().path("return").asLong() == syncId) {
+                needsSync = false;
+                LOG.debug("{}: in sync (id {})", name, syncId);
+                return;
+            } else {
+                LOG.debug("{}: resync discards {}", name, incoming);
+            }
+        }
+    }
+
+    /** The next thing received before the deadline, or null. */
+    private Incoming next(long deadline, String operation) {
+        try {
+            long left = deadline - System.nanoTime();
+            return left > 0 ? inbox.poll(left, TimeUnit.NANOSECONDS) : inbox.poll();
+        } catch (InterruptedException e) {
+            needsSync = true;
+            Thread.currentThread().interrupt();
+            throw new AgentException(operation + ": interrupted while waiting for the guest agent", e);
+        }
+    }
+
+    private static ObjectNode request(String command, ObjectNode arguments) {
+        ObjectNode request = JsonSocket.MAPPER.createObjectNode().put("execute", command);
+        if (arguments != null) {
+            request.set("arguments", arguments);
+        }
+        return request;
+    }
+
+    private void send(String operation, ObjectNode request) {
+        try {
+            socket.send(request);
+        } catch (IOException e) {
+            throw lost(operation, e);
+        }
+    }
+
+    private void sendSentinel(String operation) {
+        try {
+            socket.sendBytes(SENTINEL);
+        } catch (IOException e) {
+            throw lost(operation, e);
+        }
+    }
+
+    private AgentDisconnectedException lost(String operation, IOException e) {
+        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " lost: " + e.getMessage(), e));
+        socket.close();
+        return new AgentDisconnectedException(operation + ": " + closedBy.get().getMessage(), e);
+    }
+
+    private void ensureOpen(String operation) {
+        AgentDisconnectedException reason = closedBy.get();
+        if (reason != null) {
+            throw new AgentDisconnectedException(operation + ": not connected: " + reason.getMessage(), reason);
+        }
+    }
+
+    private static long deadline(Duration timeout) {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private static void sleep(long millis, String operation) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException(operation + ": interrupted", e);
+        }
+    }
+
+    /** Runs on the reader thread: only queues, the caller interprets. */
+    private final class Reader implements JsonSocket.Receiver {
+        @Override
+        public void onMessage(ObjectNode message) {
+            inbox.add(new Message(message));
+        }
+
+        @Override
+        public void onSentinel() {
+            inbox.add(new Sentinel());
+        }
+
+        @Override
+        public void onGarbage(String text) {
+            inbox.add(new Garbage(text));
+        }
+
+        @Override
+        public void onClosed(IOException cause) {
+            closedBy.compareAndSet(null, cause == null
+                    ? new AgentDisconnectedException("guest agent connection " + name + " closed by QEMU")
+                    : new AgentDisconnectedException("guest agent connection " + name + " lost: " + cause.getMessage(), cause));
+            inbox.add(new Closed(closedBy.get()));
+        }
+    }
+}
