@@ -1,16 +1,52 @@
 package org.bgreboot.cli;
 
+import java.io.PrintWriter;
+import org.bgreboot.UserError;
+import org.bgreboot.agent.AgentException;
+import org.bgreboot.qmp.QmpException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 @Command(name = "bgreboot", mixinStandardHelpOptions = true, version = "bgreboot 0.1.0",
-        description = "Reboot a VM into an updated OS in the background, then switch over in milliseconds.")
+        description = "Reboot a VM into an updated OS in the background, then switch over in milliseconds.",
+        subcommands = {VmCommand.class, CommandLine.HelpCommand.class})
 public final class BgrebootCommand implements Runnable {
+    /** Exit status for a user's mistake (bad spec, VM not running...). */
+    static final int EXIT_USER_ERROR = 2;
+    /** Exit status when an operation failed (a reboot aborted, QEMU misbehaved). */
+    static final int EXIT_FAILED = 1;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of failures.")
+    static boolean debug;
+
+    @Override public void run() {
+        spec.commandLine().usage(System.out);
+    }
 
     static int run(String... args) {
-        return new CommandLine(new BgrebootCommand()).execute(args);
+        CommandLine cl = new CommandLine(new BgrebootCommand());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(cmd.getErr(), e));
+        cl.setParameterExceptionHandler((e, args2) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("bgreboot: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            return EXIT_USER_ERROR;
+        });
+        return cl.execute(args);
+    }
+
+    /** One line per failure; a stack trace only with --debug. */
+    static int report(PrintWriter err, Exception e) {
+        boolean user = e instanceof UserError;
+        boolean known = user || e instanceof QmpException || e instanceof AgentException;
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        err.println("bgreboot: " + msg.lines().findFirst().orElse(msg) + (known || debug ? "" : " (run with --debug for details)"));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return user ? EXIT_USER_ERROR : EXIT_FAILED;
     }
 }

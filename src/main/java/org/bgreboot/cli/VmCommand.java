@@ -1,0 +1,200 @@
+package org.bgreboot.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.bgreboot.UserError;
+import org.bgreboot.agent.ExecResult;
+import org.bgreboot.ready.GuestFailedException;
+import org.bgreboot.ready.NotReadyException;
+import org.bgreboot.ready.Readiness;
+import org.bgreboot.ready.ReadyTarget;
+import org.bgreboot.vm.Accel;
+import org.bgreboot.vm.QemuProcess;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmLock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "vm", mixinStandardHelpOptions = true, description = "Start, stop and inspect VMs.",
+        subcommands = {VmCommand.Start.class, VmCommand.Stop.class, VmCommand.Status.class, VmCommand.ListVms.class,
+                VmCommand.Exec.class, VmCommand.Reset.class})
+final class VmCommand {
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a VM from its spec and wait until its readiness checks pass.")
+    static final class Start implements Callable<Integer> {
+        @Parameters(paramLabel = "SPEC", description = "A spec file (.toml) or a VM name; 'demo' and 'debian' are built in.")
+        String ref;
+
+        @Option(names = "--accel", paramLabel = "kvm|tcg", converter = AccelConverter.class,
+                description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
+        Accel accel;
+
+        @Option(names = "--no-wait", description = "Return once QEMU runs, without waiting for the guest.")
+        boolean noWait;
+
+        @Override public Integer call() {
+            App app = new App();
+            Vm vm = app.vm(ref);
+            try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm start")) {
+                var choice = app.accel(Optional.ofNullable(accel), vm.spec());
+                QemuProcess p = vm.start(choice, app.launcher(), app.progress);
+                try (p) {
+                    app.progress.step("QEMU running, pid " + p.pid());
+                    if (!noWait) {
+                        awaitReady(vm, p, app);
+                    }
+                }
+            }
+            return 0;
+        }
+
+        private static void awaitReady(Vm vm, QemuProcess p, App app) {
+            Readiness readiness = Readiness.of(vm.spec().ready());
+            try (ReadyTarget target = new ReadyTarget(p)) {
+                readiness.await(target, passed -> app.progress.step("ready: " + passed.check()));
+            } catch (GuestFailedException | NotReadyException e) {
+                throw new UserError("VM " + vm.spec().name() + " started but is not ready: " + e.getMessage()
+                        + "; see its console log " + p.runtime().serialLog());
+            }
+            app.progress.step(vm.spec().name() + " is ready");
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Power the guest off cleanly (agent, then ACPI), then quit QEMU; leaves no process or socket.")
+    static final class Stop implements Callable<Integer> {
+        @Parameters(paramLabel = "VM") String ref;
+
+        @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS",
+                description = "How long the guest may take to power off before QEMU is told to quit (default: ${DEFAULT-VALUE}).")
+        int timeoutSeconds;
+
+        @Override public Integer call() {
+            App app = new App();
+            Vm vm = app.vm(ref);
+            try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm stop")) {
+                vm.stop(Duration.ofSeconds(timeoutSeconds), app.progress);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show whether a VM runs, its process, accelerator and guest.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(paramLabel = "VM") String ref;
+
+        @Option(names = "--json", description = "Print JSON instead of text.")
+        boolean json;
+
+        @Override public Integer call() throws IOException {
+            App app = new App();
+            Vm vm = app.vm(ref);
+            VmStatus s = VmStatus.of(vm);
+            if (json) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));
+            } else {
+                System.out.print(s.text());
+            }
+            return s.running() ? 0 : 3;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List known VMs and whether they run.")
+    static final class ListVms implements Callable<Integer> {
+        @Override public Integer call() throws IOException {
+            App app = new App();
+            TreeSet<String> names = new TreeSet<>();
+            for (Path dir : List.of(app.home.specs(), app.home.vms())) {
+                if (Files.isDirectory(dir)) {
+                    try (Stream<Path> s = Files.list(dir)) {
+                        s.map(p -> p.getFileName().toString().replaceFirst("\\.toml$", ""))
+                                .filter(n -> n.matches("[a-z0-9][a-z0-9_-]{0,31}")).forEach(names::add);
+                    }
+                }
+            }
+            List<String> lines = new ArrayList<>();
+            for (String name : names) {
+                Path spec = app.home.specs().resolve(name + ".toml");
+                String state;
+                try {
+                    Vm vm = Vm.of(app.specs().resolve(spec.toString(), org.bgreboot.Progress.SILENT), app.home);
+                    state = vm.running().map(p -> "running  pid " + p.pid()).orElse("stopped");
+                } catch (UserError e) {
+                    state = "spec unusable: " + e.getMessage();
+                }
+                lines.add(String.format("%-16s %s", name, state));
+            }
+            System.out.println(lines.isEmpty() ? "no VMs yet (try: bgreboot vm start demo)" : String.join("\n", lines));
+            return 0;
+        }
+    }
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = "Run a command in the guest through its agent (argv, no shell) and print its output.")
+    static final class Exec implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "VM") String ref;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "ARG", description = "Program and arguments, after --.")
+        List<String> argv;
+
+        @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "Default: ${DEFAULT-VALUE}.")
+        int timeoutSeconds;
+
+        @Override public Integer call() throws IOException {
+            App app = new App();
+            Vm vm = app.vm(ref);
+            QemuProcess p = vm.running().orElseThrow(() -> new UserError("VM " + vm.spec().name() + " is not running; start it with 'bgreboot vm start " + ref + "'"));
+            try (p) {
+                ExecResult r = p.agent().exec(argv, Duration.ofSeconds(timeoutSeconds));
+                System.out.write(r.stdout());
+                System.out.flush();
+                System.err.write(r.stderr());
+                System.err.flush();
+                return r.exitCode();
+            }
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Forget a stopped VM's system disk overlays: the next start begins from the spec's images again.")
+    static final class Reset implements Callable<Integer> {
+        @Parameters(paramLabel = "VM") String ref;
+
+        @Override public Integer call() {
+            App app = new App();
+            Vm vm = app.vm(ref);
+            try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm reset")) {
+                vm.reset();
+            }
+            app.progress.step(vm.spec().name() + " reset");
+            return 0;
+        }
+    }
+
+    static final class AccelConverter implements picocli.CommandLine.ITypeConverter<Accel> {
+        @Override public Accel convert(String value) {
+            try {
+                return Accel.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

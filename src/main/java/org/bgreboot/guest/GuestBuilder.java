@@ -1,0 +1,68 @@
+package org.bgreboot.guest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.bgreboot.Home;
+import org.bgreboot.UserError;
+
+/**
+ * Runs a guest builder ({@code guest/<kind>/build.sh}). The builders cache their output and rebuild
+ * only when their inputs change, so calling this on every use costs well under a second.
+ */
+public final class GuestBuilder {
+    public static final Set<String> KINDS = Set.of("demo", "debian");
+
+    private final Home home;
+
+    public GuestBuilder(Home home) {
+        this.home = home;
+    }
+
+    /** Builds (or finds) the guest; builder progress lines go to {@code progress}. */
+    public GuestImage ensure(String kind, Consumer<String> progress) {
+        if (!KINDS.contains(kind)) {
+            throw new UserError("unknown guest '" + kind + "': use one of " + String.join(", ", KINDS));
+        }
+        Path script = home.guestSources().resolve(kind).resolve("build.sh");
+        Path cache = home.cache().resolve("guests");
+        try {
+            Files.createDirectories(cache);
+            Process p = new ProcessBuilder(List.of("bash", script.toString(), cache.toString())).start();
+            p.getOutputStream().close();
+            Thread stderr = new Thread(() -> forward(p, progress), "guest-build-stderr");
+            stderr.setDaemon(true);
+            stderr.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int exit = p.waitFor();
+            stderr.join(1000);
+            List<String> lines = out.lines().filter(s -> !s.isBlank()).toList();
+            if (exit != 0 || lines.isEmpty()) {
+                throw new UserError("building the " + kind + " guest failed (exit " + exit + "); run bash " + script + " " + cache + " to see why");
+            }
+            return GuestImage.read(Path.of(lines.get(lines.size() - 1).strip()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building the " + kind + " guest", e);
+        }
+    }
+
+    private static void forward(Process p, Consumer<String> progress) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                progress.accept(line);
+            }
+        } catch (IOException e) {
+            // the builder ended; its exit status tells the rest
+        }
+    }
+}

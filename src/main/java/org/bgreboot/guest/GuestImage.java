@@ -1,0 +1,85 @@
+package org.bgreboot.guest;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A built guest image: its directory and the manifest ({@code guest.json}) its builder wrote. Paths
+ * in the manifest are relative to the directory.
+ */
+public record GuestImage(Path dir, Manifest manifest) {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Manifest(
+            String name,
+            @JsonProperty("system_disk") String systemDisk,
+            @JsonProperty("persistent_disk") String persistentDisk,
+            @JsonProperty("persistent_serial") String persistentSerial,
+            String boot,
+            String cmdline,
+            List<OsVersion> versions,
+            List<String> update,
+            List<String> release,
+            List<String> attach,
+            List<String> ready,
+            @JsonProperty("ready_systemd") List<String> readySystemd,
+            @JsonProperty("serial_ready") String serialReady,
+            List<String> kexec) {}
+
+    /** One OS version of the guest; kernel and initrd are set for direct kernel boot. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OsVersion(String version, String kernel, String initrd,
+                            @JsonProperty("kernel_release") String kernelRelease) {}
+
+    public static GuestImage read(Path dir) {
+        try {
+            return new GuestImage(dir, new ObjectMapper().readValue(dir.resolve("guest.json").toFile(), Manifest.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the guest manifest in " + dir, e);
+        }
+    }
+
+    public String name() {
+        return manifest.name();
+    }
+
+    public Path systemDisk() {
+        return dir.resolve(manifest.systemDisk());
+    }
+
+    public Path persistentDisk() {
+        return dir.resolve(manifest.persistentDisk());
+    }
+
+    /** Direct kernel boot unless the manifest says the guest boots from its disk. */
+    public boolean directKernelBoot() {
+        return !"disk".equals(manifest.boot());
+    }
+
+    public OsVersion version(String v) {
+        return manifest.versions().stream().filter(o -> o.version().equals(v)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("guest " + name() + " has no version " + v));
+    }
+
+    public OsVersion first() {
+        return manifest.versions().get(0);
+    }
+
+    public OsVersion last() {
+        return manifest.versions().get(manifest.versions().size() - 1);
+    }
+
+    public Optional<Path> kernel(OsVersion v) {
+        return Optional.ofNullable(v.kernel()).map(dir::resolve);
+    }
+
+    public Optional<Path> initrd(OsVersion v) {
+        return Optional.ofNullable(v.initrd()).map(dir::resolve);
+    }
+}

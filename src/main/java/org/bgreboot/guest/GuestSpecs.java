@@ -1,0 +1,102 @@
+package org.bgreboot.guest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.bgreboot.vm.ByteSize;
+import org.bgreboot.vm.Durable;
+
+/**
+ * Writes a VM spec (TOML) for a built guest image: the spec a user would write by hand, with the
+ * guest's hooks, readiness checks and its v1→v2 update filled in from the manifest.
+ */
+public final class GuestSpecs {
+    private GuestSpecs() {}
+
+    /** What varies between VMs made from the same image. */
+    public record Request(String vmName, GuestImage image, ByteSize memory, int hostPort, Path persistentDisk) {}
+
+    /** Writes the spec; copies the pristine persistent disk to {@code persistentDisk} if it is missing. */
+    public static Path write(Request r, Path specFile) {
+        try {
+            if (!Files.exists(r.persistentDisk())) {
+                Files.createDirectories(r.persistentDisk().getParent());
+                Files.copy(r.image().persistentDisk(), r.persistentDisk());
+            }
+            Files.createDirectories(specFile.getParent());
+            Durable.write(specFile, toml(r).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return specFile;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write spec " + specFile, e);
+        }
+    }
+
+    static String toml(Request r) {
+        GuestImage img = r.image();
+        GuestImage.Manifest m = img.manifest();
+        List<String> l = new ArrayList<>();
+        l.add("# VM spec for the " + m.name() + " guest, written by bgreboot from " + img.dir().resolve("guest.json"));
+        l.add("name = " + str(r.vmName()));
+        l.add("memory = " + str(r.memory().toString()));
+        l.add("cpus = 1");
+        l.add("machine = \"q35\"");
+        l.add("");
+        l.add("[[system_disk]]");
+        l.add("path = " + str(img.systemDisk().toString()));
+        l.add("");
+        l.add("[persistent_disk]            # user data: handed from the old VM to the new one, never cloned");
+        l.add("path = " + str(r.persistentDisk().toString()));
+        l.add("format = \"raw\"");
+        l.add("serial = " + str(m.persistentSerial()));
+        l.add("");
+        l.add("[network]");
+        l.add("forwards = [ { host_port = " + r.hostPort() + ", guest_port = 80 } ]");
+        if (img.directKernelBoot()) {
+            GuestImage.OsVersion v1 = img.first();
+            l.add("");
+            l.add("[boot]                       # direct kernel boot: the OS version " + v1.version());
+            l.add("kernel = " + str(img.kernel(v1).orElseThrow().toString()));
+            img.initrd(v1).ifPresent(i -> l.add("initrd = " + str(i.toString())));
+            l.add("cmdline = " + str(m.cmdline()));
+        }
+        l.add("");
+        l.add("[hooks]                      # guest commands run through the agent at the switch");
+        l.add("release = " + argv(m.release()));
+        l.add("attach = " + argv(m.attach()));
+        l.add("");
+        l.add("[ready]                      # the background clone is ready when all of these pass");
+        l.add("timeout = \"10m\"");
+        l.add("agent = true");
+        if (m.serialReady() != null) {
+            l.add("serial = " + str(m.serialReady()));
+        }
+        List<String> commands = new ArrayList<>();
+        if (m.readySystemd() != null) {
+            commands.add(argv(m.readySystemd()));
+        }
+        commands.add(argv(m.ready()));
+        l.add("commands = [ " + String.join(", ", commands) + " ]");
+        l.add("service = \"http://127.0.0.1/\"");
+        l.add("");
+        GuestImage.OsVersion next = img.last();
+        l.add("[update]                     # what a reboot installs: " + img.first().version() + " -> " + next.version());
+        l.add("install = " + argv(m.update()));
+        if (img.directKernelBoot()) {
+            l.add("kernel = " + str(img.kernel(next).orElseThrow().toString()));
+            img.initrd(next).ifPresent(i -> l.add("initrd = " + str(i.toString())));
+        }
+        return String.join("\n", l) + "\n";
+    }
+
+    private static String argv(List<String> argv) {
+        return argv.stream().map(GuestSpecs::str).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String str(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}

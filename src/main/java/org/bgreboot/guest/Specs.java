@@ -1,0 +1,57 @@
+package org.bgreboot.guest;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.bgreboot.Home;
+import org.bgreboot.Progress;
+import org.bgreboot.UserError;
+import org.bgreboot.vm.ByteSize;
+import org.bgreboot.vm.SpecLoader;
+import org.bgreboot.vm.VmSpec;
+
+/**
+ * Finds a VM spec from what the user typed: a path to a .toml file, or a name in the specs
+ * directory. The built-in guests ({@code demo}, {@code debian}) get their image built and their
+ * spec written on first use.
+ */
+public final class Specs {
+    /** Built-in guest → (memory, host port of its service). */
+    private static final Map<String, Builtin> BUILTINS = Map.of(
+            "demo", new Builtin(ByteSize.ofMiB(512), 18080),
+            "debian", new Builtin(ByteSize.ofMiB(1024), 18081));
+
+    private record Builtin(ByteSize memory, int port) {}
+
+    private final Home home;
+    private final SpecLoader loader;
+
+    public Specs(Home home, SpecLoader loader) {
+        this.home = home;
+        this.loader = loader;
+    }
+
+    public VmSpec resolve(String ref, Progress progress) {
+        return loader.load(locate(ref, progress));
+    }
+
+    public Path locate(String ref, Progress progress) {
+        if (ref.endsWith(".toml") || ref.contains("/")) {
+            return Path.of(ref);
+        }
+        if (!ref.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            throw new UserError("'" + ref + "' is neither a spec file (.toml) nor a VM name (lowercase letters, digits, '-', '_')");
+        }
+        Path file = home.specs().resolve(ref + ".toml");
+        Builtin builtin = BUILTINS.get(ref);
+        if (builtin != null) {
+            // rebuilt only when the guest's inputs change; the spec follows the image
+            GuestImage image = new GuestBuilder(home).ensure(ref, line -> progress.step(line));
+            Path persistent = home.home().resolve("data").resolve(ref).resolve("persist.img");
+            GuestSpecs.write(new GuestSpecs.Request(ref, image, builtin.memory(), builtin.port(), persistent), file);
+        } else if (!Files.exists(file)) {
+            throw new UserError("no VM named '" + ref + "': there is no " + file + "; give the path of a spec file instead");
+        }
+        return file;
+    }
+}

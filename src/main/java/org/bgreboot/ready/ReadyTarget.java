@@ -1,0 +1,58 @@
+package org.bgreboot.ready;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.qmp.Subscription;
+import org.bgreboot.vm.QemuProcess;
+import org.bgreboot.vm.RuntimeDir;
+
+/**
+ * A booting guest seen by readiness checks. It watches QMP for the events that mean the guest will
+ * never become ready (GUEST_PANICKED, SHUTDOWN) so waiting fails fast instead of at the timeout.
+ */
+public final class ReadyTarget implements AutoCloseable {
+    private final QemuProcess process;
+    private final AtomicReference<String> fatal = new AtomicReference<>();
+    private final Subscription subscription;
+
+    public ReadyTarget(QemuProcess process) {
+        this.process = process;
+        QmpClient qmp = process.qmp();
+        this.subscription = qmp.onEvent(e -> {
+            switch (e.name()) {
+                case "GUEST_PANICKED" -> fatal.compareAndSet(null, "the guest kernel panicked (pvpanic)");
+                case "SHUTDOWN" -> fatal.compareAndSet(null, "the guest shut down or reset ("
+                        + e.data().path("reason").asText("unknown reason") + ")");
+                default -> { }
+            }
+        });
+    }
+
+    public QemuProcess process() {
+        return process;
+    }
+
+    public RuntimeDir runtime() {
+        return process.runtime();
+    }
+
+    public GuestAgent agent() {
+        return process.agent();
+    }
+
+    /** Throws when the guest can no longer become ready. */
+    public void ensureAlive() {
+        String reason = fatal.get();
+        if (reason != null) {
+            throw new GuestFailedException(reason);
+        }
+        if (!process.alive()) {
+            throw new GuestFailedException("its QEMU process " + process.pid() + " exited");
+        }
+    }
+
+    @Override public void close() {
+        subscription.close();
+    }
+}

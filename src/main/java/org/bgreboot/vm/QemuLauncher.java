@@ -1,0 +1,117 @@
+package org.bgreboot.vm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.bgreboot.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts QEMU processes. QEMU daemonizes, so a VM outlives the bgreboot command that started it and
+ * startup errors still come back as the parent's exit status and message. A background clone is
+ * started at idle CPU priority (SCHED_IDLE) and in the idle I/O class so the serving VM keeps its share.
+ */
+public final class QemuLauncher {
+    private static final Logger log = LoggerFactory.getLogger(QemuLauncher.class);
+
+    private final Path qemu;
+
+    public QemuLauncher(Path qemu) {
+        this.qemu = qemu;
+    }
+
+    /** QEMU from {@code BGREBOOT_QEMU} or the PATH; a clear error when it is not installed. */
+    public static QemuLauncher fromEnvironment() {
+        return new QemuLauncher(qemuBinary());
+    }
+
+    public static Path qemuBinary() {
+        String override = System.getenv("BGREBOOT_QEMU");
+        if (override != null && !override.isBlank()) {
+            Path p = Path.of(override);
+            if (!Files.isExecutable(p)) {
+                throw new UserError("QEMU not found at " + p + " (BGREBOOT_QEMU): install qemu-system-x86 or fix BGREBOOT_QEMU");
+            }
+            return p;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, "qemu-system-x86_64");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw new UserError("qemu-system-x86_64 is not installed: install the Debian package qemu-system-x86 (the ./bgreboot launcher does this)");
+    }
+
+    public Path binary() {
+        return qemu;
+    }
+
+    public QemuProcess launch(Launch l) {
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu"));
+        if (l.background()) {
+            argv.addAll(List.of("ionice", "-c", "3", "chrt", "--idle", "0"));
+        }
+        argv.addAll(QemuCommand.argv(qemu, l));
+        log.debug("launching {}", argv);
+        String output;
+        int exit;
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new UserError("QEMU did not finish starting within 120 s; see " + l.runtime().qemuLog());
+            }
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            exit = p.exitValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + qemu, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting QEMU", e);
+        }
+        if (exit != 0) {
+            throw new UserError("QEMU refused to start " + l.spec().name() + ": " + firstError(output));
+        }
+        long pid = readPid(l.runtime());
+        restrictSockets(l.runtime());
+        return new QemuProcess(pid, l.runtime(), l.accel());
+    }
+
+    /** QEMU's message without the program prefix and the long option echo; one line. */
+    static String firstError(String output) {
+        String line = output.lines().filter(s -> !s.isBlank()).findFirst().orElse("exit status non-zero, no message");
+        line = line.replaceFirst("^\\S*qemu-system-x86_64: ", "");
+        // "-blockdev driver=file,filename=/x,node-name=y: Could not open '/x': No such file" -> keep the reason
+        int colon = line.startsWith("-") ? line.indexOf(": ") : -1;
+        String rest = output.lines().skip(1).filter(s -> !s.isBlank()).findFirst().map(s -> " (" + s.strip() + ")").orElse("");
+        return (colon > 0 ? line.substring(colon + 2) : line) + rest;
+    }
+
+    private static long readPid(RuntimeDir r) {
+        try {
+            return Long.parseLong(Files.readString(r.pidFile()).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("QEMU started but its pid file " + r.pidFile() + " is unreadable", e);
+        }
+    }
+
+    /** Sockets get 0600: the runtime directory is 0700 already, this is the second lock on the door. */
+    private static void restrictSockets(RuntimeDir r) {
+        for (Path s : List.of(r.qmpSocket(), r.agentSocket())) {
+            try {
+                Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot restrict " + s, e);
+            }
+        }
+    }
+}
