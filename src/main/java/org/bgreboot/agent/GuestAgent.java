@@ -75,7 +75,8 @@ public final class GuestAgent implements AutoCloseable {
 
     private GuestAgent(Path path, SocketChannel channel) {
         this.name = String.valueOf(path.getFileName());
-        this.socket = JsonSocket.start(channel, "qga-reader " + name, LOG, new Reader());
+        this.socket = new JsonSocket(channel, "qga-reader " + name, LOG);
+        socket.start(new Reader()); // Reader only touches fields already assigned
     }
 
     /**

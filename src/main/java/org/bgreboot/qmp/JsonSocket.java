@@ -42,17 +42,17 @@ public final class JsonSocket implements AutoCloseable {
     private static final int LOG_LIMIT = 400;
 
     private final SocketChannel channel;
-    private final Receiver receiver;
+    private volatile Receiver receiver;
     private final Logger log;
     private final String label;
     private final Object writeLock = new Object();
     private volatile boolean closing;
 
-    private JsonSocket(SocketChannel channel, String label, Logger log, Receiver receiver) {
+    /** Wraps a connected channel; nothing is read until {@link #start}. */
+    public JsonSocket(SocketChannel channel, String label, Logger log) {
         this.channel = channel;
         this.label = label;
         this.log = log;
-        this.receiver = receiver;
     }
 
     /**
@@ -83,13 +83,15 @@ public final class JsonSocket implements AutoCloseable {
         }
     }
 
-    /** Wraps a connected channel and starts the reader thread, named {@code label}. */
-    public static JsonSocket start(SocketChannel channel, String label, Logger log, Receiver receiver) {
-        JsonSocket socket = new JsonSocket(channel, label, log, receiver);
-        Thread reader = new Thread(socket::readLoop, label);
+    /**
+     * Starts the reader thread, named after the label. Separate from the constructor so the
+     * owner can finish constructing itself before the first message arrives.
+     */
+    public void start(Receiver receiver) {
+        this.receiver = receiver;
+        Thread reader = new Thread(this::readLoop, label);
         reader.setDaemon(true);
         reader.start();
-        return socket;
     }
 
     /** Writes one message followed by a newline; concurrent senders never interleave. */

@@ -61,7 +61,7 @@ public final class QmpClient implements AutoCloseable {
 
     private QmpClient(Path path, SocketChannel channel) {
         this.name = String.valueOf(path.getFileName());
-        this.socket = JsonSocket.start(channel, "qmp-reader " + name, LOG, new Router());
+        this.socket = new JsonSocket(channel, "qmp-reader " + name, LOG);
     }
 
     /**
@@ -82,6 +82,7 @@ public final class QmpClient implements AutoCloseable {
                     "cannot connect to QMP socket " + socket + " within " + QmpException.format(timeout) + ": " + e.getMessage(), e);
         }
         QmpClient client = new QmpClient(socket, channel);
+        client.socket.start(client.new Router());
         try {
             client.handshake(deadline);
             return client;
