@@ -61,7 +61,7 @@ public final class Downtime {
     public static double longestGapMs(ProbeLog log, double fromMs, double toMs) {
         List<Double> points = new ArrayList<>();
         List<ProbeSample> good = byAnswer(log.good());
-        if (log.isEmpty()) return 0;
+        if (log.samples().isEmpty()) return 0;
         ProbeSample first = log.samples().get(0);
         if (good.isEmpty()) return overlaps(first.sentMs(), lastAnswerMs(log), fromMs, toMs)
                 ? lastAnswerMs(log) - first.sentMs() : 0;
@@ -86,7 +86,7 @@ public final class Downtime {
 
     /** Whether the last probe sent failed, i.e. the log ends inside an outage. */
     private static boolean endsInFailure(ProbeLog log) {
-        return !log.isEmpty() && !log.samples().get(log.samples().size() - 1).ok();
+        return !log.samples().isEmpty() && !log.samples().get(log.samples().size() - 1).ok();
     }
 
     private static double lastAnswerMs(ProbeLog log) {

@@ -17,8 +17,4 @@ public record ProbeLog(List<ProbeSample> samples) {
     public List<ProbeSample> failures() {
         return samples.stream().filter(s -> !s.ok()).toList();
     }
-
-    public boolean isEmpty() {
-        return samples.isEmpty();
-    }
 }

@@ -40,7 +40,7 @@ public final class Prober implements AutoCloseable {
     private boolean started;
     private boolean stopped;
 
-    /** Allows as many requests in flight as fit in one timeout at this interval (plus slack), at most 256. */
+    /** Allows as many requests in flight as fit in one timeout at this interval (plus a quarter), at most 256. */
     public Prober(URI url, Duration interval, Duration requestTimeout, RunClock clock) {
         this(url, interval, requestTimeout, clock, defaultMaxInFlight(interval, requestTimeout));
     }
@@ -62,7 +62,7 @@ public final class Prober implements AutoCloseable {
 
     static int defaultMaxInFlight(Duration interval, Duration requestTimeout) {
         long fit = (requestTimeout.toNanos() + interval.toNanos() - 1) / interval.toNanos();
-        return (int) Math.max(4, Math.min(256, fit + 2));
+        return (int) Math.max(4, Math.min(256, fit + Math.max(2, fit / 4)));
     }
 
     public synchronized void start() {

@@ -1,5 +1,7 @@
 package org.bgreboot.measure;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,11 +52,10 @@ final class Svg {
 
     /** A tick value with up to 3 significant digits and no trailing zeros. */
     static String tick(double v) {
-        if (v == 0) return "0";
-        String s = String.format(Locale.ROOT, "%.3g", v);
-        if (s.contains("e")) return s;
-        if (s.contains(".")) s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
-        return s;
+        if (v == 0 || Double.isNaN(v) || Double.isInfinite(v)) return v == 0 ? "0" : Double.toString(v);
+        double a = Math.abs(v);
+        if (a < 1e-4 || a >= 1e9) return String.format(Locale.ROOT, "%.2g", v);
+        return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     static String text(double x, double y, String anchor, String extra, String content) {

@@ -15,9 +15,11 @@ public final class ReadyTarget implements AutoCloseable {
     private final QemuProcess process;
     private final AtomicReference<String> fatal = new AtomicReference<>();
     private final Subscription subscription;
+    private final long serialStart;
 
     public ReadyTarget(QemuProcess process) {
         this.process = process;
+        this.serialStart = process.runtime().serialLog().toFile().length();
         QmpClient qmp = process.qmp();
         this.subscription = qmp.onEvent(e -> {
             switch (e.name()) {
@@ -35,6 +37,11 @@ public final class ReadyTarget implements AutoCloseable {
 
     public RuntimeDir runtime() {
         return process.runtime();
+    }
+
+    /** The serial log's length when waiting began: lines before it belong to an earlier boot. */
+    public long serialStart() {
+        return serialStart;
     }
 
     public GuestAgent agent() {

@@ -8,7 +8,7 @@ import java.time.Duration;
 /** A line containing {@code text} has appeared on the guest's serial console (its log file). */
 public final class SerialLine implements ReadyCheck {
     private final String text;
-    private long offset;
+    private long offset = -1;
     private String carry = "";
 
     public SerialLine(String text) {
@@ -19,8 +19,14 @@ public final class SerialLine implements ReadyCheck {
         return "serial console shows '" + text + "'";
     }
 
-    /** Reads only what was appended since the last attempt; keeps a partial last line for the next. */
+    /**
+     * Reads only what was appended since the last attempt (the first attempt starts where the log
+     * stood when waiting began: a rebooting guest's log still holds the previous boot's lines).
+     */
     @Override public boolean attempt(ReadyTarget t, Duration budget) {
+        if (offset < 0) {
+            offset = t.serialStart();
+        }
         try (RandomAccessFile f = new RandomAccessFile(t.runtime().serialLog().toFile(), "r")) {
             if (f.length() <= offset) {
                 return false;

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * Everything that decides one QEMU process of a VM. The serving VM ("FG") has the persistent disk
- * and the port forwards; a background clone ("BG") starts paused with neither, is isolated until
- * the switch, and runs at idle priority.
+ * and the port forwards; a background clone ("BG") starts paused with neither and is isolated until
+ * the switch. {@code idle} runs the process at idle CPU and I/O priority (the clone, normally).
  */
 public record Launch(
         VmSpec spec,
@@ -16,7 +16,8 @@ public record Launch(
         int generation,
         List<Path> systemOverlays,
         Optional<VmSpec.KernelBoot> boot,
-        Role role) {
+        Role role,
+        boolean idle) {
 
     public enum Role {
         /** The serving VM: persistent disk attached, ports forwarded, normal priority. */

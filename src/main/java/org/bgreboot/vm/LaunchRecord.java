@@ -12,7 +12,7 @@ public record LaunchRecord(Accel accel, Launch.Role role, long startedAtEpochMs,
         return r.dir().resolve("launch.json");
     }
 
-    void write(RuntimeDir r) {
+    public void write(RuntimeDir r) {
         try {
             Durable.write(file(r), StateDir.JSON.writeValueAsBytes(this));
         } catch (IOException e) {
@@ -20,7 +20,7 @@ public record LaunchRecord(Accel accel, Launch.Role role, long startedAtEpochMs,
         }
     }
 
-    static Optional<LaunchRecord> read(RuntimeDir r) {
+    public static Optional<LaunchRecord> read(RuntimeDir r) {
         try {
             return Optional.of(StateDir.JSON.readValue(file(r).toFile(), LaunchRecord.class));
         } catch (IOException e) {

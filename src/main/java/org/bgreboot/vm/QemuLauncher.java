@@ -56,7 +56,7 @@ public final class QemuLauncher {
 
     public QemuProcess launch(Launch l) {
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu"));
-        if (l.background()) {
+        if (l.idle()) {
             argv.addAll(List.of("ionice", "-c", "3", "chrt", "--idle", "0"));
         }
         argv.addAll(QemuCommand.argv(qemu, l));

@@ -87,7 +87,7 @@ public final class Vm {
         checkPortsFree();
         RuntimeDir runtime = state.createRuntime(s.generation());
         progress.step("starting " + spec.name() + " (generation " + s.generation() + ", accel " + accel + ")");
-        Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND);
+        Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND, false);
         QemuProcess p;
         try {
             p = launcher.launch(launch);

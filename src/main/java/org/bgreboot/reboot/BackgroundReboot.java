@@ -1,0 +1,332 @@
+package org.bgreboot.reboot;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.Progress;
+import org.bgreboot.UserError;
+import org.bgreboot.net.NetworkIdentity;
+import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.ready.GuestFailedException;
+import org.bgreboot.ready.NotReadyException;
+import org.bgreboot.ready.Readiness;
+import org.bgreboot.ready.ReadyTarget;
+import org.bgreboot.vm.Launch;
+import org.bgreboot.vm.LaunchRecord;
+import org.bgreboot.vm.Priority;
+import org.bgreboot.vm.QemuImg;
+import org.bgreboot.vm.QemuLauncher;
+import org.bgreboot.vm.QemuProcess;
+import org.bgreboot.vm.RuntimeDir;
+import org.bgreboot.vm.StateDir;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmLock;
+import org.bgreboot.vm.VmSpec;
+import org.bgreboot.vm.VmState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BackGroundReboot: PREPARE → CLONE → BG_BOOT → READY → SWITCH → DONE. FG serves until the clone
+ * (BG) is ready; only the switch is downtime. Any failure before FG is stopped aborts: BG is
+ * discarded and FG left exactly as it was. Every step is journaled before it acts.
+ */
+public final class BackgroundReboot {
+    private static final Logger log = LoggerFactory.getLogger(BackgroundReboot.class);
+    private static final Duration AGENT_OP = Duration.ofSeconds(10);
+
+    private final Vm vm;
+    private final QemuLauncher launcher;
+    private final RebootOptions opts;
+    private final Progress progress;
+    private final Timings t;
+
+    public BackgroundReboot(Vm vm, QemuLauncher launcher, RebootOptions opts, Progress progress) {
+        this.vm = vm;
+        this.launcher = launcher;
+        this.opts = opts;
+        this.progress = progress;
+        this.t = new Timings(opts.clock(), progress);
+    }
+
+    public RebootResult run() {
+        try (VmLock lock = VmLock.acquire(vm.stateDir(), "reboot of " + vm.spec().name())) {
+            progress.step("PREPARE");
+            Prepared p = Prepared.check(vm, opts, progress);
+            try (QemuProcess fg = p.fg()) {
+                return new Attempt(p).run();
+            }
+        }
+    }
+
+    /** One reboot attempt: what exists so far, so an abort undoes exactly that. */
+    private final class Attempt {
+        final Prepared p;
+        final VmSpec spec;
+        final StateDir state;
+        final RebootPlan plan;
+        final Journal journal;
+        final NetworkIdentity net;
+        final PersistentDiskHandover disk;
+        List<String> cloneTops = List.of();
+        boolean cloned;
+        QemuProcess bg;
+        double startMs;
+        double fgPauseMs = Double.NaN;
+        double bgLaunchMs = Double.NaN;
+        double bgReadyAtMs = Double.NaN;
+        double fgStoppedAtMs = Double.NaN;
+
+        Attempt(Prepared p) {
+            this.p = p;
+            this.spec = vm.spec();
+            this.state = vm.stateDir();
+            this.plan = plan(p);
+            this.net = new NetworkIdentity(spec.network());
+            this.disk = new PersistentDiskHandover(spec);
+            this.journal = Journal.begin(state, plan);
+        }
+
+        RebootResult run() {
+            startMs = t.now();
+            try {
+                cloneSystemDisks();
+                FaultPoint.reach("after-clone");
+                bootClone();
+                FaultPoint.reach("after-bg-boot");
+                awaitReady();
+                FaultPoint.reach("after-ready");
+            } catch (GuestFailedException | NotReadyException e) {
+                return abort("the clone did not become ready: " + e.getMessage());
+            } catch (RuntimeException e) {
+                log.debug("reboot failed before the switch", e);
+                return abort(e.getMessage());
+            }
+            Optional<String> rolledBack = switchOver();
+            if (rolledBack.isPresent()) {
+                return abort(rolledBack.get());
+            }
+            FaultPoint.reach("after-switch");
+            int depth = retireOldGeneration();
+            journal.finish("done");
+            progress.step("DONE: " + spec.name() + " runs generation " + plan.toGeneration() + " (pid " + bg.pid() + ")");
+            bg.close();
+            return result(Optional.empty(), depth);
+        }
+
+        /** CLONE: freeze FG's filesystems, snapshot every system disk in one transaction, thaw. */
+        void cloneSystemDisks() {
+            journal.record(Phase.CLONE, "snapshot");
+            progress.step("CLONE");
+            QmpClient fgQmp = p.fg().qmp();
+            cloneTops = SystemDisks.topNodes(fgQmp, plan.fgOverlays().size());
+            double cloneStart = t.now();
+            t.step("freeze FG filesystems", () -> p.fg().agent().fsfreezeFreeze(AGENT_OP));
+            try {
+                t.step("snapshot system disks", () -> SystemDisks.snapshot(fgQmp, cloneTops, plan.fgScratch(), suffix()));
+                cloned = true;
+            } finally {
+                t.step("thaw FG filesystems", () -> p.fg().agent().fsfreezeThaw(AGENT_OP));
+            }
+            fgPauseMs = t.now() - cloneStart;
+            for (int i = 0; i < plan.bgOverlays().size(); i++) {
+                Path bgOverlay = plan.bgOverlays().get(i);
+                Path clonePoint = plan.fgOverlays().get(i);
+                t.step("create clone overlay " + bgOverlay.getFileName(), () -> QemuImg.createOverlay(bgOverlay, clonePoint));
+            }
+            t.phase("clone", cloneStart, t.now());
+        }
+
+        /** BG_BOOT: start the clone paused, isolate its network, then let it run at idle priority. */
+        void bootClone() {
+            journal.record(Phase.BG_BOOT, "launch");
+            progress.step("BG_BOOT" + (opts.idleClone() ? " (idle CPU and I/O priority)" : " (normal priority)"));
+            RuntimeDir runtime = state.createRuntime(plan.toGeneration());
+            bgLaunchMs = t.now();
+            bg = t.step("launch clone QEMU", () -> launcher.launch(new Launch(spec, p.accel(), runtime, plan.toGeneration(),
+                    plan.bgOverlays(), p.nextBoot(), Launch.Role.BACKGROUND, opts.idleClone())));
+            new LaunchRecord(p.accel(), Launch.Role.BACKGROUND, System.currentTimeMillis(), "same as the VM").write(runtime);
+            QmpClient q = bg.qmp();
+            t.step("isolate clone network", () -> NetworkIdentity.isolate(q));
+            // a reboot of the clone while it boots is a failure: make it a shutdown we notice
+            q.execute("set-action", Map.of("reboot", "shutdown"));
+            q.execute("cont");
+        }
+
+        /** READY: every readiness check of the spec passes, or the clone is given up. */
+        void awaitReady() {
+            journal.record(Phase.READY, "await");
+            progress.step("READY: waiting for the clone (timeout " + spec.ready().timeout().toSeconds() + " s)");
+            try (ReadyTarget target = new ReadyTarget(bg)) {
+                Readiness.of(spec.ready()).await(target, passed ->
+                        progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
+            }
+            bgReadyAtMs = t.now();
+            t.phase("bg boot", bgLaunchMs, bgReadyAtMs);
+            progress.step(String.format("  clone ready after %.1f s", (bgReadyAtMs - bgLaunchMs) / 1000));
+        }
+
+        /**
+         * SWITCH. Until FG quits, every step can be rolled back (returns the reason); after that the
+         * only way is forward, and a failure leaves the journal for {@code bgreboot recover}.
+         */
+        Optional<String> switchOver() {
+            progress.step("SWITCH");
+            double switchStart = t.now();
+            QmpClient fgQmp = p.fg().qmp();
+            boolean frozen = false;
+            boolean stopped = false;
+            boolean netReleased = false;
+            try {
+                journal.record(Phase.SWITCH, "release");
+                frozen = t.step("release hook in FG", () -> disk.release(p.fg().agent()));
+                FaultPoint.reach("switch:release");
+                journal.record(Phase.SWITCH, "stop-fg");
+                t.step("stop FG", () -> fgQmp.execute("stop"));
+                stopped = true;
+                fgStoppedAtMs = t.now();
+                journal.record(Phase.SWITCH, "release-network");
+                t.step("release network in FG", () -> net.release(fgQmp));
+                netReleased = true;
+            } catch (RuntimeException e) {
+                log.debug("switch failed before FG quit", e);
+                rollBackSwitch(frozen, stopped, netReleased);
+                return Optional.of("the switch failed before FG quit and was rolled back: " + e.getMessage());
+            }
+            journal.record(Phase.SWITCH, "quit-fg");
+            FaultPoint.reach("switch:quit-fg");
+            t.step("quit FG", () -> {
+                fgQmp.execute("quit");
+                if (!p.fg().awaitExit(Duration.ofSeconds(10))) {
+                    p.fg().kill();
+                }
+            });
+            QmpClient bgQmp = bg.qmp();
+            journal.record(Phase.SWITCH, "attach");
+            FaultPoint.reach("switch:attach");
+            t.step("plug persistent disk into BG", () -> disk.plug(bgQmp));
+            t.step("attach hook in BG", () -> disk.attach(bg.agent()));
+            journal.record(Phase.SWITCH, "take-network");
+            t.step("BG takes the network", () -> net.take(bgQmp));
+            double servingMs = t.now();
+            journal.record(Phase.SWITCH, "finish");
+            t.step("set BG clock", () -> bg.agent().setTime(Instant.now()));
+            bgQmp.execute("set-action", Map.of("reboot", "reset"));
+            if (opts.idleClone()) {
+                t.step("normal priority for BG", () -> Priority.restoreNormal(bg.pid()));
+            }
+            t.phase("switch", switchStart, servingMs);
+            vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), p.nextBoot()));
+            new LaunchRecord(p.accel(), Launch.Role.FOREGROUND, System.currentTimeMillis(), "became the VM at a switch").write(bg.runtime());
+            state.setCurrent(bg.runtime());
+            return Optional.empty();
+        }
+
+        /** Undo the switch's first steps in reverse; FG serves again as before. */
+        void rollBackSwitch(boolean frozen, boolean stopped, boolean netReleased) {
+            QmpClient fgQmp = p.fg().qmp();
+            if (netReleased) {
+                quietly("restore FG's port forwards", () -> net.restore(fgQmp));
+            }
+            if (stopped) {
+                quietly("resume FG", () -> fgQmp.execute("cont"));
+                fgStoppedAtMs = Double.NaN;
+            }
+            quietly("re-attach the persistent disk in FG", () -> disk.unrelease(p.fg().agent(), frozen));
+        }
+
+        /** DONE: FG's scratch overlays and runtime go; the old layer is streamed out of BG's chain. */
+        int retireOldGeneration() {
+            journal.record(Phase.DONE, "retire-fg");
+            state.removeRuntime(new RuntimeDir(plan.fgRuntime()));
+            plan.fgScratch().forEach(BackgroundReboot::delete);
+            journal.record(Phase.DONE, "stream");
+            double streamStart = t.now();
+            t.step("stream old layer into new overlay", () -> SystemDisks.streamInto(bg.qmp(), spec.systemDisks()));
+            plan.fgOverlays().forEach(BackgroundReboot::delete);
+            t.phase("stream", streamStart, t.now());
+            return QemuImg.chain(plan.bgOverlays().get(0)).size();
+        }
+
+        /** ABORT: discard the clone, put FG's disks back as they were; FG never stopped serving. */
+        RebootResult abort(String reason) {
+            progress.step("ABORT: " + reason);
+            journal.record(Phase.ABORT, "discard-clone");
+            if (bg != null) {
+                quietly("stop the clone", () -> {
+                    bg.close();
+                    bg.kill();
+                });
+            }
+            state.removeRuntime(state.runtime(plan.toGeneration()));
+            plan.bgOverlays().forEach(BackgroundReboot::delete);
+            if (cloned) {
+                journal.record(Phase.ABORT, "commit-back");
+                quietly("commit FG's scratch overlays back", () -> {
+                    List<String> scratch = new ArrayList<>();
+                    for (int i = 0; i < cloneTops.size(); i++) {
+                        scratch.add(SystemDisks.scratchNode(i, suffix()));
+                    }
+                    SystemDisks.commitBack(p.fg().qmp(), scratch, cloneTops);
+                    plan.fgScratch().forEach(BackgroundReboot::delete);
+                });
+            }
+            journal.finish("aborted: " + reason);
+            progress.step("ABORT done: " + spec.name() + " keeps serving on generation " + plan.fromGeneration());
+            return result(Optional.of(reason), QemuImg.chain(plan.fgOverlays().get(0)).size());
+        }
+
+        RebootResult result(Optional<String> abortReason, int depth) {
+            double switchMs = t.phases().stream().filter(m -> m.name().equals("switch"))
+                    .mapToDouble(m -> m.endMs() - m.startMs()).findFirst().orElse(Double.NaN);
+            return new RebootResult(spec.name(), Method.BACKGROUND, opts.switchMode(), abortReason, p.installMs(), startMs, t.now(),
+                    fgPauseMs, bgReadyAtMs - bgLaunchMs, bgReadyAtMs, fgStoppedAtMs, switchMs, t.steps(), t.phases(),
+                    abortReason.isPresent() ? plan.fromGeneration() : plan.toGeneration(), depth);
+        }
+
+        String suffix() {
+            return "g" + plan.toGeneration();
+        }
+
+        void quietly(String what, Runnable r) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                progress.step("  could not " + what + ": " + e.getMessage());
+                log.debug("could not {}", what, e);
+            }
+        }
+    }
+
+    private RebootPlan plan(Prepared p) {
+        VmState s = p.state();
+        int from = s.generation();
+        int to = from + 1;
+        Path disks = vm.stateDir().disks();
+        List<Path> scratch = new ArrayList<>();
+        List<Path> next = new ArrayList<>();
+        for (int i = 0; i < s.systemOverlays().size(); i++) {
+            scratch.add(disks.resolve("sys" + i + "-g" + from + "-scratch.qcow2"));
+            next.add(disks.resolve("sys" + i + "-g" + to + ".qcow2"));
+        }
+        String id = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-g" + to;
+        return new RebootPlan(id, vm.spec().name(), Method.BACKGROUND.label(), from, to, p.fg().pid(), p.fg().runtime().dir(),
+                vm.stateDir().runtime(to).dir(), s.systemOverlays(), scratch, next, p.nextBoot());
+    }
+
+    static void delete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (java.io.IOException e) {
+            throw new UserError("cannot delete " + p + ": " + e.getMessage());
+        }
+    }
+
+}

@@ -1,0 +1,20 @@
+package org.bgreboot.reboot;
+
+/**
+ * Named points in the flow where a test can make bgreboot die as abruptly as by SIGKILL: no
+ * finally blocks, no shutdown hooks. Set {@code BGREBOOT_FAULT=<point>} (e.g. {@code after-clone},
+ * {@code switch:attach}). Does nothing otherwise.
+ */
+public final class FaultPoint {
+    public static final String ENV = "BGREBOOT_FAULT";
+
+    private FaultPoint() {}
+
+    public static void reach(String point) {
+        if (point.equals(System.getenv(ENV))) {
+            System.err.println("bgreboot: fault injected at " + point + ": dying now");
+            System.err.flush();
+            Runtime.getRuntime().halt(137);
+        }
+    }
+}

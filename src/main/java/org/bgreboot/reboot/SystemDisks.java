@@ -1,0 +1,109 @@
+package org.bgreboot.reboot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bgreboot.qmp.EventWaiter;
+import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.vm.QemuCommand;
+
+/**
+ * The system-disk operations of a reboot, over QMP: the clone point (one transaction of external
+ * snapshots, so all disks are cut at the same instant), undoing it on abort (active commit), and
+ * keeping the backing chain short afterwards (stream the old layer into the new overlay).
+ */
+final class SystemDisks {
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
+
+    private SystemDisks() {}
+
+    /** The node each system disk's device writes to now (after a snapshot it is the overlay's). */
+    static List<String> topNodes(QmpClient qmp, int disks) {
+        List<String> tops = new ArrayList<>();
+        JsonNode blocks = qmp.execute("query-block");
+        for (int i = 0; i < disks; i++) {
+            String device = QemuCommand.systemDevice(i);
+            String node = null;
+            for (JsonNode b : blocks) {
+                if (b.path("qdev").asText().contains("/" + device + "/")) {
+                    node = b.path("inserted").path("node-name").asText(null);
+                }
+            }
+            if (node == null) {
+                throw new IllegalStateException("QEMU has no block device " + device);
+            }
+            tops.add(node);
+        }
+        return tops;
+    }
+
+    /** FG continues on {@code scratch}; the current tops freeze into the clone point. One transaction. */
+    static void snapshot(QmpClient fg, List<String> tops, List<Path> scratch, String nodeSuffix) {
+        List<Object> actions = new ArrayList<>();
+        for (int i = 0; i < tops.size(); i++) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("node-name", tops.get(i));
+            data.put("snapshot-file", scratch.get(i).toString());
+            data.put("snapshot-node-name", scratchNode(i, nodeSuffix));
+            data.put("format", "qcow2");
+            actions.add(Map.of("type", "blockdev-snapshot-sync", "data", data));
+        }
+        fg.execute("transaction", Map.of("actions", actions));
+    }
+
+    static String scratchNode(int disk, String suffix) {
+        return "sys" + disk + "-scratch-" + suffix;
+    }
+
+    /**
+     * Undoes {@link #snapshot} on abort: FG's writes since the clone point are committed down into
+     * the layer below and FG writes there again, exactly as before the reboot.
+     */
+    static void commitBack(QmpClient fg, List<String> scratchNodes, List<String> baseNodes) {
+        for (int i = 0; i < scratchNodes.size(); i++) {
+            String job = "commit-" + scratchNodes.get(i);
+            EventWaiter ready = fg.expect("BLOCK_JOB_READY", e -> job.equals(e.data().path("device").asText()));
+            fg.execute("block-commit", Map.of("job-id", job, "device", scratchNodes.get(i), "base-node", baseNodes.get(i)));
+            ready.await(JOB_TIMEOUT);
+            EventWaiter done = fg.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()));
+            fg.execute("block-job-complete", Map.of("device", job));
+            JsonNode completed = done.await(JOB_TIMEOUT).data();
+            if (completed.hasNonNull("error")) {
+                throw new IllegalStateException("committing " + scratchNodes.get(i) + " back failed: " + completed.path("error").asText());
+            }
+        }
+    }
+
+    /**
+     * Streams everything above {@code base} into the top overlay of each disk, so the old
+     * generation's layer drops out of the chain: the chain stays base ← overlay however many
+     * reboots there were.
+     */
+    static void streamInto(QmpClient vm, List<Path> bases) {
+        List<String> tops = topNodes(vm, bases.size());
+        for (int i = 0; i < bases.size(); i++) {
+            String baseNode = nodeOfFile(vm, bases.get(i));
+            String job = "stream-" + tops.get(i);
+            EventWaiter done = vm.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()));
+            vm.execute("block-stream", Map.of("job-id", job, "device", tops.get(i), "base-node", baseNode));
+            JsonNode completed = done.await(JOB_TIMEOUT).data();
+            if (completed.hasNonNull("error")) {
+                throw new IllegalStateException("streaming into " + tops.get(i) + " failed: " + completed.path("error").asText());
+            }
+        }
+    }
+
+    /** The qcow2 node that has {@code file} open. */
+    static String nodeOfFile(QmpClient vm, Path file) {
+        for (JsonNode n : vm.execute("query-named-block-nodes")) {
+            if ("qcow2".equals(n.path("drv").asText()) && file.toString().equals(n.path("file").asText())) {
+                return n.path("node-name").asText();
+            }
+        }
+        throw new IllegalStateException("no block node has " + file + " open");
+    }
+}

@@ -1,0 +1,52 @@
+package org.bgreboot.vm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * CPU and I/O priority of a QEMU process. A clone boots at SCHED_IDLE and in the idle I/O class
+ * (see {@link QemuLauncher}); when it becomes the VM it gets normal priority back, on every thread.
+ */
+public final class Priority {
+    private Priority() {}
+
+    /** Back to SCHED_OTHER and the best-effort I/O class, for all threads of the process. */
+    public static void restoreNormal(long pid) {
+        run(List.of("chrt", "--all-tasks", "--other", "--pid", "0", String.valueOf(pid)));
+        for (String tid : threads(pid)) {
+            run(List.of("ionice", "-c", "2", "-n", "4", "-p", tid));
+        }
+    }
+
+    /** The scheduling policy of the process's main thread as chrt names it, e.g. SCHED_IDLE. */
+    public static String policy(long pid) {
+        return run(List.of("chrt", "--pid", String.valueOf(pid))).lines()
+                .filter(l -> l.contains("policy")).findFirst().map(l -> l.replaceFirst(".*policy: *", "").strip()).orElse("?");
+    }
+
+    private static List<String> threads(long pid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return new ArrayList<>();
+        }
+    }
+
+    private static String run(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
