@@ -202,12 +202,14 @@ for h in "$guest"/hooks/bgreboot-*; do install -m 755 "$h" "$root/usr/sbin/$(bas
 echo v1 >"$root/etc/bgreboot/version"
 echo bgpersist >"$root/etc/bgreboot/persist-serial"
 raw=$work/system.raw
-mke2fs -q -F -t ext4 -L bgroot -m 0 -d "$root" "$raw" 256M >&2
+truncate -s 256M "$raw"
+mke2fs -q -F -t ext4 -L bgroot -m 0 -d "$root" "$raw" >&2
 qemu-img convert -f raw -O qcow2 "$raw" "$res/system.qcow2"
 rm -f "$raw"
 
 say "persistent disk ..."
-mke2fs -q -F -t ext4 -L bgpersist -m 0 "$res/persist.img" 64M >&2
+truncate -s 64M "$res/persist.img"
+mke2fs -q -F -t ext4 -L bgpersist -m 0 "$res/persist.img" >&2
 
 cat >"$res/guest.json" <<EOF
 {"name":"demo","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","cmdline":"console=ttyS0 quiet panic=-1","versions":[{"version":"v1","kernel":"v1/vmlinuz","initrd":"v1/initrd.img","kernel_release":"${kreleases[0]}"},{"version":"v2","kernel":"v2/vmlinuz","initrd":"v2/initrd.img","kernel_release":"${kreleases[1]}"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"serial_ready":"bgreboot-guest: service up"}

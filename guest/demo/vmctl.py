@@ -7,10 +7,17 @@
   vmctl.py qga-nowait SOCK COMMAND [ARGS_JSON]     send an agent command that never answers
   vmctl.py exec SOCK ARG0 [ARG...]                 guest-exec argv, wait, relay stdout/stderr, exit
                                                    with the guest's exit code
+  vmctl.py clone FG_DIR SNAPSHOT_FILE              freeze, blockdev-snapshot-sync sys0, thaw; JSON timings
+  vmctl.py switch FG_DIR FG_PID BG_DIR PERSIST_IMG PORT
+                                                   release in FG, quit FG, hot-plug the persistent disk
+                                                   into BG, attach in BG, forward PORT to BG; JSON timings
+The VM dirs hold qmp.sock and qga.sock.  clone and switch keep their connections open, as bgreboot
+does, so their timings are free of connection set-up and interpreter start-up.
 Errors go to stderr with exit status 2.
 """
 import base64
 import json
+import os
 import socket
 import sys
 import time
@@ -89,6 +96,82 @@ def qga_call(s, r, cmd, args=None):
     return m.get("return")
 
 
+def guest_exec(s, r, argv, poll=0.005):
+    """Runs argv in the guest; returns (exitcode, stdout, stderr)."""
+    pid = qga_call(s, r, "guest-exec", {"path": argv[0], "arg": argv[1:], "capture-output": True})["pid"]
+    while True:
+        st = qga_call(s, r, "guest-exec-status", {"pid": pid})
+        if st.get("exited"):
+            return (st.get("exitcode", 128 + st.get("signal", 0)),
+                    base64.b64decode(st.get("out-data", "")).decode(errors="replace"),
+                    base64.b64decode(st.get("err-data", "")).decode(errors="replace"))
+        time.sleep(poll)
+
+
+def ms(a, b):
+    return round((b - a) * 1000, 1)
+
+
+def clone(fg, snapshot):
+    qs, qr = qmp_open(fg + "/qmp.sock")
+    gs, gr = qga_open(fg + "/qga.sock")
+    t0 = time.monotonic()
+    n = qga_call(gs, gr, "guest-fsfreeze-freeze")
+    t1 = time.monotonic()
+    try:
+        qmp_call(qs, qr, "blockdev-snapshot-sync", {"node-name": "sys0", "snapshot-file": snapshot,
+                                                    "snapshot-node-name": "sys1", "format": "qcow2"})
+    finally:
+        t2 = time.monotonic()
+        qga_call(gs, gr, "guest-fsfreeze-thaw")
+    t3 = time.monotonic()
+    print(json.dumps({"frozen_filesystems": n, "freeze_ms": ms(t0, t1), "snapshot_ms": ms(t1, t2),
+                      "thaw_ms": ms(t2, t3), "total_ms": ms(t0, t3)}))
+
+
+# Times the attach hook inside the guest with the kernel's clock (/proc/timer_list "now at N nsecs").
+ATTACH_TIMED = """clk() { sed -n 's/^now at \\([0-9]*\\) nsecs/\\1/p;/^now at/q' /proc/timer_list; }
+a=$(clk); /usr/sbin/bgreboot-attach; rc=$?; b=$(clk); echo $(( (b - a) / 1000 )); exit $rc"""
+
+
+def switch(fg, fg_pid, bg, persist, port):
+    fq, fqr = qmp_open(fg + "/qmp.sock")
+    fa, far = qga_open(fg + "/qga.sock")
+    bq, bqr = qmp_open(bg + "/qmp.sock")
+    ba, bar = qga_open(bg + "/qga.sock")
+    t = {"start": time.monotonic()}
+    rc, out, err = guest_exec(fa, far, ["/usr/sbin/bgreboot-release"])
+    if rc != 0:
+        raise RuntimeError(f"release hook exited {rc}: {err}")
+    t["released"] = time.monotonic()
+    try:
+        qmp_call(fq, fqr, "quit")
+    except EOFError:
+        pass
+    while os.path.exists(f"/proc/{fg_pid}") and open(f"/proc/{fg_pid}/stat").read().split()[2] != "Z":
+        time.sleep(0.001)
+    t["fg_gone"] = time.monotonic()
+    qmp_call(bq, bqr, "blockdev-add", {"driver": "file", "filename": persist, "node-name": "persist-file"})
+    qmp_call(bq, bqr, "blockdev-add", {"driver": "raw", "file": "persist-file", "node-name": "persist"})
+    qmp_call(bq, bqr, "device_add", {"driver": "virtio-blk-pci", "drive": "persist", "serial": "bgpersist",
+                                     "bus": "rp1", "id": "persist-dev"})
+    t["plugged"] = time.monotonic()
+    rc, out, err = guest_exec(ba, bar, ["/bin/sh", "-c", ATTACH_TIMED])
+    if rc != 0:
+        raise RuntimeError(f"attach hook exited {rc}: {err}")
+    t["attached"] = time.monotonic()
+    qmp_call(bq, bqr, "human-monitor-command",
+             {"command-line": f"hostfwd_add net0 tcp:127.0.0.1:{port}-:80"})
+    t["forwarded"] = time.monotonic()
+    print(json.dumps({"release_ms": ms(t["start"], t["released"]),
+                      "quit_fg_ms": ms(t["released"], t["fg_gone"]),
+                      "hotplug_qmp_ms": ms(t["fg_gone"], t["plugged"]),
+                      "attach_ms": ms(t["plugged"], t["attached"]),
+                      "attach_in_guest_ms": round(int(out.split()[-1]) / 1000, 1),
+                      "hostfwd_ms": ms(t["attached"], t["forwarded"]),
+                      "total_ms": ms(t["start"], t["forwarded"])}))
+
+
 def main(argv):
     op, sock = argv[1], argv[2]
     if op == "qmp":
@@ -138,6 +221,10 @@ def main(argv):
         sys.stdout.write(base64.b64decode(st.get("out-data", "")).decode(errors="replace"))
         sys.stderr.write(base64.b64decode(st.get("err-data", "")).decode(errors="replace"))
         return st.get("exitcode", 128 + st.get("signal", 0))
+    elif op == "clone":
+        clone(sock, argv[3])
+    elif op == "switch":
+        switch(sock, int(argv[3]), argv[4], argv[5], int(argv[6]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
