@@ -44,6 +44,11 @@ public final class GuestAgent implements AutoCloseable {
     private static final Set<String> SHUTDOWN_MODES = Set.of("powerdown", "reboot", "halt");
     private static final long FIRST_POLL_MILLIS = 5;
     private static final long MAX_POLL_MILLIS = 50;
+    /**
+     * A status poll near the deadline still gets this long to be answered: a reply left in
+     * flight would cost a resync on the next (latency-critical) call.
+     */
+    private static final Duration MIN_POLL_BUDGET = Duration.ofMillis(250);
     private static final byte[] SENTINEL = {(byte) 0xFF};
     private static final Logger LOG = LoggerFactory.getLogger(GuestAgent.class);
 
@@ -126,8 +131,9 @@ public final class GuestAgent implements AutoCloseable {
      * backing off to 50 ms, since this runs on latency-critical paths.
      *
      * @param stdin bytes for the program's standard input, or null for none
-     * @throws AgentTimeoutException naming argv when it has not finished within {@code timeout};
-     *     the program keeps running in the guest (the agent of QEMU 7.2 cannot kill it)
+     * @throws AgentTimeoutException naming argv when it has not finished within {@code timeout}
+     *     (or up to 250 ms later when the agent stops answering polls); the program keeps running
+     *     in the guest (the agent of QEMU 7.2 cannot kill it)
      * @throws AgentCommandException when the agent cannot start it (e.g. no such file)
      */
     public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
@@ -148,22 +154,24 @@ public final class GuestAgent implements AutoCloseable {
             ObjectNode statusArgs = JsonSocket.MAPPER.createObjectNode().put("pid", pid);
             long pause = FIRST_POLL_MILLIS;
             while (true) {
-                JsonNode status = call("guest-exec-status", statusArgs, remaining(deadline));
+                JsonNode status = call("guest-exec-status", statusArgs, atLeast(remaining(deadline), MIN_POLL_BUDGET));
                 if (status.path("exited").asBoolean()) {
                     return toResult(status);
                 }
                 long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (leftMillis <= 0) {
+                if (leftMillis > 0) {
+                    sleep(Math.min(pause, leftMillis), operation);
+                }
+                if (deadline - System.nanoTime() <= 0) { // no poll without time left for its answer
                     throw new AgentTimeoutException(operation, timeout, "not finished");
                 }
-                sleep(Math.min(pause, leftMillis), operation);
                 pause = Math.min(MAX_POLL_MILLIS, pause * 3 / 2 + 1);
             }
         } catch (AgentTimeoutException e) {
             if (e.operation().equals(operation)) {
                 throw e;
             }
-            throw new AgentTimeoutException(operation, timeout, "not finished (" + e.getMessage() + ")");
+            throw new AgentTimeoutException(operation, timeout, "no reply from the guest agent to " + e.operation());
         }
     }
 
@@ -467,6 +475,10 @@ public final class GuestAgent implements AutoCloseable {
 
     private static long deadline(Duration timeout) {
         return System.nanoTime() + timeout.toNanos();
+    }
+
+    private static Duration atLeast(Duration duration, Duration floor) {
+        return duration.compareTo(floor) < 0 ? floor : duration;
     }
 
     private static Duration remaining(long deadline) {
