@@ -15,10 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.ExecResult;
-import org.bgreboot.ready.GuestFailedException;
-import org.bgreboot.ready.NotReadyException;
-import org.bgreboot.ready.Readiness;
-import org.bgreboot.ready.ReadyTarget;
+import org.bgreboot.ready.VmBoot;
 import org.bgreboot.vm.Accel;
 import org.bgreboot.vm.QemuProcess;
 import org.bgreboot.vm.Vm;
@@ -50,26 +47,13 @@ final class VmCommand {
             Vm vm = app.vm(ref);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm start")) {
                 var choice = app.accel(Optional.ofNullable(accel), vm.spec());
-                QemuProcess p = vm.start(choice, app.launcher(), app.progress);
-                try (p) {
-                    app.progress.step("QEMU running, pid " + p.pid());
-                    if (!noWait) {
-                        awaitReady(vm, p, app);
-                    }
+                if (noWait) {
+                    vm.start(choice, app.launcher(), app.progress).close();
+                } else {
+                    VmBoot.startAndAwait(vm, choice, app.launcher(), app.progress).close();
                 }
             }
             return 0;
-        }
-
-        private static void awaitReady(Vm vm, QemuProcess p, App app) {
-            Readiness readiness = Readiness.of(vm.spec().ready());
-            try (ReadyTarget target = new ReadyTarget(p)) {
-                readiness.await(target, passed -> app.progress.step("ready: " + passed.check()));
-            } catch (GuestFailedException | NotReadyException e) {
-                throw new UserError("VM " + vm.spec().name() + " started but is not ready: " + e.getMessage()
-                        + "; see its console log " + p.runtime().serialLog());
-            }
-            app.progress.step(vm.spec().name() + " is ready");
         }
     }
 

@@ -89,6 +89,9 @@ public final class GuestSpecs {
             l.add("kernel = " + str(img.kernel(next).orElseThrow().toString()));
             img.initrd(next).ifPresent(i -> l.add("initrd = " + str(i.toString())));
         }
+        if (m.kexec() != null) {
+            l.add("kexec = " + argv(m.kexec()) + "     # the guest's kexec reboot, a baseline");
+        }
         return String.join("\n", l) + "\n";
     }
 

@@ -36,7 +36,7 @@ record SpecFile(
 
     record Ready(String timeout, Boolean agent, List<List<String>> commands, String serial, String service) {}
 
-    record Upd(List<String> install, String kernel, String initrd, String cmdline) {}
+    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec) {}
 
     /** Keys by section, for the "did you mean" part of an unknown-key error. */
     static final Map<String, String> SECTIONS = Map.of(

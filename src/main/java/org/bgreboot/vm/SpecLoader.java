@@ -264,7 +264,8 @@ public final class SpecLoader {
                 String cmdline = u.cmdline() != null ? u.cmdline() : raw.boot().cmdline();
                 boot = Optional.of(kernelBoot("update", u.kernel(), u.initrd(), cmdline));
             }
-            return Optional.of(new VmSpec.Update(install, boot));
+            List<String> kexec = u.kexec() == null ? List.of() : argv("update.kexec", u.kexec());
+            return Optional.of(new VmSpec.Update(install, boot, kexec));
         }
 
         private Duration duration(String key, String text) {

@@ -48,9 +48,10 @@ public record VmSpec(
 
     /**
      * The update a reboot applies: a guest command run in FG before the clone (installs packages,
-     * writes the new version) and, for direct kernel boot, the kernel the clone boots.
+     * writes the new version) and, for direct kernel boot, the kernel the clone boots. {@code kexec}
+     * is the guest command of a kexec reboot (a baseline), empty if the guest has none.
      */
-    public record Update(List<String> install, Optional<KernelBoot> boot) {}
+    public record Update(List<String> install, Optional<KernelBoot> boot, List<String> kexec) {}
 
     public boolean directKernelBoot() {
         return boot.isPresent();
