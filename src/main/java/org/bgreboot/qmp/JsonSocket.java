@@ -94,7 +94,10 @@ public final class JsonSocket implements AutoCloseable {
         reader.start();
     }
 
-    /** Writes one message followed by a newline; concurrent senders never interleave. */
+    /**
+     * Writes one message; concurrent senders never interleave. No newline follows: the peer's
+     * parser needs none, and one left unread when QEMU exits turns its clean close into a reset.
+     */
     public void send(JsonNode message) throws IOException {
         String text;
         try {
@@ -105,7 +108,7 @@ public final class JsonSocket implements AutoCloseable {
         if (log.isDebugEnabled()) {
             log.debug("{} -> {}", label, abbreviate(text));
         }
-        writeRaw((text + "\n").getBytes(StandardCharsets.UTF_8));
+        writeRaw(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes raw bytes, e.g. the guest agent's 0xFF sentinel. */
