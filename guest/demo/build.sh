@@ -119,6 +119,19 @@ optional="pvpanic_mmio"
 busybox=/bin/busybox # from busybox-static
 [ -x "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1 || die "$busybox is missing or not static (install busybox-static)"
 
+# Debian signs its modules; checking an RSA signature costs ~30 ms per module under TCG (0.4 s of
+# the boot for these 12).  The signature is an appended block: "...<sig><12-byte info>~Module
+# signature appended~\n", the info's last 4 bytes the signature length (big-endian).  Without it
+# the kernel loads the module all the same (no enforcement without Secure Boot), quietly tainted.
+strip_module_signature() {
+	local f=$1 size magic siglen
+	magic='~Module signature appended~'
+	size=$(stat -c %s "$f")
+	[ "$(tail -c 28 "$f" | head -c 27)" = "$magic" ] || return 0
+	siglen=$(od -An -tu1 -j $((size - 32)) -N4 "$f" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	truncate -s $((size - 28 - 12 - siglen)) "$f"
+}
+
 # One initramfs per kernel.
 kreleases=()
 for n in 1 2; do
@@ -163,6 +176,7 @@ for n in 1 2; do
 	: >"$ir/etc/modules.load"
 	for m in $order; do
 		cp "$mdir/$m" "$ir/lib/modules/"
+		strip_module_signature "$ir/lib/modules/$(basename "$m")"
 		basename "$m" >>"$ir/etc/modules.load"
 	done
 	mkdir -p "$res/v$n"
