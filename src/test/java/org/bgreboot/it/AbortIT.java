@@ -1,0 +1,93 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.bgreboot.bench.Lab;
+import org.bgreboot.bench.MeasuredReboot;
+import org.bgreboot.bench.RebootMeasurement;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.reboot.Journal;
+import org.bgreboot.reboot.RebootOptions;
+import org.bgreboot.vm.Leftovers;
+import org.bgreboot.vm.QemuProcess;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A clone that never becomes ready is discarded; FG keeps serving, exactly as it was. */
+@ExtendWith(KillStrayVms.class)
+class AbortIT {
+
+    @Test
+    void anUpdateWhoseKernelPanicsIsAbortedAndFgKeepsServing() throws Exception {
+        Vm vm = TestVms.newDemoVm("panic");
+        VmSpec.KernelBoot update = vm.spec().update().orElseThrow().boot().orElseThrow();
+        VmSpec.KernelBoot panicking = new VmSpec.KernelBoot(update.kernel(), update.initrd(), update.cmdline() + " bgreboot.panic=1");
+        RebootMeasurement m = abortedReboot(vm, clock -> new RebootOptions(org.bgreboot.reboot.Method.BACKGROUND,
+                org.bgreboot.reboot.SwitchMode.HANDOVER, true, Optional.of(panicking), true, clock));
+        assertThat(m.reboot().abortReason().orElseThrow()).contains("panicked");
+    }
+
+    @Test
+    void aReadinessCheckThatNeverPassesIsAbortedAndFgKeepsServing() throws Exception {
+        Path specFile = TestVms.writeDemoSpec("notready");
+        VmSpec spec = TestVms.variant(specFile, s -> s.replace("timeout = \"10m\"", "timeout = \"20s\"")
+                .replace("commands = [ ", "commands = [ [\"/bin/false\"], "));
+        Vm vm = Vm.of(spec, TestVms.home());
+        RebootMeasurement m = abortedReboot(vm, RebootOptions::background);
+        assertThat(m.reboot().abortReason().orElseThrow()).contains("/bin/false").contains("did not pass within 20 s");
+    }
+
+    /** Runs a reboot that must abort; checks FG served throughout and is exactly as before. */
+    private static RebootMeasurement abortedReboot(Vm vm, java.util.function.Function<RunClock, RebootOptions> options) throws Exception {
+        Lab lab = TestVms.lab();
+        lab.freshStart(vm);
+        String bootId = Http.identity(vm.spec()).path("boot_id").asText();
+        List<Path> disksBefore = files(vm.stateDir().disks());
+        var stateBefore = vm.stateDir().readState().orElseThrow();
+        long fgPid = vm.running().orElseThrow().pid();
+
+        RunClock clock = RunClock.start();
+        RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(vm, options.apply(clock)));
+
+        assertThat(m.reboot().aborted()).isTrue();
+        assertThat(m.downtime().downtimeMs()).as("downtime of an aborted reboot").isZero();
+        assertThat(m.downtime().maxGapMs()).as("FG kept answering").isLessThan(5_000);
+        assertThat(m.ledger().missingAcked()).isEmpty();
+        assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot of FG serves").isEqualTo(bootId);
+        assertThat(Http.identity(vm.spec()).path("version").asText()).isEqualTo("v1");
+        try (QemuProcess fg = vm.running().orElseThrow()) {
+            assertThat(fg.pid()).isEqualTo(fgPid);
+            assertThat(fg.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
+            assertThat(topFile(fg)).as("FG writes to its own overlay again").isEqualTo(stateBefore.systemOverlays().get(0).toString());
+        }
+        assertThat(vm.stateDir().readState().orElseThrow()).isEqualTo(stateBefore);
+        assertThat(files(vm.stateDir().disks())).isEqualTo(disksBefore);
+        assertThat(Journal.active(vm.stateDir())).isEmpty();
+        assertThat(Leftovers.find(vm)).isEmpty();
+        lab.stop(vm);
+        return m;
+    }
+
+    private static String topFile(QemuProcess fg) {
+        for (JsonNode b : fg.qmp().execute("query-block")) {
+            if (b.path("qdev").asText().contains("/sys0-dev/")) {
+                return b.path("inserted").path("file").asText();
+            }
+        }
+        throw new AssertionError("no system disk");
+    }
+
+    private static List<Path> files(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+}

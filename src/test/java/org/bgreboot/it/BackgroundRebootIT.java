@@ -1,0 +1,66 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bgreboot.bench.Lab;
+import org.bgreboot.bench.MeasuredReboot;
+import org.bgreboot.bench.RebootMeasurement;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.reboot.Journal;
+import org.bgreboot.reboot.RebootOptions;
+import org.bgreboot.vm.Leftovers;
+import org.bgreboot.vm.Priority;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A background reboot of a real demo guest, with the prober and writer running. */
+@ExtendWith(KillStrayVms.class)
+class BackgroundRebootIT {
+
+    @Test
+    void rebootsIntoTheUpdateKeepingEveryAcknowledgedWrite() throws Exception {
+        Vm vm = TestVms.newDemoVm("bg");
+        Lab lab = TestVms.lab();
+        lab.freshStart(vm);
+        VmState before = vm.stateDir().readState().orElseThrow();
+        RunClock clock = RunClock.start();
+        RebootMeasurement m;
+        try (OpenFileWatch watch = new OpenFileWatch(vm.spec().persistentDisk().path())) {
+            m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(vm, RebootOptions.background(clock)));
+            assertThat(watch.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isEqualTo(1);
+            assertThat(watch.holders()).as("FG, then the clone").hasSize(2);
+        }
+
+        assertThat(m.reboot().aborted()).as(m.reboot().abortReason().orElse("")).isFalse();
+        assertThat(m.reboot().fgStoppedAfterReady()).isTrue();
+        assertThat(m.downtime().versionBefore()).isEqualTo("v1");
+        assertThat(m.downtime().versionAfter()).isEqualTo("v2");
+        assertThat(m.downtime().kernelAfter()).isEqualTo(TestVms.demoImage().last().kernelRelease());
+        assertThat(m.ledger().ackedCount()).isGreaterThan(10);
+        assertThat(m.ledger().missingAcked()).as("acknowledged writes lost").isEmpty();
+        assertThat(m.writesDuringBgBoot()).as("writes acknowledged while the clone booted").isGreaterThan(0);
+        // generous bounds: TCG on a shared machine; the demo and bench measure, this only guards
+        assertThat(m.reboot().fgPauseMs()).isLessThan(2_000);
+        assertThat(m.reboot().switchMs()).isLessThan(10_000);
+        assertThat(m.downtime().downtimeMs()).isLessThan(10_000);
+
+        VmState after = vm.stateDir().readState().orElseThrow();
+        assertThat(after.generation()).isEqualTo(before.generation() + 1);
+        assertThat(after.boot().orElseThrow().kernel()).isEqualTo(vm.spec().update().orElseThrow().boot().orElseThrow().kernel());
+        assertThat(Journal.active(vm.stateDir())).isEmpty();
+        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(m.reboot().chainDepth()).isLessThanOrEqualTo(3);
+        long pid = vm.running().orElseThrow().pid();
+        assertThat(Priority.policy(pid)).isEqualTo("SCHED_OTHER");
+        for (Path old : before.systemOverlays()) {
+            assertThat(Files.exists(old)).as("old generation layer streamed out and removed: " + old).isFalse();
+        }
+        lab.stop(vm);
+        assertThat(Leftovers.find(vm)).isEmpty();
+    }
+
+}

@@ -1,0 +1,111 @@
+package org.bgreboot.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bgreboot.Home;
+import org.bgreboot.Progress;
+import org.bgreboot.bench.Lab;
+import org.bgreboot.guest.GuestBuilder;
+import org.bgreboot.guest.GuestImage;
+import org.bgreboot.guest.GuestSpecs;
+import org.bgreboot.vm.AccelChoice;
+import org.bgreboot.vm.AccelDetector;
+import org.bgreboot.vm.ByteSize;
+import org.bgreboot.vm.QemuLauncher;
+import org.bgreboot.vm.SpecLoader;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmSpec;
+
+/**
+ * Real VMs for integration tests: the demo guest (built once into the shared cache, like a user's
+ * first run), VM specs in a private home per test JVM, free host ports. Nothing here is mocked.
+ */
+public final class TestVms {
+    public static final Path REPO = Path.of(System.getProperty("user.dir"));
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static Home home;
+    private static GuestImage demo;
+    private static AccelChoice accel;
+
+    private TestVms() {}
+
+    public static synchronized Home home() {
+        if (home == null) {
+            try {
+                Path dir = Files.createTempDirectory("bgreboot-it-");
+                home = new Home(dir, Home.fromEnvironment().cache(), REPO);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return home;
+    }
+
+    public static Progress progress() {
+        return Progress.printingTo(System.out);
+    }
+
+    public static synchronized GuestImage demoImage() {
+        if (demo == null) {
+            demo = new GuestBuilder(home()).ensure("demo", line -> System.out.println("  " + line));
+        }
+        return demo;
+    }
+
+    public static synchronized AccelChoice accel() {
+        if (accel == null) {
+            AccelDetector d = new AccelDetector(QemuLauncher.qemuBinary(), home().cache().resolve("accel.json"));
+            accel = d.choose(Optional.empty(), () -> demoImage().kernel(demoImage().first()).orElseThrow());
+            System.out.println("accelerator: " + accel);
+        }
+        return accel;
+    }
+
+    public static QemuLauncher launcher() {
+        return QemuLauncher.fromEnvironment();
+    }
+
+    public static Lab lab() {
+        return new Lab(launcher(), accel(), progress());
+    }
+
+    /** A fresh demo VM (new name, new port, a pristine persistent disk), not started. */
+    public static Vm newDemoVm(String prefix) {
+        return Vm.of(SpecLoader.forThisHost().load(writeDemoSpec(prefix)), home());
+    }
+
+    public static Path writeDemoSpec(String prefix) {
+        String name = prefix + "-" + COUNTER.incrementAndGet();
+        Path spec = home().specs().resolve(name + ".toml");
+        Path persistent = home().home().resolve("data").resolve(name).resolve("persist.img");
+        return GuestSpecs.write(new GuestSpecs.Request(name, demoImage(), ByteSize.ofMiB(512), freePort(), persistent), spec);
+    }
+
+    /** Rewrites a spec's text and loads it (a variant: another readiness command, a shorter timeout...). */
+    public static VmSpec variant(Path spec, java.util.function.UnaryOperator<String> edit) {
+        rewrite(spec, edit);
+        return SpecLoader.forThisHost().load(spec);
+    }
+
+    /** Rewrites a spec's text (to make it wrong, say). */
+    public static void rewrite(Path spec, java.util.function.UnaryOperator<String> edit) {
+        try {
+            Files.writeString(spec, edit.apply(Files.readString(spec)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
