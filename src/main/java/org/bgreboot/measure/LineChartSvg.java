@@ -10,14 +10,16 @@ import java.util.List;
  */
 public final class LineChartSvg {
 
-    static final double WIDTH = 760, HEIGHT = 420, LEFT = 72, RIGHT = 190, TOP = 40, BOTTOM = 56;
+    static final double WIDTH = 760, HEIGHT = 420, LEFT = 72, TOP = 40, BOTTOM = 56;
 
     private LineChartSvg() {}
 
     public static String render(String title, String xLabel, String yLabel, List<String> categories,
                                 List<Series> series, boolean logY) {
         if (categories.isEmpty()) throw new IllegalArgumentException("no categories");
-        double plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        // The legend sits right of the plot and takes the room its longest name needs.
+        double legendW = 50 + series.stream().mapToDouble(se -> Svg.textWidth(se.name(), 11)).max().orElse(0);
+        double plotW = WIDTH - LEFT - Math.min(Math.max(120, legendW), WIDTH / 2), plotH = HEIGHT - TOP - BOTTOM;
         YAxis axis = YAxis.of(series, categories.size(), logY);
 
         StringBuilder s = new StringBuilder(Svg.header(WIDTH, HEIGHT));

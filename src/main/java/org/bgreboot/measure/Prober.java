@@ -19,9 +19,14 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Sends {@code GET url} on a fixed schedule (every {@code interval}, however long earlier requests
  * take) and records every answer and every failure. Each probe is a fresh TCP connection.
- * Requests run on a small pool; when {@code maxInFlight} are already hanging the tick is recorded
- * as a skipped (failed) sample instead of queueing, so a hung service cannot build a backlog that
- * would later flood it or skew the timeline.
+ * Requests run on a pool; when {@code maxInFlight} are already hanging the tick is recorded as a
+ * skipped (failed) sample instead of queueing, so a hung service cannot build a backlog that would
+ * later flood it or skew the timeline.
+ *
+ * <p>The default cap lets a whole timeout's worth of probes hang (plus a quarter): with a smaller
+ * one, probes that hang while the VM is half-up (a port forward accepting connections nobody
+ * answers) would hold every slot, the first probes after the switch would be skipped, and the
+ * downtime would read up to one timeout too long.
  */
 public final class Prober implements AutoCloseable {
 
@@ -40,7 +45,7 @@ public final class Prober implements AutoCloseable {
     private boolean started;
     private boolean stopped;
 
-    /** Allows as many requests in flight as fit in one timeout at this interval (plus a quarter), at most 256. */
+    /** Allows as many requests in flight as are sent in one timeout (plus a quarter), at least 4, at most 256. */
     public Prober(URI url, Duration interval, Duration requestTimeout, RunClock clock) {
         this(url, interval, requestTimeout, clock, defaultMaxInFlight(interval, requestTimeout));
     }

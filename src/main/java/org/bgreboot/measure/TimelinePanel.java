@@ -7,7 +7,9 @@ public record TimelinePanel(String title, ProbeLog log, double rebootStartMs, Do
                             List<PhaseMark> phases) {
 
     public TimelinePanel {
-        phases = phases == null ? List.of() : List.copyOf(phases);
+        // A phase that never started is not drawn; one that never ended (an abort) is drawn as a mark.
+        phases = phases == null ? List.of() : phases.stream().filter(m -> !Double.isNaN(m.startMs()))
+                .map(m -> Double.isNaN(m.endMs()) ? new PhaseMark(m.name(), m.startMs(), m.startMs()) : m).toList();
     }
 
     /** A panel whose downtime is computed from the log. */

@@ -27,6 +27,14 @@ class ProbeLogTest {
     }
 
     @Test
+    void downtimeResultsWithNaNRoundTripThroughJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        DowntimeResult aborted = Downtime.analyze(new SyntheticLog().good(0, 100, "v1", "A").log(), 50);
+        assertThat(aborted.firstNewMs()).isNaN();
+        assertThat(json.readValue(json.writeValueAsString(aborted), DowntimeResult.class)).isEqualTo(aborted);
+    }
+
+    @Test
     void millisPickAShortUnit() {
         assertThat(Millis.text(0.42)).isEqualTo("0.4 ms");
         assertThat(Millis.text(180.4)).isEqualTo("180 ms");

@@ -78,6 +78,15 @@ class SvgTest {
     }
 
     @Test
+    void phasesWithoutAnEndAreDrawnAsMarksAndWithoutAStartNotAtAll() throws Exception {
+        ProbeLog log = new SyntheticLog().good(0, 500, "v1", "A").log();
+        String svg = TimelineSvg.render(List.of(TimelinePanel.of("aborted", log, 100, List.of(
+                new PhaseMark("bg boot", 100, Double.NaN), new PhaseMark("switch", Double.NaN, Double.NaN)))));
+        assertThat(svg).doesNotContain("NaN").doesNotContain("switch");
+        assertThat(texts(parse(svg))).contains("bg boot 0.0 ms");
+    }
+
+    @Test
     void separateTimeAxesFitEachPanel() throws Exception {
         List<String> shared = texts(parse(TimelineSvg.render(List.of(normal(), background()))));
         assertThat(shared.stream().filter("30"::equals)).hasSize(2);
