@@ -30,11 +30,14 @@ class ProberTest {
             double expected = (slowTo - 200 - slowFrom) / INTERVAL.toMillis();
             // A prober that waited for each answer would send ~5 here; starved CI machines still manage far more than a third.
             assertThat((double) hung.size()).as("probes sent while requests hang").isBetween(expected * 0.3, expected * 1.1 + 2);
+            // Each hung probe gives up at its timeout, well before the answer would come. On a starved
+            // machine timeouts fire late and a tick may find every slot taken: a skipped sample, still recorded.
             assertThat(hung).allSatisfy(s -> {
                 assertThat(s.ok()).isFalse();
-                assertThat(s.error()).contains("timeout");
-                assertThat(s.latencyMs()).isLessThan(TIMEOUT.toMillis() + 900); // well before the answer would come
+                assertThat(s.skipped() || s.error().contains("timeout")).as(s.error()).isTrue();
+                assertThat(s.latencyMs()).isLessThan(TIMEOUT.toMillis() + 900);
             });
+            assertThat(hung.stream().filter(s -> !s.skipped())).hasSizeGreaterThan(hung.size() / 2);
             // Answers before and after are good and carry the service's identity.
             assertThat(sentWithin(log, 0, slowFrom - 50)).filteredOn(ProbeSample::ok).isNotEmpty().allSatisfy(s -> {
                 assertThat(s.ok()).isTrue();
