@@ -1,7 +1,8 @@
 /*
  * bgreboot-svc: the guest's tiny web service, used to measure downtime and lost writes.
  *
- *   GET  /        200 {"version":"v1","kernel":"<uname -r>","boot_id":"<boot id>"}
+ *   GET  /        200 {"version":"v1","kernel":"<uname -r>","boot_id":"<boot id>"}, fixed at
+ *                 start: the version that booted (RUN_DIR/version, else VERSION_FILE)
  *   POST /append  appends the next sequence number to the ledger on the persistent disk,
  *                 fsyncs it, THEN answers 200 {"seq":N}; 503 when the disk is not attached
  *   GET  /ledger  200 text/plain, the ledger (empty when absent); 503 when not attached
@@ -292,7 +293,12 @@ int main(int argc, char **argv) {
     /* Everything GET / reports is fixed for the life of this boot: read it once. */
     char version[64], boot_id[64];
     struct utsname u;
-    read_line(version_file, version, sizeof version);
+    /* The booted version: bgreboot-boot records it in RUN_DIR/version, so a restarted service
+     * does not pick up an update installed since boot; before that, VERSION_FILE is it. */
+    char booted[600];
+    snprintf(booted, sizeof booted, "%s/version", run_dir);
+    read_line(booted, version, sizeof version);
+    if (!version[0]) read_line(version_file, version, sizeof version);
     read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof boot_id);
     if (uname(&u) != 0) strcpy(u.release, "unknown");
     json_clean(version);
