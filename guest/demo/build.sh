@@ -10,8 +10,8 @@
 # output directory.  Unchanged inputs (files under guest/{demo,service,hooks}, the kernel package
 # versions, the busybox-static and qemu-guest-agent versions) cost well under a second and print
 # only the directory.  Kernels are downloaded (CACHE_DIR/downloads/) and unpacked, never installed.
-# CACHE_DIR/demo is a symlink to a complete build, switched atomically; an interrupted build
-# leaves only a temp dir that the next build removes.
+# CACHE_DIR/demo is a symlink to a complete, immutable build CACHE_DIR/demo-<hash of inputs>,
+# switched atomically; an interrupted build leaves only a temp dir that the next build removes.
 set -euo pipefail
 export LC_ALL=C
 
@@ -75,11 +75,12 @@ inputs=$( {
 	echo "busybox-static $busybox_ver"
 	echo "qemu-guest-agent $qga_ver"
 } | sha256sum | cut -c1-32)
-if [ -f "$out/.inputs" ] && [ "$(cat "$out/.inputs")" = "$inputs" ]; then
+final=demo-$inputs
+if [ -f "$cache/$final/.inputs" ] && [ "$(cat "$cache/$final/.inputs")" = "$inputs" ]; then
+	[ "$(readlink "$out" 2>/dev/null)" = "$final" ] || { ln -sfn "$final" "$cache/.demo-link.$$" && mv -T "$cache/.demo-link.$$" "$out"; }
 	echo "$out"
 	exit 0
 fi
-
 # ---- build -----------------------------------------------------------------------------------------
 exec 9>"$cache/.demo.lock"
 flock 9 # one build at a time; the loser finds the winner's result
@@ -231,13 +232,13 @@ EOF
 echo "$inputs" >"$res/.inputs"
 
 # Into place: the finished tree gets its final name, then the symlink CACHE_DIR/demo is switched
-# to it with one rename.  Older builds are removed (a VM still running on one keeps its open files).
-final=demo-$inputs
-rm -rf "${cache:?}/$final"
+# to it with one rename.  Builds are immutable and older ones are kept: a VM's overlays stay backed
+# by the build it was made from (bgreboot records the resolved demo-<hash> path), so replacing or
+# deleting one would corrupt that VM's system disk.
+rm -rf "${cache:?}/$final" # only an incomplete tree can be here (no .inputs)
 mv "$res" "$cache/$final"
 ln -sfn "$final" "$cache/.demo-link.$$"
 [ -d "$out" ] && [ ! -L "$out" ] && rm -rf "$out" # a real directory from another layout
 mv -T "$cache/.demo-link.$$" "$out"
-for old in "$cache"/demo-*; do [ "$old" = "$cache/$final" ] || rm -rf "$old"; done
 say "done in $(($(date +%s) - t0)) s: v1 ${kreleases[0]}, v2 ${kreleases[1]}"
 echo "$out"

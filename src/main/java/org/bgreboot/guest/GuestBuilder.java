@@ -47,7 +47,9 @@ public final class GuestBuilder {
             if (exit != 0 || lines.isEmpty()) {
                 throw new UserError("building the " + kind + " guest failed (exit " + exit + "); run bash " + script + " " + cache + " to see why");
             }
-            return GuestImage.read(Path.of(lines.get(lines.size() - 1).strip()));
+            // the real, content-named directory: a VM's overlays must keep pointing at the build they
+            // were made on, not at whatever "demo" points to after the next rebuild
+            return GuestImage.read(Path.of(lines.get(lines.size() - 1).strip()).toRealPath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + script, e);
         } catch (InterruptedException e) {

@@ -31,8 +31,29 @@ public final class Specs {
         this.loader = loader;
     }
 
+    /** Loads the spec; a spec given by path is registered under its name, so later commands can use the name. */
     public VmSpec resolve(String ref, Progress progress) {
-        return loader.load(locate(ref, progress));
+        VmSpec spec = loader.load(locate(ref, progress));
+        register(spec);
+        return spec;
+    }
+
+    private void register(VmSpec spec) {
+        Path named = home.specs().resolve(spec.name() + ".toml");
+        try {
+            if (Files.exists(named)) {
+                if (!Files.isSameFile(named, spec.file())) {
+                    throw new UserError("a VM named '" + spec.name() + "' already exists with the spec " + named.toRealPath()
+                            + "; give this one another name in " + spec.file());
+                }
+                return;
+            }
+            Files.createDirectories(home.specs());
+            Files.deleteIfExists(named); // a dangling link to a spec that was moved away
+            Files.createSymbolicLink(named, spec.file());
+        } catch (java.io.IOException e) {
+            throw new UserError("cannot register spec " + spec.file() + " as " + named + ": " + e.getMessage());
+        }
     }
 
     public Path locate(String ref, Progress progress) {

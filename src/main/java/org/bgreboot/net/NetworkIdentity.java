@@ -51,10 +51,13 @@ public final class NetworkIdentity {
         vm.execute("set_link", Map.of("name", QemuCommand.NIC_ID, "up", up));
     }
 
-    /** HMP answers errors as text, not as QMP errors: an empty answer is success. */
+    /**
+     * HMP answers errors as text, not as QMP errors: hostfwd_add says nothing on success,
+     * hostfwd_remove says "host forwarding rule for ... removed".
+     */
     private static void hmp(QmpClient vm, String command) {
         String out = vm.hmp(command).strip();
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() && !out.endsWith(" removed")) {
             throw new IllegalStateException(command + ": " + out);
         }
     }

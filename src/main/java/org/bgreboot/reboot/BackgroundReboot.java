@@ -184,22 +184,24 @@ public final class BackgroundReboot {
             boolean frozen = false;
             boolean stopped = false;
             boolean netReleased = false;
+            // each flag is set before its step acts: a step that failed half-way is undone too
             try {
+                // one journal entry covers release, stop and network: all are undone the same way
                 journal.record(Phase.SWITCH, "release");
-                frozen = t.step("release hook in FG", () -> disk.release(p.fg().agent()));
+                frozen = spec.hooks().release().isEmpty();
+                t.step("release hook in FG", () -> disk.release(p.fg().agent()));
                 FaultPoint.reach("switch:release");
-                journal.record(Phase.SWITCH, "stop-fg");
-                t.step("stop FG", () -> fgQmp.execute("stop"));
                 stopped = true;
+                t.step("stop FG", () -> fgQmp.execute("stop"));
                 fgStoppedAtMs = t.now();
-                journal.record(Phase.SWITCH, "release-network");
-                t.step("release network in FG", () -> net.release(fgQmp));
                 netReleased = true;
+                t.step("release network in FG", () -> net.release(fgQmp));
             } catch (RuntimeException e) {
                 log.debug("switch failed before FG quit", e);
                 rollBackSwitch(frozen, stopped, netReleased);
                 return Optional.of("the switch failed before FG quit and was rolled back: " + e.getMessage());
             }
+            // the point of no return: from here recovery completes the switch instead of undoing it
             journal.record(Phase.SWITCH, "quit-fg");
             FaultPoint.reach("switch:quit-fg");
             t.step("quit FG", () -> {
@@ -209,11 +211,9 @@ public final class BackgroundReboot {
                 }
             });
             QmpClient bgQmp = bg.qmp();
-            journal.record(Phase.SWITCH, "attach");
             FaultPoint.reach("switch:attach");
             t.step("plug persistent disk into BG", () -> disk.plug(bgQmp));
             t.step("attach hook in BG", () -> disk.attach(bg.agent()));
-            journal.record(Phase.SWITCH, "take-network");
             t.step("BG takes the network", () -> net.take(bgQmp));
             double servingMs = t.now();
             journal.record(Phase.SWITCH, "finish");
@@ -249,7 +249,10 @@ public final class BackgroundReboot {
             plan.fgScratch().forEach(BackgroundReboot::delete);
             journal.record(Phase.DONE, "stream");
             double streamStart = t.now();
-            t.step("stream old layer into new overlay", () -> SystemDisks.streamInto(bg.qmp(), spec.systemDisks()));
+            // stream down to the image the VM was first made from: the first layer that is not ours
+            List<Path> bases = plan.bgOverlays().stream().map(o -> QemuImg.chain(o).stream()
+                    .filter(layer -> !layer.startsWith(state.disks())).findFirst().orElseThrow()).toList();
+            t.step("stream old layer into new overlay", () -> SystemDisks.streamInto(bg.qmp(), bases));
             plan.fgOverlays().forEach(BackgroundReboot::delete);
             t.phase("stream", streamStart, t.now());
             return QemuImg.chain(plan.bgOverlays().get(0)).size();
@@ -265,6 +268,7 @@ public final class BackgroundReboot {
                     bg.kill();
                 });
             }
+            keepConsoleLog();
             state.removeRuntime(state.runtime(plan.toGeneration()));
             plan.bgOverlays().forEach(BackgroundReboot::delete);
             if (cloned) {
@@ -281,6 +285,20 @@ public final class BackgroundReboot {
             journal.finish("aborted: " + reason);
             progress.step("ABORT done: " + spec.name() + " keeps serving on generation " + plan.fromGeneration());
             return result(Optional.of(reason), QemuImg.chain(plan.fgOverlays().get(0)).size());
+        }
+
+        /** The clone's console tells why it failed: keep it beside the journal. */
+        void keepConsoleLog() {
+            Path log = state.runtime(plan.toGeneration()).serialLog();
+            Path kept = state.journal().resolve("reboot-" + plan.id() + "-clone-console.log");
+            try {
+                if (Files.exists(log)) {
+                    Files.copy(log, kept);
+                    progress.step("  the clone's console log: " + kept);
+                }
+            } catch (java.io.IOException e) {
+                progress.step("  could not keep the clone's console log: " + e.getMessage());
+            }
         }
 
         RebootResult result(Optional<String> abortReason, int depth) {

@@ -25,14 +25,13 @@ final class PersistentDiskHandover {
         this.spec = spec;
     }
 
-    /** In the old VM: stop using the disk. Returns whether the fsfreeze fallback was used. */
-    boolean release(GuestAgent old) {
+    /** In the old VM: stop using the disk (the release hook, or with none, fsfreeze). */
+    void release(GuestAgent old) {
         if (spec.hooks().release().isEmpty()) {
             old.fsfreezeFreeze(HOOK_TIMEOUT);
-            return true;
+        } else {
+            runHook(old, spec.hooks().release(), "release");
         }
-        runHook(old, spec.hooks().release(), "release");
-        return false;
     }
 
     /** Rollback of {@link #release} in the old VM, when the switch is abandoned before it stopped. */

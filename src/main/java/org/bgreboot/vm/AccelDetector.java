@@ -52,21 +52,25 @@ public final class AccelDetector {
 
     private AccelChoice probe(Path kernel) {
         Path serial = null;
+        Path output = null;
         Process p = null;
         try {
             serial = Files.createTempFile("bgreboot-kvm-probe", ".log");
+            output = Files.createTempFile("bgreboot-kvm-probe", ".out");
             p = new ProcessBuilder(List.of(qemu.toString(), "-accel", "kvm", "-machine", "q35", "-cpu", "host", "-m", "256M",
                     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                     "-serial", "file:" + serial, "-kernel", kernel.toString(),
                     "-append", "console=ttyS0 panic=-1 root=/dev/bgreboot-kvm-probe"))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
             boolean exited = p.waitFor(PROBE_SECONDS, TimeUnit.SECONDS);
             String out = Files.readString(serial, StandardCharsets.ISO_8859_1);
             if (exited && out.contains("Kernel panic")) {
                 return new AccelChoice(Accel.KVM, "a test boot under KVM works");
             }
             log.debug("KVM probe output: {}", out);
-            return new AccelChoice(Accel.TCG, exited ? "KVM is present but QEMU failed to boot under it"
+            String qemuSaid = Files.readString(output).lines().findFirst().orElse("no message")
+                    .replaceFirst("^\\S*qemu-system-x86_64: ", "");
+            return new AccelChoice(Accel.TCG, exited ? "KVM is present but a test boot under it failed: " + qemuSaid
                     : "KVM is present but a test boot under it hung for " + PROBE_SECONDS + " s");
         } catch (IOException e) {
             return new AccelChoice(Accel.TCG, "KVM test boot could not run: " + e.getMessage());
@@ -77,8 +81,10 @@ public final class AccelDetector {
             if (p != null) {
                 p.destroyForcibly();
             }
-            if (serial != null) {
-                serial.toFile().delete();
+            for (Path f : new Path[] {serial, output}) {
+                if (f != null) {
+                    f.toFile().delete();
+                }
             }
         }
     }

@@ -86,7 +86,7 @@ public final class Vm {
         VmState s = stateOrInitial();
         checkPortsFree();
         RuntimeDir runtime = state.createRuntime(s.generation());
-        progress.step("starting " + spec.name() + " (generation " + s.generation() + ", accel " + accel + ")");
+        progress.step("starting " + spec.name() + " (generation " + s.generation() + ", " + accel.accel().qemuName() + ")");
         Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND, false);
         QemuProcess p;
         try {
