@@ -62,11 +62,14 @@ include=(
 # security: where the kernel update comes from). Resolving versions from these lists costs
 # milliseconds, so an unchanged build returns at once.
 apt_view() { # NAME -> prints the apt options of that view
-  local d="$dl/apt/$1"
+  local d="$dl/apt/$1" pkgcache
+  pkgcache="$d/cache/pkgcache.bin"
+  [ -z "${2:-}" ] || pkgcache=""   # another dpkg status: do not overwrite the view's cache
   printf '%s\n' -o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/empty" \
     -o "Dir::Etc::Preferences=$d/empty/none" -o "Dir::Etc::PreferencesParts=$d/empty" \
     -o "Dir::State::Lists=$d/lists" -o "Dir::State::Status=${2:-$d/status}" \
     -o "Dir::Cache=$d/cache" -o "Dir::Cache::Archives=$d/cache/archives" \
+    -o "Dir::Cache::pkgcache=$pkgcache" -o "Dir::Cache::srcpkgcache=$d/cache/srcpkgcache.bin" \
     -o "APT::Architecture=amd64" -o "APT::Architectures::=amd64" -o "Acquire::Languages=none" \
     -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0"
 }
@@ -124,7 +127,7 @@ inputs_hash() {
   # Files that make the image: this builder (less its smoke test and docs), the guest
   # service and hooks.
   (cd "$repo" && find guest/debian guest/service guest/hooks -type f \
-      ! -name smoke.sh ! -name '*.md' -print 2>/dev/null | LC_ALL=C sort \
+      ! -name smoke.sh ! -name vmctl.py ! -name '*.md' -print 2>/dev/null | LC_ALL=C sort \
     | while read -r f; do printf "%s\n" "$f"; sha256sum <"$f"; if [ -x "$f" ]; then echo x; fi; done) \
     | sha256sum | cut -c1-64
 }
@@ -145,6 +148,10 @@ done
 [ -e /usr/lib/grub/i386-pc/boot.img ] || die "missing GRUB i386-pc images (host package grub-pc-bin)"
 [ -e "$repo/guest/service/bgreboot-svc.c" ] || die "missing guest/service/bgreboot-svc.c"
 hooks=(bgreboot-boot bgreboot-release bgreboot-attach bgreboot-ready bgreboot-update)
+units=(bgreboot-svc.service bgreboot-boot.service)
+for u in "${units[@]}"; do
+  [ -e "$repo/guest/service/$u" ] || die "missing guest/service/$u"
+done
 for h in "${hooks[@]}"; do
   if [ ! -e "$repo/guest/hooks/$h" ]; then
     [ "${BGREBOOT_DEBIAN_ALLOW_MISSING_HOOKS:-0}" = 1 ] || die "missing guest/hooks/$h"
@@ -186,9 +193,8 @@ fi
 log "debootstrap done in $(since "$t") s"
 
 # The configuration files of this guest.
-cp -a "$here/overlay/." "$root/"
-chown -R root:root "$root/etc/bgreboot" "$root/boot" "$root/usr/sbin" "$root/etc/systemd" \
-  "$root/etc/initramfs-tools" "$root/etc/dpkg" "$root/var/cache/bgreboot"
+# Copied as root-owned files; existing directories and files keep their owners and modes.
+cp -r --preserve=mode "$here/overlay/." "$root/"
 
 # Kernel v1 (bookworm main), installed with dpkg the way the update is.
 fetch() { # VIEW DIR PKG=VER... : apt-get download into DIR unless there
@@ -243,12 +249,17 @@ for h in "$repo"/guest/hooks/*; do
   case "$(basename "$h")" in *.md|*.txt) continue ;; esac
   install -m 755 "$h" "$root/usr/sbin/$(basename "$h")"
 done
+# Their systemd units: bgreboot-svc.service (the service, restarted if it dies) and
+# bgreboot-boot.service (mounts the persistent disk if present, prints the ready line).
+for u in "${units[@]}"; do
+  install -m 644 "$repo/guest/service/$u" "$root/etc/systemd/system/$u"
+done
 
 # System configuration.
 sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
 grep -q '^LOAD_KEXEC=false' "$root/etc/default/kexec" || echo 'LOAD_KEXEC=false' >>"$root/etc/default/kexec"
 chroot "$root" passwd -l root >/dev/null
-chroot "$root" systemctl enable systemd-networkd.service bgreboot.service >"$work/logs/systemctl.log" 2>&1
+chroot "$root" systemctl enable systemd-networkd.service "${units[@]}" >"$work/logs/systemctl.log" 2>&1
 # Nothing slow or pointless under TCG in a short-lived benchmark guest.
 # Nothing slow or pointless under TCG in a short-lived benchmark guest: periodic jobs,
 # waiting for "online", a getty on a screen that does not exist, journal flushing (the
@@ -275,8 +286,12 @@ for g in systemd-cryptsetup-generator systemd-gpt-auto-generator systemd-hiberna
   ln -sf /dev/null "$root/etc/systemd/system-generators/$g"
 done
 # Mark /etc and /var as up to date with /usr, so no ConditionNeedsUpdate= unit (sysusers,
-# ldconfig, hwdb, catalog) runs at the first boot of every fresh overlay.
-chroot "$root" /lib/systemd/systemd-update-done
+# ldconfig, hwdb, catalog) runs at every boot (Debian ships no systemd-update-done). The
+# condition holds when /usr's mtime is newer than these files' mtimes.
+for f in etc/.updated var/.updated; do
+  printf '# Written by the bgreboot image build in place of systemd-update-done.\n' >"$root/$f"
+  touch -d "@$(( $(stat -c %Y "$root/usr") + 1 ))" "$root/$f"
+done
 ln -sf /lib/systemd/system/multi-user.target "$root/etc/systemd/system/default.target"
 umount "$root/proc"
 rm -f "$root/usr/sbin/policy-rc.d"
@@ -347,5 +362,6 @@ old=$(readlink "$out" 2>/dev/null || true)
 ln -sfn "debian-$keyhash" "$cache/.debian.new"
 mv -T "$cache/.debian.new" "$out"
 if [ -n "$old" ] && [ "$old" != "debian-$keyhash" ]; then rm -rf "${cache:?}/$old"; fi
+rm -rf "$cache/debian-failed-logs"
 log "built in $(since "$t0") s: system.qcow2 $(du -h "$final/system.qcow2" | cut -f1) (virtual ${disk_mib} MiB), persist.img ${persist_mib} MiB"
 echo "$out"

@@ -7,9 +7,11 @@
   vmctl.py wait-agent SOCK TIMEOUT               until guest-ping answers
   vmctl.py get URL                               GET, prints the body (exit 1 on failure)
   vmctl.py post URL                              POST, prints the body
-  vmctl.py downtime URL TIMEOUT [EXPECT_KEY=VAL] polls every 10 ms; prints the gap between the last
+  vmctl.py downtime URL TIMEOUT [EXPECT]         polls every 10 ms; prints the gap between the last
                                                  answer and the first answer matching EXPECT (JSON)
-  vmctl.py wait-http URL TIMEOUT [EXPECT_KEY=VAL] until URL answers (matching EXPECT); prints seconds
+  vmctl.py wait-http URL TIMEOUT [EXPECT]        until URL answers (matching EXPECT); prints seconds
+  vmctl.py wait-serial FILE TEXT TIMEOUT         until FILE contains TEXT; prints seconds
+EXPECT is KEY=VALUE or KEY!=VALUE on the JSON answer.
 """
 import base64
 import json
@@ -55,6 +57,15 @@ def qga(path, command, args=None, timeout=30.0, expect_reply=True):
             msg["arguments"] = args
         s.sendall(json.dumps(msg).encode() + b"\n")
         if not expect_reply:
+            # guest-shutdown answers nothing on success: keep the connection open a moment so
+            # the command reaches the guest, and report an error if one comes back.
+            s.settimeout(2.0)
+            try:
+                r = _recv_json(s, buf)
+                if "error" in r:
+                    raise RuntimeError(f"{command}: {r['error']}")
+            except (socket.timeout, ConnectionError):
+                pass
             return None
         r = _recv_json(s, buf)
         if "error" in r:
@@ -109,13 +120,16 @@ def http(url, method="GET", timeout=2.0):
 
 
 def _matches(body, expect):
+    """expect: None, KEY=VALUE or KEY!=VALUE on the JSON answer."""
     if not expect:
         return True
-    k, v = expect.split("=", 1)
+    neg = "!=" in expect
+    k, v = expect.split("!=" if neg else "=", 1)
     try:
-        return str(json.loads(body).get(k)) == v
+        got = str(json.loads(body).get(k))
     except ValueError:
         return False
+    return (got != v) if neg else (got == v)
 
 
 def main(argv):
@@ -167,6 +181,20 @@ def main(argv):
                 pass
             time.sleep(0.05)
         print(f"{argv[2]} did not answer{' with ' + expect if expect else ''} in {argv[3]} s", file=sys.stderr)
+        return 1
+    elif cmd == "wait-serial":
+        path, text, timeout = argv[2], argv[3].encode(), float(argv[4])
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            try:
+                with open(path, "rb") as f:
+                    if text in f.read():
+                        print(f"{time.monotonic() - t0:.2f}")
+                        return 0
+            except OSError:
+                pass
+            time.sleep(0.05)
+        print(f"no {argv[3]!r} in {path} after {timeout} s", file=sys.stderr)
         return 1
     elif cmd == "downtime":
         # Poll every 10 ms. Downtime: last answer before the first failure -> first answer
