@@ -49,6 +49,8 @@ public final class GuestAgent implements AutoCloseable {
      * flight would cost a resync on the next (latency-critical) call.
      */
     private static final Duration MIN_POLL_BUDGET = Duration.ofMillis(250);
+    /** An unanswered sync older than this is sent again (its bytes may have been lost). */
+    private static final Duration RESEND_SYNC_AFTER = Duration.ofSeconds(5);
     private static final byte[] SENTINEL = {(byte) 0xFF};
     private static final Logger LOG = LoggerFactory.getLogger(GuestAgent.class);
 
@@ -77,6 +79,10 @@ public final class GuestAgent implements AutoCloseable {
     private final Object requestLock = new Object();
     /** Guarded by requestLock. */
     private boolean needsSync = true;
+    /** Guarded by requestLock: the id of a guest-sync-delimited not yet answered, or 0. */
+    private long pendingSyncId;
+    private long pendingSyncSentAt;
+    private boolean syncSentinelSeen;
 
     private GuestAgent(Path path, SocketChannel channel) {
         this.name = String.valueOf(path.getFileName());
@@ -396,12 +402,20 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the answer to a guest-sync-delimited, sending a new one only when none is
+     * outstanding or the outstanding one is old. While the guest has not opened its port, QEMU
+     * stops reading the socket: a sync per call from a tight ping loop would fill the socket
+     * buffer and block the next write for good.
+     */
     private void resync(long deadline, String operation, Duration timeout) {
-        inbox.removeIf(incoming -> !(incoming instanceof Closed)); // stale: nothing of ours is in flight
-        long syncId = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-        sendSentinel(operation);
-        send(operation, request("guest-sync-delimited", JsonSocket.MAPPER.createObjectNode().put("id", syncId)));
-        boolean sentinelSeen = false;
+        if (pendingSyncId == 0 || System.nanoTime() - pendingSyncSentAt > RESEND_SYNC_AFTER.toNanos()) {
+            pendingSyncId = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+            pendingSyncSentAt = System.nanoTime();
+            syncSentinelSeen = false;
+            sendSentinel(operation);
+            send(operation, request("guest-sync-delimited", JsonSocket.MAPPER.createObjectNode().put("id", pendingSyncId)));
+        }
         while (true) {
             Incoming incoming = next(deadline, operation);
             if (incoming == null) {
@@ -411,12 +425,13 @@ public final class GuestAgent implements AutoCloseable {
                 throw new AgentDisconnectedException(operation + ": " + closed.reason().getMessage(), closed.reason());
             }
             if (incoming instanceof Sentinel) {
-                sentinelSeen = true;
-            } else if (sentinelSeen && incoming instanceof Message message
+                syncSentinelSeen = true;
+            } else if (syncSentinelSeen && incoming instanceof Message message
                     && message.json().path("return").isIntegralNumber()
-                    && message.json().path("return").asLong() == syncId) {
+                    && message.json().path("return").asLong() == pendingSyncId) {
+                LOG.debug("{}: in sync (id {})", name, pendingSyncId);
+                pendingSyncId = 0;
                 needsSync = false;
-                LOG.debug("{}: in sync (id {})", name, syncId);
                 return;
             } else {
                 LOG.debug("{}: resync discards {}", name, incoming);

@@ -105,6 +105,23 @@ class GuestAgentTest {
     }
 
     @Test
+    void repeatedTimeoutsWaitForTheOutstandingSyncInsteadOfSendingMore() {
+        qga = FakePeer.listen(dir.resolve("qga.sock")); // an agent that has not started yet
+        agent = GuestAgent.connect(dir.resolve("qga.sock"), WAIT);
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> agent.ping(Duration.ofMillis(40))).isInstanceOf(AgentTimeoutException.class);
+        }
+        assertThat(qga.nextReceived(WAIT)).isEqualTo(FakePeer.SENTINEL);
+        ObjectNode sync = (ObjectNode) qga.nextReceived(WAIT);
+        assertThatThrownBy(() -> qga.nextReceived(Duration.ofMillis(100))).isInstanceOf(AssertionError.class);
+        // The agent starts and answers the one sync it finds; the next call uses it.
+        qga.send("\u00ff{\"return\": " + sync.path("arguments").path("id").asLong() + "}\n");
+        qga.answer("guest-ping", request -> FakePeer.reply(request, "{}"));
+        agent.ping(WAIT);
+        assertThat(((ObjectNode) qga.nextReceived(WAIT)).path("execute").asText()).isEqualTo("guest-ping");
+    }
+
+    @Test
     void afterATimeoutTheLateReplyIsDiscardedByResync() {
         connected();
         assertThatThrownBy(() -> agent.fsfreezeStatus(Duration.ofMillis(300)))
