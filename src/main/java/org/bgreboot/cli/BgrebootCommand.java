@@ -40,7 +40,8 @@ public final class BgrebootCommand implements Runnable {
     /** One line per failure; a stack trace only with --debug. */
     static int report(PrintWriter err, Exception e) {
         boolean user = e instanceof UserError;
-        boolean known = user || e instanceof QmpException || e instanceof AgentException;
+        boolean known = user || e instanceof QmpException || e instanceof AgentException
+                || e instanceof org.bgreboot.reboot.RebootFailedException;
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
         err.println("bgreboot: " + msg.lines().findFirst().orElse(msg) + (known || debug ? "" : " (run with --debug for details)"));
         if (debug) {

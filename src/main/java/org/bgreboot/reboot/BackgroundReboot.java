@@ -179,6 +179,12 @@ public final class BackgroundReboot {
          */
         Optional<String> switchOver() {
             progress.step("SWITCH");
+            QmpClient bgQmp = bg.qmp();
+            // the clone is ready: from now on it is the VM-to-be and must not wait behind anything
+            if (opts.idleClone()) {
+                t.step("normal priority for BG", () -> Priority.restoreNormal(bg.pid()));
+            }
+            bgQmp.execute("set-action", Map.of("reboot", "reset"));
             double switchStart = t.now();
             QmpClient fgQmp = p.fg().qmp();
             boolean frozen = false;
@@ -210,7 +216,6 @@ public final class BackgroundReboot {
                     p.fg().kill();
                 }
             });
-            QmpClient bgQmp = bg.qmp();
             FaultPoint.reach("switch:attach");
             t.step("plug persistent disk into BG", () -> disk.plug(bgQmp));
             t.step("attach hook in BG", () -> disk.attach(bg.agent()));
@@ -218,10 +223,6 @@ public final class BackgroundReboot {
             double servingMs = t.now();
             journal.record(Phase.SWITCH, "finish");
             t.step("set BG clock", () -> bg.agent().setTime(Instant.now()));
-            bgQmp.execute("set-action", Map.of("reboot", "reset"));
-            if (opts.idleClone()) {
-                t.step("normal priority for BG", () -> Priority.restoreNormal(bg.pid()));
-            }
             t.phase("switch", switchStart, servingMs);
             vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), p.nextBoot()));
             new LaunchRecord(p.accel(), Launch.Role.FOREGROUND, System.currentTimeMillis(), "became the VM at a switch").write(bg.runtime());

@@ -11,6 +11,8 @@ import org.bgreboot.UserError;
 import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.ready.GuestFailedException;
+import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
 import org.bgreboot.vm.Launch;
@@ -73,6 +75,11 @@ public final class InPlaceReboot {
                 try (ReadyTarget target = new ReadyTarget(serving)) {
                     Readiness.of(vm.spec().ready()).await(target, passed ->
                             progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
+                } catch (GuestFailedException | NotReadyException e) {
+                    // nothing to roll back: the VM itself rebooted and did not come back
+                    journal.finish("failed: " + e.getMessage());
+                    throw new RebootFailedException("VM " + vm.spec().name() + " did not come back from its " + opts.method().label()
+                            + " reboot: " + e.getMessage() + "; see its console log " + serving.runtime().serialLog());
                 }
                 double ready = t.now();
                 t.phase(opts.method().label() + " reboot", start, ready);

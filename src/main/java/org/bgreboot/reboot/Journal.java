@@ -1,8 +1,6 @@
 package org.bgreboot.reboot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.vm.Durable;
+import org.bgreboot.vm.Json;
 import org.bgreboot.vm.StateDir;
 
 /**
@@ -20,8 +19,7 @@ import org.bgreboot.vm.StateDir;
  * {@code bgreboot recover} may touch the VM. Finished journals are kept as history.
  */
 public final class Journal {
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module())
-            .enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.mapper();
     private static final int HISTORY = 50;
 
     /** One step: the phase it belongs to, its name, when it was about to act (epoch ms). */
