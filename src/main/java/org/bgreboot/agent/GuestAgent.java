@@ -143,11 +143,23 @@ public final class GuestAgent implements AutoCloseable {
      * @throws AgentCommandException when the agent cannot start it (e.g. no such file)
      */
     public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
+        long deadline = deadline(timeout);
+        RunningCommand started = start(argv, stdin, timeout);
+        return started.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+    }
+
+    /**
+     * Starts a program in the guest and returns at once: the switch arms the attach hook this way
+     * before the disk it waits for is plugged, so the hook's start-up is off the downtime path.
+     */
+    public RunningCommand start(List<String> argv, Duration timeout) {
+        return start(argv, null, timeout);
+    }
+
+    private RunningCommand start(List<String> argv, byte[] stdin, Duration timeout) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("guest-exec needs a program");
         }
-        String operation = "guest-exec " + argv;
-        long deadline = deadline(timeout);
         ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("path", argv.get(0));
         ArrayNode rest = args.putArray("arg");
         argv.subList(1, argv.size()).forEach(rest::add);
@@ -155,35 +167,87 @@ public final class GuestAgent implements AutoCloseable {
         if (stdin != null) {
             args.put("input-data", Base64.getEncoder().encodeToString(stdin));
         }
-        try {
-            long pid = call("guest-exec", args, remaining(deadline)).path("pid").asLong();
+        long pid = call("guest-exec", args, timeout).path("pid").asLong();
+        return new RunningCommand(pid, "guest-exec " + argv);
+    }
+
+    /** A program started by {@link #start} (or {@link #exec}), identified by its guest pid. */
+    public final class RunningCommand {
+        private final long pid;
+        private final String operation;
+
+        private RunningCommand(long pid, String operation) {
+            this.pid = pid;
+            this.operation = operation;
+        }
+
+        public long pid() {
+            return pid;
+        }
+
+        /**
+         * Waits for the program to finish, polling {@code guest-exec-status} from 5 ms, backing
+         * off to 50 ms (it runs on latency-critical paths).
+         */
+        public ExecResult await(Duration timeout) {
+            return await(timeout, timeout);
+        }
+
+        private ExecResult await(Duration timeout, Duration reported) {
+            long deadline = deadline(timeout);
             ObjectNode statusArgs = JsonSocket.MAPPER.createObjectNode().put("pid", pid);
             long pause = FIRST_POLL_MILLIS;
-            while (true) {
-                JsonNode status = call("guest-exec-status", statusArgs, atLeast(remaining(deadline), MIN_POLL_BUDGET));
-                if (status.path("exited").asBoolean()) {
-                    return toResult(status);
+            try {
+                while (true) {
+                    JsonNode status = call("guest-exec-status", statusArgs, atLeast(remaining(deadline), MIN_POLL_BUDGET));
+                    if (status.path("exited").asBoolean()) {
+                        return toResult(status);
+                    }
+                    long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (leftMillis > 0) {
+                        sleep(Math.min(pause, leftMillis), operation);
+                    }
+                    if (deadline - System.nanoTime() <= 0) { // no poll without time left for its answer
+                        throw new AgentTimeoutException(operation, reported, "not finished");
+                    }
+                    pause = Math.min(MAX_POLL_MILLIS, pause * 3 / 2 + 1);
                 }
-                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (leftMillis > 0) {
-                    sleep(Math.min(pause, leftMillis), operation);
+            } catch (AgentTimeoutException e) {
+                if (e.operation().equals(operation)) {
+                    throw e;
                 }
-                if (deadline - System.nanoTime() <= 0) { // no poll without time left for its answer
-                    throw new AgentTimeoutException(operation, timeout, "not finished");
-                }
-                pause = Math.min(MAX_POLL_MILLIS, pause * 3 / 2 + 1);
+                throw new AgentTimeoutException(operation, reported, "no reply from the guest agent to " + e.operation());
             }
-        } catch (AgentTimeoutException e) {
-            if (e.operation().equals(operation)) {
-                throw e;
-            }
-            throw new AgentTimeoutException(operation, timeout, "no reply from the guest agent to " + e.operation());
         }
     }
 
     /** Freezes the guest's filesystems; returns how many. They stay frozen until thawed, even on timeout. */
     public int fsfreezeFreeze(Duration timeout) {
         return call("guest-fsfreeze-freeze", null, timeout).asInt();
+    }
+
+    /**
+     * Freezes only the filesystems mounted at these mountpoints (the clone freezes the system
+     * disk's, not the persistent disk the service keeps writing to).
+     */
+    public int fsfreezeFreeze(List<String> mountpoints, Duration timeout) {
+        ObjectNode args = JsonSocket.MAPPER.createObjectNode();
+        mountpoints.forEach(args.putArray("mountpoints")::add);
+        return call("guest-fsfreeze-freeze-list", args, timeout).asInt();
+    }
+
+    /**
+     * The guest's mounted filesystems with the serials of the disks under them
+     * ({@code guest-get-fsinfo}): how the host tells system-disk mounts from the persistent disk.
+     */
+    public List<MountedFs> fsInfo(Duration timeout) {
+        List<MountedFs> out = new java.util.ArrayList<>();
+        for (JsonNode fs : call("guest-get-fsinfo", null, timeout)) {
+            List<MountedFs.Disk> disks = new java.util.ArrayList<>();
+            fs.path("disk").forEach(d -> disks.add(new MountedFs.Disk(d.path("dev").asText(null), d.path("serial").asText(null))));
+            out.add(new MountedFs(fs.path("mountpoint").asText(), fs.path("type").asText(), disks));
+        }
+        return out;
     }
 
     /** Thaws the guest's filesystems; returns how many were thawed. */

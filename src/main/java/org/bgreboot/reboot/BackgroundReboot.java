@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
+import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.net.NetworkIdentity;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.ready.GuestFailedException;
@@ -76,6 +77,7 @@ public final class BackgroundReboot {
         final NetworkIdentity net;
         final PersistentDiskHandover disk;
         List<String> cloneTops = List.of();
+        boolean scratchPrepared;
         boolean cloned;
         QemuProcess bg;
         double startMs;
@@ -121,19 +123,28 @@ public final class BackgroundReboot {
             return result(Optional.empty(), depth);
         }
 
-        /** CLONE: freeze FG's filesystems, snapshot every system disk in one transaction, thaw. */
+        /**
+         * CLONE: freeze FG's system-disk filesystems, snapshot every system disk in one transaction,
+         * thaw. The persistent disk is not cloned, so it is not frozen: the service keeps writing.
+         */
         void cloneSystemDisks() {
             journal.record(Phase.CLONE, "snapshot");
             progress.step("CLONE");
             QmpClient fgQmp = p.fg().qmp();
             cloneTops = SystemDisks.topNodes(fgQmp, plan.fgOverlays().size());
+            Optional<List<String>> mounts = SystemMounts.of(p.fg().agent(), AGENT_OP);
+            // flush dirty pages first, while FG runs: the freeze then has little left to write
+            t.step("prepare FG scratch overlays", () -> SystemDisks.prepareScratch(fgQmp, cloneTops, plan.fgOverlays(), plan.fgScratch(), suffix()));
+            scratchPrepared = true;
+            t.step("sync FG filesystems", () -> p.fg().agent().exec(List.of("sync"), AGENT_OP));
             double cloneStart = t.now();
-            t.step("freeze FG filesystems", () -> p.fg().agent().fsfreezeFreeze(AGENT_OP));
+            t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
+                    ? p.fg().agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : p.fg().agent().fsfreezeFreeze(AGENT_OP));
             try {
-                t.step("snapshot system disks", () -> SystemDisks.snapshot(fgQmp, cloneTops, plan.fgScratch(), suffix()));
+                t.step("snapshot system disks", () -> SystemDisks.snapshot(fgQmp, cloneTops, suffix()));
                 cloned = true;
             } finally {
-                t.step("thaw FG filesystems", () -> p.fg().agent().fsfreezeThaw(AGENT_OP));
+                t.step("thaw", () -> p.fg().agent().fsfreezeThaw(AGENT_OP));
             }
             fgPauseMs = t.now() - cloneStart;
             for (int i = 0; i < plan.bgOverlays().size(); i++) {
@@ -141,7 +152,7 @@ public final class BackgroundReboot {
                 Path clonePoint = plan.fgOverlays().get(i);
                 t.step("create clone overlay " + bgOverlay.getFileName(), () -> QemuImg.createOverlay(bgOverlay, clonePoint));
             }
-            t.phase("clone", cloneStart, t.now());
+            t.phase("clone", cloneStart, cloneStart + fgPauseMs);
         }
 
         /** BG_BOOT: start the clone paused, isolate its network, then let it run at idle priority. */
@@ -186,6 +197,9 @@ public final class BackgroundReboot {
             }
             bgQmp.execute("set-action", Map.of("reboot", "reset"));
             double switchStart = t.now();
+            // the attach hook waits in the clone for the disk: started now, its start-up is off the downtime
+            Optional<GuestAgent.RunningCommand> armed = opts.switchMode() == SwitchMode.HANDOVER
+                    ? t.step("arm attach hook in BG", () -> disk.armAttach(bg.agent())) : Optional.empty();
             QmpClient fgQmp = p.fg().qmp();
             boolean frozen = false;
             boolean stopped = false;
@@ -216,10 +230,14 @@ public final class BackgroundReboot {
                     p.fg().kill();
                 }
             });
+            if (opts.switchMode() == SwitchMode.RESTORE) {
+                bg = restoreIntoFreshProcess();
+            }
+            QmpClient next = bg.qmp();
             FaultPoint.reach("switch:attach");
-            t.step("plug persistent disk into BG", () -> disk.plug(bgQmp));
-            t.step("attach hook in BG", () -> disk.attach(bg.agent()));
-            t.step("BG takes the network", () -> net.take(bgQmp));
+            t.step("plug persistent disk into BG", () -> disk.plug(next));
+            t.step("attach hook in BG", () -> disk.attach(bg.agent(), armed));
+            t.step("BG takes the network", () -> net.take(next));
             double servingMs = t.now();
             journal.record(Phase.SWITCH, "finish");
             t.step("set BG clock", () -> bg.agent().setTime(Instant.now()));
@@ -228,6 +246,38 @@ public final class BackgroundReboot {
             new LaunchRecord(p.accel(), Launch.Role.FOREGROUND, System.currentTimeMillis(), "became the VM at a switch").write(bg.runtime());
             state.setCurrent(bg.runtime());
             return Optional.empty();
+        }
+
+        /**
+         * The paper-faithful switch: the clone's whole state is saved and loaded into a fresh QEMU,
+         * which then gets the persistent disk and the network as in a handover. Its cost grows with
+         * memory; it is kept to show exactly that.
+         */
+        QemuProcess restoreIntoFreshProcess() {
+            Path saved = state.path().resolve("clone-state-g" + plan.toGeneration());
+            QemuProcess clone = bg;
+            t.step("save clone state", () -> {
+                QmpClient q = clone.qmp();
+                q.execute("stop");
+                q.execute("migrate", Map.of("uri", "exec:cat > '" + saved + "'"));
+                Migration.awaitCompleted(q, Duration.ofMinutes(10));
+                q.execute("quit");
+                if (!clone.awaitExit(Duration.ofSeconds(10))) {
+                    clone.kill();
+                }
+            });
+            clone.close();
+            state.removeRuntime(clone.runtime());
+            RuntimeDir runtime = state.createRuntime(state.runtime("g" + plan.toGeneration() + "-restored"));
+            QemuProcess restored = t.step("restore clone state", () -> {
+                QemuProcess r = launcher.launch(new Launch(spec, p.accel(), runtime, plan.toGeneration(), plan.bgOverlays(),
+                        p.nextBoot(), Launch.Role.RESTORED, false, Optional.of(saved)));
+                Migration.awaitCompleted(r.qmp(), Duration.ofMinutes(10));
+                r.qmp().execute("cont");
+                return r;
+            });
+            delete(saved);
+            return restored;
         }
 
         /** Undo the switch's first steps in reverse; FG serves again as before. */
@@ -272,6 +322,12 @@ public final class BackgroundReboot {
             keepConsoleLog();
             state.removeRuntime(state.runtime(plan.toGeneration()));
             plan.bgOverlays().forEach(BackgroundReboot::delete);
+            if (scratchPrepared && !cloned) {
+                quietly("drop FG's unused scratch overlays", () -> {
+                    SystemDisks.dropScratch(p.fg().qmp(), cloneTops.size(), suffix());
+                    plan.fgScratch().forEach(BackgroundReboot::delete);
+                });
+            }
             if (cloned) {
                 journal.record(Phase.ABORT, "commit-back");
                 quietly("commit FG's scratch overlays back", () -> {

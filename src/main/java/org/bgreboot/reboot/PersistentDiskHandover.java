@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.qmp.QmpClient;
@@ -61,11 +62,27 @@ final class PersistentDiskHandover {
         next.execute("device_add", dev);
     }
 
-    /** In the new guest: mount the disk and start what uses it. */
-    void attach(GuestAgent next) {
-        if (!spec.hooks().attach().isEmpty()) {
-            runHook(next, spec.hooks().attach(), "attach");
+    /**
+     * Starts the attach hook in the new guest before the disk is plugged: the hook waits for the
+     * disk to appear, so when it does, only the mount is left to do.
+     */
+    Optional<GuestAgent.RunningCommand> armAttach(GuestAgent next) {
+        return spec.hooks().attach().isEmpty() ? Optional.empty() : Optional.of(next.start(spec.hooks().attach(), HOOK_TIMEOUT));
+    }
+
+    /** In the new guest: mount the disk and start what uses it (waiting for an armed hook, if any). */
+    void attach(GuestAgent next, Optional<GuestAgent.RunningCommand> armed) {
+        if (spec.hooks().attach().isEmpty()) {
+            return;
         }
+        if (armed.isPresent()) {
+            ExecResult r = armed.get().await(HOOK_TIMEOUT);
+            if (r.ok()) {
+                return;
+            }
+            // e.g. it gave up waiting for a disk that came late: once more, now that it is there
+        }
+        runHook(next, spec.hooks().attach(), "attach");
     }
 
     private static void runHook(GuestAgent agent, List<String> argv, String name) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.bgreboot.qmp.EventWaiter;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.vm.QemuCommand;
+import org.bgreboot.vm.QemuImg;
 
 /**
  * The system-disk operations of a reboot, over QMP: the clone point (one transaction of external
@@ -41,18 +42,54 @@ final class SystemDisks {
         return tops;
     }
 
-    /** FG continues on {@code scratch}; the current tops freeze into the clone point. One transaction. */
-    static void snapshot(QmpClient fg, List<String> tops, List<Path> scratch, String nodeSuffix) {
+    /**
+     * Creates and opens FG's scratch overlays while FG runs, so that the snapshot inside the freeze
+     * only swaps nodes: no file is created or opened while FG's filesystems are frozen.
+     */
+    static void prepareScratch(QmpClient fg, List<String> tops, List<Path> overlays, List<Path> scratch, String nodeSuffix) {
+        JsonNode blocks = fg.execute("query-block");
+        for (int i = 0; i < tops.size(); i++) {
+            long size = virtualSize(blocks, tops.get(i));
+            // -u: FG has the backing file open read-write; its size comes from QEMU instead
+            QemuImg.createOverlay(scratch.get(i), overlays.get(i), size);
+            Map<String, Object> file = Map.of("driver", "file", "filename", scratch.get(i).toString());
+            Map<String, Object> node = new LinkedHashMap<>();
+            node.put("driver", "qcow2");
+            node.put("node-name", scratchNode(i, nodeSuffix));
+            node.put("file", file);
+            node.put("backing", null); // attached by the snapshot
+            fg.execute("blockdev-add", node);
+        }
+    }
+
+    /** Drops scratch overlays that were prepared but never became FG's (an abort before the snapshot). */
+    static void dropScratch(QmpClient fg, int disks, String nodeSuffix) {
+        for (int i = 0; i < disks; i++) {
+            try {
+                fg.execute("blockdev-del", Map.of("node-name", scratchNode(i, nodeSuffix)));
+            } catch (RuntimeException e) {
+                // not added, or already FG's active layer (then the abort commits it back instead)
+            }
+        }
+    }
+
+    /** FG continues on its scratch overlays; the current tops become the clone point. One transaction. */
+    static void snapshot(QmpClient fg, List<String> tops, String nodeSuffix) {
         List<Object> actions = new ArrayList<>();
         for (int i = 0; i < tops.size(); i++) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("node-name", tops.get(i));
-            data.put("snapshot-file", scratch.get(i).toString());
-            data.put("snapshot-node-name", scratchNode(i, nodeSuffix));
-            data.put("format", "qcow2");
-            actions.add(Map.of("type", "blockdev-snapshot-sync", "data", data));
+            actions.add(Map.of("type", "blockdev-snapshot", "data",
+                    Map.of("node", tops.get(i), "overlay", scratchNode(i, nodeSuffix))));
         }
         fg.execute("transaction", Map.of("actions", actions));
+    }
+
+    private static long virtualSize(JsonNode blocks, String node) {
+        for (JsonNode b : blocks) {
+            if (node.equals(b.path("inserted").path("node-name").asText())) {
+                return b.path("inserted").path("image").path("virtual-size").asLong();
+            }
+        }
+        throw new IllegalStateException("QEMU reports no size for block node " + node);
     }
 
     static String scratchNode(int disk, String suffix) {
@@ -66,12 +103,15 @@ final class SystemDisks {
     static void commitBack(QmpClient fg, List<String> scratchNodes, List<String> baseNodes) {
         for (int i = 0; i < scratchNodes.size(); i++) {
             String job = "commit-" + scratchNodes.get(i);
-            EventWaiter ready = fg.expect("BLOCK_JOB_READY", e -> job.equals(e.data().path("device").asText()));
-            fg.execute("block-commit", Map.of("job-id", job, "device", scratchNodes.get(i), "base-node", baseNodes.get(i)));
-            ready.await(JOB_TIMEOUT);
-            EventWaiter done = fg.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()));
-            fg.execute("block-job-complete", Map.of("device", job));
-            JsonNode completed = done.await(JOB_TIMEOUT).data();
+            try (EventWaiter ready = fg.expect("BLOCK_JOB_READY", e -> job.equals(e.data().path("device").asText()))) {
+                fg.execute("block-commit", Map.of("job-id", job, "device", scratchNodes.get(i), "base-node", baseNodes.get(i)));
+                ready.await(JOB_TIMEOUT);
+            }
+            JsonNode completed;
+            try (EventWaiter done = fg.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()))) {
+                fg.execute("block-job-complete", Map.of("device", job));
+                completed = done.await(JOB_TIMEOUT).data();
+            }
             if (completed.hasNonNull("error")) {
                 throw new IllegalStateException("committing " + scratchNodes.get(i) + " back failed: " + completed.path("error").asText());
             }
@@ -88,9 +128,11 @@ final class SystemDisks {
         for (int i = 0; i < bases.size(); i++) {
             String baseNode = nodeOfFile(vm, bases.get(i));
             String job = "stream-" + tops.get(i);
-            EventWaiter done = vm.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()));
-            vm.execute("block-stream", Map.of("job-id", job, "device", tops.get(i), "base-node", baseNode));
-            JsonNode completed = done.await(JOB_TIMEOUT).data();
+            JsonNode completed;
+            try (EventWaiter done = vm.expect("BLOCK_JOB_COMPLETED", e -> job.equals(e.data().path("device").asText()))) {
+                vm.execute("block-stream", Map.of("job-id", job, "device", tops.get(i), "base-node", baseNode));
+                completed = done.await(JOB_TIMEOUT).data();
+            }
             if (completed.hasNonNull("error")) {
                 throw new IllegalStateException("streaming into " + tops.get(i) + " failed: " + completed.path("error").asText());
             }

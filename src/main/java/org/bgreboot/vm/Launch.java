@@ -17,13 +17,25 @@ public record Launch(
         List<Path> systemOverlays,
         Optional<VmSpec.KernelBoot> boot,
         Role role,
-        boolean idle) {
+        boolean idle,
+        Optional<Path> incomingState) {
+
+    public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, int generation, List<Path> systemOverlays,
+                  Optional<VmSpec.KernelBoot> boot, Role role, boolean idle) {
+        this(spec, accel, runtime, generation, systemOverlays, boot, role, idle, Optional.empty());
+    }
 
     public enum Role {
         /** The serving VM: persistent disk attached, ports forwarded, normal priority. */
         FOREGROUND,
         /** The background clone: no persistent disk, no forwards, started paused, idle priority. */
-        BACKGROUND
+        BACKGROUND,
+        /**
+         * The clone's saved state loaded into a fresh process (the paper-faithful switch): the
+         * clone's devices, so no persistent disk (it is hot-plugged, as in a handover), but the
+         * VM's port forwards, which the old VM has freed by then.
+         */
+        RESTORED
     }
 
     public boolean background() {

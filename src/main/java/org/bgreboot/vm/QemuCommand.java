@@ -71,7 +71,7 @@ public final class QemuCommand {
             // pcie.0 refuses hotplug: the persistent disk lives on a root port created at start.
             add(a, "-device", "pcie-root-port,id=" + PERSIST_PORT + ",chassis=1,slot=1");
         }
-        if (!l.background()) {
+        if (l.role() == Launch.Role.FOREGROUND) {
             for (String blockdev : persistentBlockdevs(s.persistentDisk())) {
                 add(a, "-blockdev", blockdev);
             }
@@ -88,6 +88,8 @@ public final class QemuCommand {
         if (l.background()) {
             a.add("-S"); // no instruction runs before the link is set down
         }
+        // the state file is ours (under the state directory): no quoting beyond the shell's
+        l.incomingState().ifPresent(state -> add(a, "-incoming", "exec:cat '" + state + "'"));
         return a;
     }
 

@@ -19,6 +19,15 @@ public final class QemuImg {
         run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing.toString(), overlay.toString()));
     }
 
+    /**
+     * The same without opening the backing file (it may be open read-write in a running QEMU);
+     * {@code size} is its virtual size in bytes.
+     */
+    public static void createOverlay(Path overlay, Path backing, long size) {
+        run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-u", "-b", backing.toString(),
+                overlay.toString(), String.valueOf(size)));
+    }
+
     /** The files of an image's backing chain, the image itself first. */
     public static List<Path> chain(Path image) {
         String json = run(List.of("qemu-img", "info", "-U", "--backing-chain", "--output=json", image.toString()));

@@ -54,7 +54,12 @@ public final class StateDir {
     }
 
     public RuntimeDir runtime(int generation) {
-        return new RuntimeDir(run().resolve("g" + generation));
+        return runtime("g" + generation);
+    }
+
+    /** A runtime directory by name, e.g. {@code g3-restored} for a clone restored from saved state. */
+    public RuntimeDir runtime(String name) {
+        return new RuntimeDir(run().resolve(name));
     }
 
     /** Creates the directory tree (0700) if it does not exist yet. */
@@ -65,7 +70,10 @@ public final class StateDir {
     }
 
     public RuntimeDir createRuntime(int generation) {
-        RuntimeDir r = runtime(generation);
+        return createRuntime(runtime(generation));
+    }
+
+    public RuntimeDir createRuntime(RuntimeDir r) {
         mkdir700(r.dir());
         return r;
     }
