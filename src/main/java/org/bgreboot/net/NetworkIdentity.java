@@ -41,6 +41,11 @@ public final class NetworkIdentity {
         addForwards(next);
     }
 
+    /** Link up only: for a VM started with the forwards on its command line (a restored clone). */
+    public static void linkUp(QmpClient next) {
+        setLink(next, true);
+    }
+
     private void addForwards(QmpClient vm) {
         for (VmSpec.PortForward f : forwards) {
             hmp(vm, "hostfwd_add " + QemuCommand.NETDEV_ID + " " + f.hostfwd());

@@ -237,7 +237,13 @@ public final class BackgroundReboot {
             FaultPoint.reach("switch:attach");
             t.step("plug persistent disk into BG", () -> disk.plug(next));
             t.step("attach hook in BG", () -> disk.attach(bg.agent(), armed));
-            t.step("BG takes the network", () -> net.take(next));
+            t.step("BG takes the network", () -> {
+                if (opts.switchMode() == SwitchMode.RESTORE) {
+                    NetworkIdentity.linkUp(next); // its forwards were on its command line
+                } else {
+                    net.take(next);
+                }
+            });
             double servingMs = t.now();
             journal.record(Phase.SWITCH, "finish");
             t.step("set BG clock", () -> bg.agent().setTime(Instant.now()));
