@@ -200,6 +200,12 @@ public final class BackgroundReboot {
             // the attach hook waits in the clone for the disk: started now, its start-up is off the downtime
             Optional<GuestAgent.RunningCommand> armed = opts.switchMode() == SwitchMode.HANDOVER
                     ? t.step("arm attach hook in BG", () -> disk.armAttach(bg.agent())) : Optional.empty();
+            if (!p.fg().alive()) {
+                // FG died while the clone booted: the VM is down already, the clone is its way back
+                progress.step("  FG's QEMU died while the clone booted: the clone takes over at once");
+                journal.record(Phase.SWITCH, "quit-fg");
+                return takeOver(switchStart, armed);
+            }
             QmpClient fgQmp = p.fg().qmp();
             boolean frozen = false;
             boolean stopped = false;
@@ -230,6 +236,11 @@ public final class BackgroundReboot {
                     p.fg().kill();
                 }
             });
+            return takeOver(switchStart, armed);
+        }
+
+        /** The switch after FG has quit: the clone gets the disk and the network and becomes the VM. */
+        Optional<String> takeOver(double switchStart, Optional<GuestAgent.RunningCommand> armed) {
             if (opts.switchMode() == SwitchMode.RESTORE) {
                 bg = restoreIntoFreshProcess();
             }
@@ -318,7 +329,7 @@ public final class BackgroundReboot {
         /** ABORT: discard the clone, put FG's disks back as they were; FG never stopped serving. */
         RebootResult abort(String reason) {
             progress.step("ABORT: " + reason);
-            journal.record(Phase.ABORT, "discard-clone");
+            quietly("journal the abort", () -> journal.record(Phase.ABORT, "discard-clone"));
             if (bg != null) {
                 quietly("stop the clone", () -> {
                     bg.close();
@@ -335,7 +346,7 @@ public final class BackgroundReboot {
                 });
             }
             if (cloned) {
-                journal.record(Phase.ABORT, "commit-back");
+                quietly("journal the commit", () -> journal.record(Phase.ABORT, "commit-back"));
                 quietly("commit FG's scratch overlays back", () -> {
                     List<String> scratch = new ArrayList<>();
                     for (int i = 0; i < cloneTops.size(); i++) {
@@ -345,7 +356,11 @@ public final class BackgroundReboot {
                     plan.fgScratch().forEach(BackgroundReboot::delete);
                 });
             }
-            journal.finish("aborted: " + reason);
+            try {
+                journal.finish("aborted: " + reason);
+            } catch (RuntimeException e) {
+                progress.step("  the journal could not be closed (" + e.getMessage() + "): run 'bgreboot recover " + spec.name() + "' once there is space");
+            }
             progress.step("ABORT done: " + spec.name() + " keeps serving on generation " + plan.fromGeneration());
             return result(Optional.of(reason), QemuImg.chain(plan.fgOverlays().get(0)).size());
         }

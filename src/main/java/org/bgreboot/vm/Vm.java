@@ -157,7 +157,7 @@ public final class Vm {
     }
 
     /** Runtime directories whose QEMU is gone (after a crash): their sockets must not linger. */
-    void removeStaleRuntimes() {
+    public void removeStaleRuntimes() {
         Path run = state.path().resolve("run");
         if (!Files.isDirectory(run)) {
             return;

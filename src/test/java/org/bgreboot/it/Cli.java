@@ -30,7 +30,7 @@ public final class Cli {
     }
 
     public static Run run(Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", TestVms.REPO.resolve("target/bgreboot.jar").toString()));
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BGREBOOT_HOME", TestVms.home().home().toString());

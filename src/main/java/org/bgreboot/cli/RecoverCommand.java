@@ -1,0 +1,23 @@
+package org.bgreboot.cli;
+
+import java.util.concurrent.Callable;
+import org.bgreboot.reboot.Recovery;
+import org.bgreboot.vm.Vm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "recover", mixinStandardHelpOptions = true,
+        description = {"Bring a VM whose reboot was interrupted (bgreboot or QEMU killed, disk full) back to exactly one",
+                "serving VM, from its journal: before the switch the VM keeps serving and the clone is discarded;",
+                "after the switch's point of no return the switch is completed. Safe to run again."})
+final class RecoverCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "VM") String ref;
+
+    @Override public Integer call() {
+        App app = new App();
+        Vm vm = app.vm(ref);
+        Recovery.Outcome o = new Recovery(vm, app.launcher(), app.progress).run();
+        System.out.println(vm.spec().name() + ": " + o.action() + (o.pid() > 0 ? " (pid " + o.pid() + ", generation " + o.generation() + ")" : ""));
+        return 0;
+    }
+}
