@@ -115,6 +115,8 @@ final class SystemDisks {
             if (completed.hasNonNull("error")) {
                 throw new IllegalStateException("committing " + scratchNodes.get(i) + " back failed: " + completed.path("error").asText());
             }
+            // the scratch node was added by us (blockdev-add), so it stays open until deleted by us
+            fg.execute("blockdev-del", Map.of("node-name", scratchNodes.get(i)));
         }
     }
 

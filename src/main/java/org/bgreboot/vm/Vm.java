@@ -163,7 +163,7 @@ public final class Vm {
             return;
         }
         try (Stream<Path> dirs = Files.list(run)) {
-            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+            for (Path d : dirs.filter(d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
                 RuntimeDir r = new RuntimeDir(d);
                 if (QemuProcess.find(r, Accel.TCG).isEmpty()) {
                     state.removeRuntime(r);

@@ -1,0 +1,157 @@
+package org.bgreboot.bench;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.bgreboot.Home;
+import org.bgreboot.Progress;
+import org.bgreboot.guest.GuestBuilder;
+import org.bgreboot.guest.GuestImage;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.measure.TimelinePanel;
+import org.bgreboot.vm.AccelChoice;
+import org.bgreboot.vm.ByteSize;
+import org.bgreboot.vm.Leftovers;
+import org.bgreboot.vm.QemuLauncher;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmSpec;
+
+/**
+ * Runs a {@link BenchPlan}: per memory size one VM of the guest, and on it every method, each
+ * repeat from the same starting point (a fresh start of the VM, then a measured reboot into the
+ * update). A run that fails is recorded as failed and the bench goes on.
+ */
+public final class Bench {
+    private final Home home;
+    private final QemuLauncher launcher;
+    private final Progress progress;
+    private final Function<VmSpec, AccelChoice> accelFor;
+
+    /** {@code accelFor} picks the accelerator once, for the first VM of the bench. */
+    public Bench(Home home, QemuLauncher launcher, Progress progress, Function<VmSpec, AccelChoice> accelFor) {
+        this.home = home;
+        this.launcher = launcher;
+        this.progress = progress;
+        this.accelFor = accelFor;
+    }
+
+    public BenchResult run(BenchPlan asked) {
+        Instant started = Instant.now();
+        RunClock clock = RunClock.start();
+        GuestImage image = new GuestBuilder(home).ensure(asked.builderKind(), progress::step);
+        BenchPlan plan = asked.resolve(image);
+        progress.step("bench: " + plan.command() + " (" + plan.runCount() + " runs)");
+        BenchMachine machine = BenchMachine.detect(QemuLauncher.qemuBinary());
+        Lab lab = null;
+        Matrix matrix = new Matrix(plan, clock);
+        Optional<InterferenceResult> interference = Optional.empty();
+        for (ByteSize mem : plan.memories()) {
+            // stopping a VM left by an earlier bench needs no accelerator; booting one does
+            Vm vm = BenchVms.prepare(home, plan, image, mem, lab != null ? lab : new Lab(launcher, null, progress));
+            if (lab == null) {
+                lab = new Lab(launcher, accelFor.apply(vm.spec()), progress);
+            }
+            try {
+                matrix.runAll(lab, vm, mem);
+                if (plan.interference() && mem.equals(plan.largestMemory())) {
+                    interference = Optional.of(new Interference(lab, Duration.ofSeconds(plan.interferenceSeconds()), plan.repeat(), clock).run(vm));
+                }
+            } finally {
+                try {
+                    lab.stop(vm);
+                } catch (RuntimeException e) {
+                    BenchVms.discard(vm, lab);
+                }
+            }
+        }
+        return new BenchResult(plan, lab.accel(), machine, started.truncatedTo(ChronoUnit.SECONDS).toString(),
+                clock.nowMs(), matrix.runs, interference, matrix.timelines(), matrix.leftovers);
+    }
+
+    /** The runs of the matrix so far, their progress count, and the timelines kept for the charts. */
+    private final class Matrix {
+        final BenchPlan plan;
+        final RunClock clock;
+        final List<BenchRun> runs = new ArrayList<>();
+        final List<String> leftovers = new ArrayList<>();
+        final Map<BenchMethod, TimelinePanel> timelines = new EnumMap<>(BenchMethod.class);
+        final Map<BenchMethod, Boolean> timelineOk = new EnumMap<>(BenchMethod.class);
+
+        Matrix(BenchPlan plan, RunClock clock) {
+            this.plan = plan;
+            this.clock = clock;
+        }
+
+        /**
+         * Repeats outermost, methods inside: a slow drift of the shared machine then spreads over
+         * every method instead of landing on whichever ran last.
+         */
+        void runAll(Lab lab, Vm vm, ByteSize mem) {
+            for (int rep = 1; rep <= plan.repeat(); rep++) {
+                for (BenchMethod m : plan.methods()) {
+                    runs.add(runOne(lab, vm, mem, m, rep));
+                }
+            }
+        }
+
+        BenchRun runOne(Lab lab, Vm vm, ByteSize mem, BenchMethod m, int rep) {
+            String what = String.format("[%d/%d] %s %s %s #%d", runs.size() + 1, plan.runCount(), plan.guest(), mem, m.label(), rep);
+            progress.step(what + " ...");
+            int mb = (int) mem.mib();
+            long t0 = System.nanoTime();
+            BenchRun run;
+            try {
+                lab.freshStart(vm);
+                RebootMeasurement measured = MeasuredReboot.run(vm.spec(), clock, progress, () -> lab.reboot(vm, m.options(clock)));
+                run = BenchRun.of(plan.guest(), mb, m, rep, measured, (System.nanoTime() - t0) / 1e6);
+                keepTimeline(mem, m, rep, run, measured);
+                Leftovers.find(vm).forEach(l -> leftovers.add(plan.guest() + " " + mem + " " + m.label() + " #" + rep + ": " + l));
+            } catch (RuntimeException e) {
+                BenchVms.discard(vm, lab);
+                run = BenchRun.failed(plan.guest(), mb, m, rep, oneLine(e), (System.nanoTime() - t0) / 1e6);
+            }
+            progress.step(what + ": " + summary(run));
+            return run;
+        }
+
+        /** One timeline per method at the largest memory: its first good repeat, else its first. */
+        void keepTimeline(ByteSize mem, BenchMethod m, int rep, BenchRun run, RebootMeasurement measured) {
+            if (!mem.equals(plan.largestMemory()) || timelineOk.getOrDefault(m, false) || (timelines.containsKey(m) && !run.ok())) {
+                return;
+            }
+            String title = String.format("%s %s %s #%d: downtime %s%s", plan.guest(), mem, m.label(), rep,
+                    one(run.downtimeMs()), run.ok() ? "" : " (failed)");
+            timelines.put(m, TimelinePanel.of(title, measured.probes(), measured.reboot().startMs(), measured.reboot().phases()));
+            timelineOk.put(m, run.ok());
+        }
+
+        List<TimelinePanel> timelines() {
+            return plan.methods().stream().filter(timelines::containsKey).map(timelines::get).toList();
+        }
+    }
+
+    static String summary(BenchRun r) {
+        String took = String.format(" (run took %.1f s)", r.wallMs() / 1000);
+        if (!r.ok()) {
+            return "FAILED: " + r.failure().get() + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
+        }
+        return String.format("downtime %s, switch %s, %d of %d acked writes lost%s", one(r.downtimeMs()), one(r.switchMs()),
+                r.ackedWritesLost(), r.ackedWrites(), took);
+    }
+
+    private static String one(double ms) {
+        return new BenchStat(ms, ms, ms, Double.isNaN(ms) ? 0 : 1).format();
+    }
+
+    /** An exception's message, first line only (the bench goes on; the table says why a run failed). */
+    static String oneLine(RuntimeException e) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        return msg.lines().findFirst().orElse(msg);
+    }
+}

@@ -1,0 +1,81 @@
+package org.bgreboot.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bgreboot.Home;
+import org.bgreboot.Progress;
+import org.bgreboot.guest.GuestImage;
+import org.bgreboot.guest.GuestSpecs;
+import org.bgreboot.vm.ByteSize;
+import org.bgreboot.vm.Durable;
+import org.bgreboot.vm.Liveness;
+import org.bgreboot.vm.SpecLoader;
+import org.bgreboot.vm.Vm;
+
+/**
+ * The bench's own VMs, one per guest and memory size ({@code bench-tiny-256m}): disposable, so a
+ * bench starts each from a pristine persistent disk, and a run that broke one simply drops it.
+ */
+final class BenchVms {
+    private BenchVms() {}
+
+    /** Writes the VM's spec (a free port, the pristine persistent disk) after clearing what a previous bench left. */
+    static Vm prepare(Home home, BenchPlan plan, GuestImage image, ByteSize memory, Lab stopper) {
+        String name = plan.vmName(memory);
+        Path spec = home.specs().resolve(name + ".toml");
+        Path persistent = home.home().resolve("data").resolve(name).resolve("persist.img");
+        if (Files.exists(spec)) {
+            try {
+                discard(Vm.of(SpecLoader.forThisHost().load(spec), home), stopper);
+            } catch (RuntimeException e) {
+                // a spec from an older build may no longer load: its VM can still be cleared by path
+                forget(home.vms().resolve(name), name, stopper.progress());
+            }
+        }
+        try {
+            Files.deleteIfExists(persistent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the old persistent disk " + persistent, e);
+        }
+        GuestSpecs.write(new GuestSpecs.Request(name, image, memory, freePort(), persistent), spec);
+        return Vm.of(SpecLoader.forThisHost().load(spec), home);
+    }
+
+    /**
+     * Stops the VM and forgets all its state, unfinished journal included: after a run that threw,
+     * the VM is in no known state, and the next run starts it afresh anyway. A QEMU of this VM that
+     * a clean stop did not end (a clone left by the failure) is killed by its pid.
+     */
+    static void discard(Vm vm, Lab lab) {
+        Progress progress = lab.progress();
+        try {
+            lab.stop(vm);
+        } catch (RuntimeException e) {
+            progress.step("could not stop " + vm.spec().name() + " cleanly: " + e.getMessage());
+        }
+        forget(vm.stateDir().path(), vm.spec().name(), progress);
+    }
+
+    private static void forget(Path stateDir, String name, Progress progress) {
+        String marker = stateDir + "/";
+        ProcessHandle.allProcesses()
+                .filter(h -> Liveness.cmdline(h.pid()).contains("qemu-system") && Liveness.cmdline(h.pid()).contains(marker))
+                .forEach(h -> {
+                    progress.step("killing QEMU " + h.pid() + " left by " + name);
+                    h.destroyForcibly();
+                    h.onExit().join();
+                });
+        Durable.deleteTree(stateDir);
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.bgreboot.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.bgreboot.UserError;
+import org.bgreboot.bench.Bench;
+import org.bgreboot.bench.BenchCharts;
+import org.bgreboot.bench.BenchJson;
+import org.bgreboot.bench.BenchMethod;
+import org.bgreboot.bench.BenchPlan;
+import org.bgreboot.bench.BenchResult;
+import org.bgreboot.bench.BenchTable;
+import org.bgreboot.vm.Accel;
+import org.bgreboot.vm.ByteSize;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure like the paper: reboot one guest into its update by every method at every memory size,",
+                "repeatedly, each run from a fresh start with an external prober and writer; then FG's throughput",
+                "while a clone boots (no clone, clone at idle priority, clone at normal priority). Prints a table of",
+                "medians (min–max) and writes JSON, Markdown and SVG charts. Exits non-zero if a run failed,",
+                "an acknowledged write was lost, or a VM kept leftovers."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--guest", paramLabel = "tiny|debian", defaultValue = "tiny",
+            description = "The guest: tiny (the demo busybox guest) or debian (Debian 12 with systemd). Default: ${DEFAULT-VALUE}.")
+    String guest;
+
+    @Option(names = "--memory", paramLabel = "SIZES", split = ",", defaultValue = "128M,256M,768M,2G",
+            description = "Memory sizes, comma-separated. Default: ${DEFAULT-VALUE}.")
+    List<String> memory;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Runs per method and memory size; medians are quoted. Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = "--methods", paramLabel = "LIST", split = ",",
+            description = "Any of normal, kexec, background, restore, comma-separated. Default: all the guest supports (kexec needs [update] kexec).")
+    List<String> methods;
+
+    @Option(names = "--interference", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure FG's throughput while a clone boots, at the largest memory size (default: on; --no-interference skips it).")
+    boolean interference;
+
+    @Option(names = "--interference-seconds", paramLabel = "S", defaultValue = "15",
+            description = "Length of each throughput window (a clone that boots faster ends its window early). Default: ${DEFAULT-VALUE}.")
+    int interferenceSeconds;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Write the figures as JSON to FILE, the table to FILE.md and the charts to FILE-*.svg beside it"
+                    + " (default: results/bench-GUEST-TIME.json in the bgreboot home).")
+    Path json;
+
+    @Option(names = "--accel", paramLabel = "kvm|tcg", converter = VmCommand.AccelConverter.class,
+            description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
+    Accel accel;
+
+    @Override public Integer call() {
+        App app = new App();
+        BenchPlan plan = new BenchPlan(guest, sizes(), methods(), repeat, interference, interferenceSeconds);
+        Path out = json != null ? json : app.home.home().resolve("results")
+                .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
+        Bench bench = new Bench(app.home, app.launcher(), app.progress, spec -> app.accel(Optional.ofNullable(accel), spec));
+        BenchResult result = bench.run(plan);
+
+        System.out.println();
+        System.out.print(BenchTable.of(result).toText());
+        result.interference().ifPresent(i -> System.out.print("\n" + i.table().toText()));
+        ResultFiles.writeJson(out, BenchJson.of(result));
+        ResultFiles.writeText(ResultFiles.beside(out, ".md"), BenchTable.markdown(result));
+        List<Path> written = new ArrayList<>(List.of(out, ResultFiles.beside(out, ".md")));
+        for (Map.Entry<String, String> svg : BenchCharts.of(result).entrySet()) {
+            Path file = ResultFiles.beside(out, svg.getKey());
+            ResultFiles.writeText(file, svg.getValue());
+            written.add(file);
+        }
+        System.out.printf("%nbench took %.1f min; accelerator %s; written: %s%n", result.wallMs() / 60_000, result.accel(),
+                String.join(", ", written.stream().map(Path::toString).toList()));
+        result.problems().forEach(p -> System.err.println("bgreboot: bench: " + p));
+        return result.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+    }
+
+    private List<ByteSize> sizes() {
+        List<ByteSize> sizes = new ArrayList<>();
+        for (String m : memory) {
+            try {
+                sizes.add(ByteSize.parse(m));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--memory: " + e.getMessage());
+            }
+        }
+        return sizes;
+    }
+
+    /** The methods asked for; none means every one the guest supports. */
+    private List<BenchMethod> methods() {
+        return methods == null ? List.of() : methods.stream().map(BenchMethod::parse).toList();
+    }
+}
