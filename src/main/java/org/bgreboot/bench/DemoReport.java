@@ -63,7 +63,8 @@ public record DemoReport(String vm, String accel, List<RebootMeasurement> runs, 
         row(t, "acknowledged writes lost", r -> String.valueOf(r.ledger().missingAcked().size()));
         row(t, "version before → after", r -> r.downtime().versionBefore() + " → " + r.downtime().versionAfter());
         row(t, "kernel before → after", r -> r.downtime().kernelBefore() + " → " + r.downtime().kernelAfter());
-        String ratio = Double.isNaN(downtimeRatio()) ? "" : String.format("%nbackground-reboot downtime = %.1f %% of normal-reboot downtime (accelerator: %s)%n", 100 * downtimeRatio(), accel);
+        String ratio = Double.isNaN(downtimeRatio()) ? "" : String.format("%nbackground-reboot downtime = %.1f %% of normal-reboot downtime%n", 100 * downtimeRatio());
+        ratio += "accelerator: " + accel + "\n";
         return t.toText() + ratio;
     }
 

@@ -3,10 +3,8 @@ package org.bgreboot.bench;
 import java.time.Duration;
 import org.bgreboot.Progress;
 import org.bgreboot.ready.VmBoot;
-import org.bgreboot.reboot.BackgroundReboot;
-import org.bgreboot.reboot.InPlaceReboot;
-import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootOptions;
+import org.bgreboot.reboot.Reboots;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.vm.AccelChoice;
 import org.bgreboot.vm.QemuLauncher;
@@ -28,9 +26,7 @@ public record Lab(QemuLauncher launcher, AccelChoice accel, Progress progress) {
     }
 
     public RebootResult reboot(Vm vm, RebootOptions opts) {
-        return opts.method() == Method.BACKGROUND
-                ? new BackgroundReboot(vm, launcher, opts, progress).run()
-                : new InPlaceReboot(vm, launcher, opts, progress).run();
+        return Reboots.run(vm, launcher, opts, progress);
     }
 
     public void stop(Vm vm) {

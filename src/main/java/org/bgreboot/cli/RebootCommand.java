@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.bgreboot.bench.Lab;
 import org.bgreboot.bench.MeasuredReboot;
 import org.bgreboot.bench.RebootMeasurement;
 import org.bgreboot.bench.ResultJson;
@@ -13,6 +12,7 @@ import org.bgreboot.measure.Table;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
+import org.bgreboot.reboot.Reboots;
 import org.bgreboot.reboot.Step;
 import org.bgreboot.reboot.SwitchMode;
 import org.bgreboot.vm.Vm;
@@ -67,15 +67,14 @@ final class RebootCommand implements Callable<Integer> {
         Vm vm = app.vm(ref);
         RunClock clock = RunClock.start();
         RebootOptions opts = new RebootOptions(method(), switchMode(), !noInstall, kernelOverride(vm.spec()), !normalPriority, clock);
-        Lab lab = new Lab(app.launcher(), null, app.progress);
         Map<String, Object> out;
         RebootResult result;
         if (measure) {
-            RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, app.progress, () -> lab.reboot(vm, opts));
+            RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, app.progress, () -> Reboots.run(vm, app.launcher(), opts, app.progress));
             result = m.reboot();
             out = ResultJson.of(m);
         } else {
-            result = lab.reboot(vm, opts);
+            result = Reboots.run(vm, app.launcher(), opts, app.progress);
             out = ResultJson.of(result);
         }
         System.out.println();
