@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.bgreboot.Progress;
+import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
 import org.bgreboot.measure.AppendWriter;
 import org.bgreboot.measure.Downtime;
@@ -46,9 +47,9 @@ public final class MeasuredReboot {
              AppendWriter writer = new AppendWriter(uri, clock)) {
             prober.start();
             writer.start();
-            sleep(SETTLE_MS);
+            Sleep.ms(SETTLE_MS);
             result = reboot.get();
-            sleep(SETTLE_MS);
+            Sleep.ms(SETTLE_MS);
             writes = writer.stop();
             probes = prober.stop();
         }
@@ -68,12 +69,4 @@ public final class MeasuredReboot {
         return new RebootMeasurement(result, downtime, probes, writes, check, duringBgBoot);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.Progress;
+import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
@@ -162,7 +163,7 @@ public final class InPlaceReboot {
                 } catch (RuntimeException e) {
                     // the agent is gone while the guest restarts
                 }
-                sleep(50);
+                Sleep.ms(50);
             }
             throw new IllegalStateException("the guest did not come back within " + SHUTDOWN_TIMEOUT.toSeconds() + " s");
         });
@@ -177,12 +178,4 @@ public final class InPlaceReboot {
         return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-g" + generation;
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

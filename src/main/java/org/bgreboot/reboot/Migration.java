@@ -2,6 +2,7 @@ package org.bgreboot.reboot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import org.bgreboot.Sleep;
 import org.bgreboot.qmp.QmpClient;
 
 /** Waiting for a migration (saving state to a file, or loading it) to finish, by polling query-migrate. */
@@ -25,12 +26,7 @@ final class Migration {
             if (status.isEmpty() && "paused".equals(q.execute("query-status").path("status").asText())) {
                 return;
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            Sleep.ms(5);
         }
         throw new IllegalStateException("migration did not finish within " + timeout.toSeconds() + " s");
     }

@@ -2,6 +2,7 @@ package org.bgreboot.vm;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.bgreboot.Sleep;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.qmp.QmpClient;
 
@@ -72,7 +73,7 @@ public final class QemuProcess implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            sleep(5);
+            Sleep.ms(5);
         }
         return true;
     }
@@ -94,12 +95,4 @@ public final class QemuProcess implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }
