@@ -9,11 +9,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoublePredicate;
+import java.util.function.Supplier;
 import org.bgreboot.measure.LoadGenerator;
 import org.bgreboot.measure.LoadResult;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
+import org.bgreboot.vm.Liveness;
+import org.bgreboot.vm.Priority;
+import org.bgreboot.vm.QemuProcess;
 import org.bgreboot.vm.Vm;
 
 /**
@@ -79,7 +83,7 @@ public final class Interference {
     }
 
     private InterferenceCase noClone(URI uri) {
-        return load(InterferenceCase.Kind.NO_BG, uri, () -> false, ms -> false);
+        return load(InterferenceCase.Kind.NO_BG, uri, () -> false, ms -> false, Optional::empty);
     }
 
     /** Starts a background reboot beside the load and measures from the clone's launch until it is ready. */
@@ -95,7 +99,7 @@ public final class Interference {
         while (!watch.launched() && !reboot.isDone()) {
             sleep(10);
         }
-        InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy);
+        InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy, () -> clonePolicy(vm));
         RebootResult r;
         try {
             r = reboot.join();
@@ -110,12 +114,15 @@ public final class Interference {
 
     /**
      * Load slices until the window is used up or {@code stop} says so; a slice during which
-     * {@code voidBy} became true (the clone got ready) is not counted.
+     * {@code voidBy} became true (the clone got ready) is not counted. The clone's policy is read
+     * after the first slice, when its QEMU surely runs.
      */
-    private InterferenceCase load(InterferenceCase.Kind kind, URI uri, BooleanSupplier stop, DoublePredicate voidBy) {
+    private InterferenceCase load(InterferenceCase.Kind kind, URI uri, BooleanSupplier stop, DoublePredicate voidBy,
+                                  Supplier<Optional<String>> policy) {
         long ok = 0;
         long failed = 0;
         double seconds = 0;
+        Optional<String> bgPolicy = Optional.empty();
         double deadline = clock.nowMs() + window.toMillis();
         while (!stop.getAsBoolean()) {
             double left = deadline - clock.nowMs();
@@ -129,11 +136,23 @@ public final class Interference {
             ok += r.ok();
             failed += r.failures();
             seconds += (r.endMs() - r.startMs()) / 1000;
+            if (bgPolicy.isEmpty()) {
+                bgPolicy = policy.get();
+            }
         }
         if (seconds <= 0) {
             return InterferenceCase.failed(kind, "nothing measured: no whole load slice fitted before the clone was ready");
         }
-        return new InterferenceCase(kind, ok, failed, seconds, Optional.empty());
+        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty());
+    }
+
+    /** The scheduling policy of the VM's QEMU other than the serving one: the clone. */
+    private static Optional<String> clonePolicy(Vm vm) {
+        String marker = vm.stateDir().path() + "/";
+        long fg = vm.running().map(QemuProcess::pid).orElse(-1L);
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> pid != fg)
+                .filter(pid -> Liveness.cmdline(pid).contains("qemu-system") && Liveness.cmdline(pid).contains(marker))
+                .findFirst().map(Priority::policy);
     }
 
     private static void sleep(long ms) {

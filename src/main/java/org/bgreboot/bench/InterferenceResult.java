@@ -33,11 +33,14 @@ public record InterferenceResult(String vm, int memoryMb, int connections, int w
     }
 
     public Table table() {
-        Table t = Table.of("FG throughput (" + connections + " connections)", "requests/s", "of no BG", "seconds measured", "failed requests");
+        Table t = Table.of("FG throughput (" + connections + " connections)", "requests/s", "of no BG", "seconds measured",
+                "failed requests", "clone's CPU policy");
         for (InterferenceCase.Kind k : InterferenceCase.Kind.values()) {
             double seconds = cases.stream().filter(c -> c.kind() == k).mapToDouble(InterferenceCase::seconds).sum();
             long failed = cases.stream().filter(c -> c.kind() == k).mapToLong(InterferenceCase::failures).sum();
-            t.row(k.label(), num(requestsPerSecond(k), "%.1f"), pct(ratio(k)), num(seconds, "%.1f"), String.valueOf(failed));
+            String policy = String.join(", ", cases.stream().filter(c -> c.kind() == k).flatMap(c -> c.bgPolicy().stream()).distinct().toList());
+            t.row(k.label(), num(requestsPerSecond(k), "%.1f"), pct(ratio(k)), num(seconds, "%.1f"), String.valueOf(failed),
+                    k == InterferenceCase.Kind.NO_BG ? "–" : policy.isEmpty() ? "?" : policy);
         }
         return t;
     }
@@ -60,6 +63,7 @@ public record InterferenceResult(String vm, int memoryMb, int connections, int w
             m.put("failed", c.failures());
             m.put("seconds", BenchJson.num(c.seconds()));
             m.put("rps", BenchJson.num(c.requestsPerSecond()));
+            m.put("bg_policy", c.bgPolicy().orElse(null));
             m.put("failure", c.failure().orElse(null));
             return m;
         }).toList();

@@ -44,7 +44,9 @@ final class BenchCommand implements Callable<Integer> {
     List<String> methods;
 
     @Option(names = "--interference", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Measure FG's throughput while a clone boots, at the largest memory size (default: on; --no-interference skips it).")
+            description = {"Measure FG's throughput while a clone boots, at the largest memory size: no clone, clone at idle",
+                    "priority, clone at normal priority, taking turns --repeat times, then no clone again (default: on;",
+                    "--no-interference skips it)."})
     boolean interference;
 
     @Option(names = "--interference-seconds", paramLabel = "S", defaultValue = "15",

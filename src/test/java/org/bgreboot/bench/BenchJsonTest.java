@@ -82,9 +82,9 @@ class BenchJsonTest {
     @Test
     void interferenceHasThroughputsAndRatios() throws Exception {
         InterferenceResult i = new InterferenceResult("bench-tiny-2g", 2048, 4, 15, List.of(
-                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty()),
-                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty()),
-                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty())));
+                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty())));
         JsonNode j = json(sample(Optional.of(i))).get("interference");
         assertThat(j.get("no_bg_rps").asDouble()).isEqualTo(200);
         assertThat(j.get("bg_idle_rps").asDouble()).isEqualTo(190);
