@@ -166,8 +166,9 @@ public final class BackgroundReboot {
             new LaunchRecord(p.accel(), Launch.Role.BACKGROUND, System.currentTimeMillis(), "same as the VM").write(runtime);
             QmpClient q = bg.qmp();
             t.step("isolate clone network", () -> NetworkIdentity.isolate(q));
-            // a reboot of the clone while it boots is a failure: make it a shutdown we notice
-            q.execute("set-action", Map.of("reboot", "shutdown"));
+            // a reboot of the clone while it boots is a failure: make it a shutdown we notice; a
+            // panicked clone stays paused, so the panic (not just an exit) is what we report
+            q.execute("set-action", Map.of("reboot", "shutdown", "panic", "pause"));
             q.execute("cont");
         }
 
@@ -195,7 +196,7 @@ public final class BackgroundReboot {
             if (opts.idleClone()) {
                 t.step("normal priority for BG", () -> Priority.restoreNormal(bg.pid()));
             }
-            bgQmp.execute("set-action", Map.of("reboot", "reset"));
+            bgQmp.execute("set-action", Map.of("reboot", "reset", "panic", "shutdown")); // QEMU's defaults
             double switchStart = t.now();
             // the attach hook waits in the clone for the disk: started now, its start-up is off the downtime
             Optional<GuestAgent.RunningCommand> armed = opts.switchMode() == SwitchMode.HANDOVER

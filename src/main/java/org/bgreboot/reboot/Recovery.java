@@ -202,7 +202,7 @@ public final class Recovery {
         net.take(q);
         quietly("set the clock", () -> bg.agent().setTime(Instant.now()));
         quietly("normal priority", () -> Priority.restoreNormal(bg.pid()));
-        q.execute("set-action", Map.of("reboot", "reset"));
+        q.execute("set-action", Map.of("reboot", "reset", "panic", "shutdown"));
         vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), plan.bgBoot()));
         new LaunchRecord(accel(), Launch.Role.FOREGROUND, System.currentTimeMillis(), "became the VM in a recovery").write(bg.runtime());
         vm.stateDir().setCurrent(bg.runtime());

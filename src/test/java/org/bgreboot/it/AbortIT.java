@@ -30,7 +30,7 @@ class AbortIT {
         Vm vm = TestVms.newDemoVm("panic");
         VmSpec.KernelBoot update = vm.spec().update().orElseThrow().boot().orElseThrow();
         VmSpec.KernelBoot panicking = new VmSpec.KernelBoot(update.kernel(), update.initrd(), update.cmdline() + " bgreboot.panic=1");
-        RebootMeasurement m = abortedReboot(vm, clock -> new RebootOptions(org.bgreboot.reboot.Method.BACKGROUND,
+        RebootMeasurement m = abortedReboot(vm, vm, clock -> new RebootOptions(org.bgreboot.reboot.Method.BACKGROUND,
                 org.bgreboot.reboot.SwitchMode.HANDOVER, true, Optional.of(panicking), true, clock));
         assertThat(m.reboot().abortReason().orElseThrow()).contains("panicked");
     }
@@ -38,15 +38,20 @@ class AbortIT {
     @Test
     void aReadinessCheckThatNeverPassesIsAbortedAndFgKeepsServing() throws Exception {
         Path specFile = TestVms.writeDemoSpec("notready");
-        VmSpec spec = TestVms.variant(specFile, s -> s.replace("timeout = \"10m\"", "timeout = \"20s\"")
+        Vm vm = Vm.of(org.bgreboot.vm.SpecLoader.forThisHost().load(specFile), TestVms.home());
+        // the same VM, with a readiness check added after it started that no clone can pass
+        VmSpec strict = TestVms.variant(specFile, s -> s.replace("timeout = \"10m\"", "timeout = \"20s\"")
                 .replace("commands = [ ", "commands = [ [\"/bin/false\"], "));
-        Vm vm = Vm.of(spec, TestVms.home());
-        RebootMeasurement m = abortedReboot(vm, RebootOptions::background);
+        RebootMeasurement m = abortedReboot(vm, Vm.of(strict, TestVms.home()), RebootOptions::background);
         assertThat(m.reboot().abortReason().orElseThrow()).contains("/bin/false").contains("did not pass within 20 s");
     }
 
-    /** Runs a reboot that must abort; checks FG served throughout and is exactly as before. */
-    private static RebootMeasurement abortedReboot(Vm vm, java.util.function.Function<RunClock, RebootOptions> options) throws Exception {
+    /**
+     * Starts {@code vm} fresh, reboots it as {@code rebooted} (the same VM, perhaps with another
+     * spec), which must abort; checks FG served throughout and is exactly as before.
+     */
+    private static RebootMeasurement abortedReboot(Vm vm, Vm rebooted, java.util.function.Function<RunClock, RebootOptions> options)
+            throws Exception {
         Lab lab = TestVms.lab();
         lab.freshStart(vm);
         String bootId = Http.identity(vm.spec()).path("boot_id").asText();
@@ -55,7 +60,7 @@ class AbortIT {
         long fgPid = vm.running().orElseThrow().pid();
 
         RunClock clock = RunClock.start();
-        RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(vm, options.apply(clock)));
+        RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(rebooted, options.apply(clock)));
 
         assertThat(m.reboot().aborted()).isTrue();
         assertThat(m.downtime().downtimeMs()).as("downtime of an aborted reboot").isZero();

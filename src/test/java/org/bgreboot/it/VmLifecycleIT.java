@@ -44,6 +44,7 @@ class VmLifecycleIT {
             assertThat(Http.post(vm.spec(), "append")).contains("\"seq\":2");
             assertThat(Http.get(vm.spec(), "ledger")).isEqualTo("1\n2\n");
 
+            p.close(); // QEMU serves one QMP and one agent client at a time: let stop have them
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "test")) {
                 vm.stop(Duration.ofSeconds(60), TestVms.progress());
             }
