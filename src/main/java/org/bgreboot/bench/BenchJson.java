@@ -75,6 +75,9 @@ public final class BenchJson {
         j.put("acked_writes_lost", r.ledgerChecked() ? r.ackedWritesLost() : null);
         j.put("wall_s", num(r.wallMs() / 1000));
         j.put("failure", r.failure().orElse(null));
+        Map<String, Object> steps = new LinkedHashMap<>();
+        r.stepsMs().forEach((name, ms) -> steps.put(name, num(ms)));
+        j.put("steps_ms", steps);
         return j;
     }
 

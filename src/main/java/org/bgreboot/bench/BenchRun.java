@@ -1,5 +1,8 @@
 package org.bgreboot.bench;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.reboot.Step;
 
@@ -10,11 +13,16 @@ import org.bgreboot.reboot.Step;
  * @param repeat          1-based repetition number
  * @param ledgerChecked   whether the ledger was read back (a run that failed early could not)
  * @param wallMs          the whole run as the bench saw it: fresh start, reboot, measurement
+ * @param stepsMs         the flow's own steps (save clone state, plug persistent disk...), to see where time went
  */
 public record BenchRun(String guest, int memoryMb, BenchMethod method, int repeat,
                        double downtimeMs, double switchMs, double bgReadyMs, double timeToNewOsMs,
                        int ackedWrites, int ackedWritesLost, boolean ledgerChecked, double wallMs,
-                       Optional<String> failure) {
+                       Map<String, Double> stepsMs, Optional<String> failure) {
+
+    public BenchRun {
+        stepsMs = Collections.unmodifiableMap(new LinkedHashMap<>(stepsMs));
+    }
 
     public boolean ok() {
         return failure.isEmpty();
@@ -24,13 +32,22 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
     public static BenchRun of(String guest, int memoryMb, BenchMethod method, int repeat, RebootMeasurement m, double wallMs) {
         return new BenchRun(guest, memoryMb, method, repeat, m.downtime().downtimeMs(), m.reboot().switchMs(),
                 method.background() ? m.reboot().bgReadyMs() : Double.NaN, m.downtime().timeToNewOsMs(),
-                m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, failure(method, m));
+                m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, steps(m), failure(method, m));
     }
 
     /** A run that threw before its ledger could be read back. */
     public static BenchRun failed(String guest, int memoryMb, BenchMethod method, int repeat, String reason, double wallMs) {
         return new BenchRun(guest, memoryMb, method, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                0, 0, false, wallMs, Optional.of(reason));
+                0, 0, false, wallMs, Map.of(), Optional.of(reason));
+    }
+
+    /** Step name → ms; a step run more than once (one per disk) is summed. */
+    private static Map<String, Double> steps(RebootMeasurement m) {
+        Map<String, Double> steps = new LinkedHashMap<>();
+        for (Step s : m.reboot().steps()) {
+            steps.merge(s.name(), s.ms(), Double::sum);
+        }
+        return steps;
     }
 
     static Optional<String> failure(BenchMethod method, RebootMeasurement m) {

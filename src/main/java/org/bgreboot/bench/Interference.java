@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoublePredicate;
 import java.util.function.Supplier;
+import org.bgreboot.Sleep;
 import org.bgreboot.measure.LoadGenerator;
 import org.bgreboot.measure.LoadResult;
 import org.bgreboot.measure.RunClock;
@@ -97,7 +98,7 @@ public final class Interference {
             t.start();
         });
         while (!watch.launched() && !reboot.isDone()) {
-            sleep(10);
+            Sleep.ms(10);
         }
         InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy, () -> clonePolicy(vm));
         RebootResult r;
@@ -153,14 +154,5 @@ public final class Interference {
         return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> pid != fg)
                 .filter(pid -> Liveness.cmdline(pid).contains("qemu-system") && Liveness.cmdline(pid).contains(marker))
                 .findFirst().map(Priority::policy);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -29,7 +29,7 @@ final class BenchFixtures {
 
     static BenchRun ok(int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs, int lost) {
         return new BenchRun("tiny", mb, m, repeat, downtimeMs, switchMs, m.background() ? 9000 : Double.NaN, downtimeMs + 500,
-                100, lost, true, 30_000, Optional.empty());
+                100, lost, true, 30_000, java.util.Map.of("stop FG", 1.0), Optional.empty());
     }
 
     static BenchRun failed(int mb, BenchMethod m, int repeat, String why) {

@@ -54,6 +54,7 @@ class BenchJsonTest {
         assertThat(bg256.get("acked_writes_lost").asInt()).as("summed over repeats").isEqualTo(3);
         assertThat(bg256.get("repeats")).hasSize(2);
         assertThat(bg256.get("repeats").get(1).get("downtime_ms").asDouble()).isEqualTo(140);
+        assertThat(bg256.get("repeats").get(1).get("steps_ms").get("stop FG").asDouble()).isEqualTo(1.0);
     }
 
     @Test

@@ -24,6 +24,7 @@ class BenchRunTest {
         assertThat(r.ackedWrites()).isEqualTo(100);
         assertThat(r.ackedWritesLost()).isZero();
         assertThat(r.ledgerChecked()).isTrue();
+        assertThat(r.stepsMs()).containsOnlyKeys(HANDOVER_STEPS).containsEntry("stop FG", 1.0);
     }
 
     @Test
