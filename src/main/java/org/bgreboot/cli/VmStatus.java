@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.vm.LaunchRecord;
 import org.bgreboot.vm.QemuProcess;
 import org.bgreboot.vm.Vm;
@@ -33,12 +34,16 @@ record VmStatus(
         }
         try (QemuProcess p = running.get()) {
             Optional<LaunchRecord> launch = vm.launchRecord();
-            String qemuStatus = ask(() -> p.qmp().execute("query-status").path("status").asText());
+            String qemuStatus = ask(() -> {
+                try (QmpClient observer = QmpClient.connect(p.runtime().observerSocket(), Duration.ofSeconds(5))) {
+                    return observer.execute("query-status").path("status").asText();
+                }
+            });
             String kernel = ask(() -> {
                 p.agent().sync(Duration.ofSeconds(2));
                 return new String(p.agent().exec(List.of("uname", "-r"), Duration.ofSeconds(5)).stdout()).strip();
             });
-            String agent = kernel.startsWith("unknown") ? "no answer" : "answers";
+            String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
             return new VmStatus(s.name(), true, p.pid(), launch.map(l -> l.accel().qemuName()).orElse("?"),
                     launch.map(LaunchRecord::accelReason).orElse(null),
                     vm.stateDir().readState().map(st -> st.generation()).orElse(null), qemuStatus, agent,

@@ -48,6 +48,7 @@ public final class QemuCommand {
         add(a, "-pidfile", r.pidFile().toString()); // runtime paths are ours: no commas in them
         add(a, "-D", r.qemuLog().toString());
         add(a, "-qmp", "unix:" + r.qmpSocket() + ",server=on,wait=off");
+        add(a, "-qmp", "unix:" + r.observerSocket() + ",server=on,wait=off");
         add(a, "-chardev", "socket,id=qga0,path=" + r.agentSocket() + ",server=on,wait=off");
         add(a, "-device", "virtio-serial-pci,id=vser0");
         add(a, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0");

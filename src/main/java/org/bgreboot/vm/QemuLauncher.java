@@ -106,7 +106,7 @@ public final class QemuLauncher {
 
     /** Sockets get 0600: the runtime directory is 0700 already, this is the second lock on the door. */
     private static void restrictSockets(RuntimeDir r) {
-        for (Path s : List.of(r.qmpSocket(), r.agentSocket())) {
+        for (Path s : List.of(r.qmpSocket(), r.observerSocket(), r.agentSocket())) {
             try {
                 Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rw-------"));
             } catch (IOException e) {

@@ -12,6 +12,14 @@ public record RuntimeDir(Path dir) {
         return dir.resolve("qmp.sock");
     }
 
+    /**
+     * A second QMP monitor for observers ({@code vm status}): QEMU serves one client per monitor,
+     * and a reboot holds the first for minutes.
+     */
+    public Path observerSocket() {
+        return dir.resolve("qmp-observer.sock");
+    }
+
     public Path agentSocket() {
         return dir.resolve("qga.sock");
     }
