@@ -48,6 +48,19 @@ public final class Bench {
         BenchPlan plan = asked.resolve(image);
         progress.step("bench: " + plan.command() + " (" + plan.runCount() + " runs)");
         BenchMachine machine = BenchMachine.detect(QemuLauncher.qemuBinary());
+        Thread killOnExit = BenchVms.killOnExit(home, plan, progress);
+        try {
+            return run(plan, machine, started, clock, image);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(killOnExit);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs, as it should
+            }
+        }
+    }
+
+    private BenchResult run(BenchPlan plan, BenchMachine machine, Instant started, RunClock clock, GuestImage image) {
         Lab lab = null;
         Matrix matrix = new Matrix(plan, clock);
         Optional<InterferenceResult> interference = Optional.empty();

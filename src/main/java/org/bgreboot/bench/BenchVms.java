@@ -60,15 +60,28 @@ final class BenchVms {
     }
 
     private static void forget(Path stateDir, String name, Progress progress) {
+        kill(stateDir, name, progress);
+        Durable.deleteTree(stateDir);
+    }
+
+    /** Kills every QEMU of the VM with this state directory, by pid; the next bench clears the state. */
+    static void kill(Path stateDir, String name, Progress progress) {
         String marker = stateDir + "/";
         ProcessHandle.allProcesses()
                 .filter(h -> Liveness.cmdline(h.pid()).contains("qemu-system") && Liveness.cmdline(h.pid()).contains(marker))
                 .forEach(h -> {
-                    progress.step("killing QEMU " + h.pid() + " left by " + name);
+                    progress.step("killing QEMU " + h.pid() + " of " + name);
                     h.destroyForcibly();
                     h.onExit().join();
                 });
-        Durable.deleteTree(stateDir);
+    }
+
+    /** A bench stopped by Ctrl-C or SIGTERM must leave none of its VMs running. */
+    static Thread killOnExit(Home home, BenchPlan plan, Progress progress) {
+        Thread hook = new Thread(() -> plan.memories().forEach(m ->
+                kill(home.vms().resolve(plan.vmName(m)), plan.vmName(m), progress)), "bench-vms-on-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
     }
 
     private static int freePort() {
