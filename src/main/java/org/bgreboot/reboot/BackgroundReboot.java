@@ -133,9 +133,9 @@ public final class BackgroundReboot {
             QmpClient fgQmp = p.fg().qmp();
             cloneTops = SystemDisks.topNodes(fgQmp, plan.fgOverlays().size());
             Optional<List<String>> mounts = SystemMounts.of(p.fg().agent(), AGENT_OP);
-            // flush dirty pages first, while FG runs: the freeze then has little left to write
             scratchPrepared = true; // before it acts: a half-done preparation is undone too
             t.step("prepare FG scratch overlays", () -> SystemDisks.prepareScratch(fgQmp, cloneTops, plan.fgOverlays(), plan.fgScratch(), suffix()));
+            // flush dirty pages first, while FG runs: the freeze then has little left to write
             t.step("sync FG filesystems", () -> p.fg().agent().exec(List.of("sync"), AGENT_OP));
             double cloneStart = t.now();
             t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
