@@ -108,4 +108,56 @@ public final class TestVms {
             throw new UncheckedIOException(e);
         }
     }
+
+    // ---- helpers for the fault, bad-input, security and soak tests ------------------------------
+
+    /** The VM name of a spec written by {@link #writeDemoSpec} (its file name without .toml). */
+    public static String nameOf(Path spec) {
+        return spec.getFileName().toString().replaceFirst("\\.toml$", "");
+    }
+
+    /** Live QEMU processes of a VM: every qemu-system process naming a path in its state directory. */
+    public static java.util.List<Long> qemuPids(Vm vm) {
+        return org.bgreboot.bench.SoakSample.qemuPids(vm);
+    }
+
+    /** Every process that has {@code file} open, from /proc/PID/fd (as {@link OpenFileWatch} looks). */
+    public static java.util.List<Long> processesWithOpen(Path file) {
+        Path target = file.toAbsolutePath();
+        java.util.List<Long> found = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            for (ProcessHandle h : (Iterable<ProcessHandle>) all::iterator) {
+                try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/" + h.pid() + "/fd"))) {
+                    if (fds.anyMatch(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).equals(target);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })) {
+                        found.add(h.pid());
+                    }
+                } catch (IOException | SecurityException e) {
+                    // gone meanwhile, or not ours to look at
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Polls until {@code condition} holds; fails naming what was awaited. */
+    public static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 }

@@ -1,0 +1,57 @@
+package org.bgreboot.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.bgreboot.UserError;
+import org.bgreboot.bench.Lab;
+import org.bgreboot.bench.Soak;
+import org.bgreboot.bench.SoakReport;
+import org.bgreboot.vm.Accel;
+import org.bgreboot.vm.Vm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "soak", mixinStandardHelpOptions = true,
+        description = {"Start a VM fresh (like demo: stopped if it runs, system-disk overlays reset to the spec's images;",
+                "the persistent disk is kept), then reboot it in the background COUNT times in a row with a prober and a",
+                "writer running throughout. Reports writes acknowledged and lost, the backing chain's depth, downtime",
+                "min/median/max and leaks (QEMU processes, sockets, leftovers, bgreboot's own fds, threads and heap),",
+                "and stops the VM. Exits non-zero if a write was lost, the chain grew deeper than 3, a reboot",
+                "aborted, or something leaked."})
+final class SoakCommand implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "VM", defaultValue = "demo",
+            description = "A VM name or spec file (default: the built-in demo guest).")
+    String ref;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "20", description = "Background reboots in a row (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+    Path json;
+
+    @Option(names = "--accel", paramLabel = "kvm|tcg", converter = VmCommand.AccelConverter.class,
+            description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
+    Accel accel;
+
+    @Override public Integer call() {
+        if (count < 1) {
+            throw new UserError("--count " + count + " is not a number of reboots: use 1 or more");
+        }
+        App app = new App();
+        Vm vm = app.vm(ref);
+        Lab lab = new Lab(app.launcher(), app.accel(Optional.ofNullable(accel), vm.spec()), app.progress);
+        SoakReport report = new Soak(lab, count).run(vm);
+        System.out.println();
+        System.out.print(report.table());
+        if (json != null) {
+            ResultFiles.writeJson(json, report.json());
+            System.out.println("figures: " + json);
+        }
+        List<String> problems = report.problems();
+        problems.forEach(p -> System.err.println("bgreboot: soak: " + p));
+        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+    }
+}

@@ -1,0 +1,78 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bgreboot.vm.Leftovers;
+import org.bgreboot.vm.SpecLoader;
+import org.bgreboot.vm.Vm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A short soak through the CLI. It runs on a test VM (its own free port) rather than the built-in
+ * demo, whose fixed port 18080 another user of this machine may hold; `bgreboot soak` without a VM
+ * takes the demo the same way.
+ */
+@ExtendWith(KillStrayVms.class)
+class SoakIT {
+
+    @Test
+    void threeBackgroundReboots() throws Exception {
+        Path spec = TestVms.writeDemoSpec("soak");
+        Vm vm = Vm.of(SpecLoader.forThisHost().load(spec), TestVms.home());
+        Path json = Files.createTempDirectory(TestVms.home().home(), "soak-").resolve("soak.json");
+        long t0 = System.nanoTime();
+        Cli.Run run = Cli.run("soak", spec.toString(), "--count", "3", "--json", json.toString());
+        System.out.printf("soak of 3 took %.0f s%n", (System.nanoTime() - t0) / 1e9);
+
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertThat(j.get("reboots").asInt()).isEqualTo(3);
+        assertThat(j.get("reboots_aborted").asInt()).isZero();
+        assertThat(j.get("acked_writes").asInt()).as("writes acknowledged across 3 reboots").isGreaterThan(10);
+        assertThat(j.get("acked_writes_lost").asInt()).isZero();
+        assertThat(j.get("max_chain_depth").asInt()).isBetween(1, 3);
+        double min = j.get("downtime_ms_min").asDouble();
+        double median = j.get("downtime_ms_median").asDouble();
+        double max = j.get("downtime_ms_max").asDouble();
+        assertThat(min).isPositive().isLessThanOrEqualTo(median);
+        assertThat(median).isLessThanOrEqualTo(max);
+        assertThat(max).as("generous: TCG on a shared machine").isLessThan(30_000);
+        assertThat(j.get("downtime_ms")).hasSize(3).allMatch(JsonNode::isNumber);
+
+        JsonNode perReboot = j.get("per_reboot");
+        assertThat(perReboot).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            JsonNode r = perReboot.get(i);
+            assertThat(r.get("reboot").asInt()).isEqualTo(i + 1);
+            assertThat(r.get("generation").asInt()).as("each reboot boots a new clone").isEqualTo(i + 1);
+            assertThat(r.get("aborted").isNull()).isTrue();
+            assertThat(r.get("qemu_processes").asInt()).isEqualTo(1);
+            assertThat(r.get("stray_sockets").asInt()).isZero();
+            assertThat(r.get("leftovers")).isEmpty();
+            assertThat(r.get("chain_depth").asInt()).isLessThanOrEqualTo(3);
+        }
+        JsonNode leaks = j.get("leaks");
+        for (String key : new String[] {"jvm_fds_start", "jvm_fds_end", "jvm_threads_start", "jvm_threads_end",
+                "jvm_heap_after_gc_mib_start", "jvm_heap_after_gc_mib_end", "host_mem_available_mib_start", "host_mem_available_mib_end"}) {
+            assertThat(leaks.get(key).isNumber()).as(key + " in " + leaks).isTrue();
+        }
+        assertThat(leaks.get("qemu_processes_after_each_reboot")).hasSize(3);
+        assertThat(leaks.get("found")).as("leaks").isEmpty();
+        assertThat(j.get("problems")).isEmpty();
+        assertThat(j.get("ok").asBoolean()).isTrue();
+
+        assertThat(run.stdout()).contains("soak of " + vm.spec().name()).contains("3 of 3").contains("soak passed");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(TestVms.qemuPids(vm)).as("the soak stops its VM").isEmpty();
+        assertThat(Leftovers.find(vm)).isEmpty();
+    }
+
+    @Test
+    void aCountBelowOneIsOneLine() {
+        FaultIT.expectOneLineRefusal(Cli.run("soak", "--count", "0"), "--count 0 is not a number of reboots");
+    }
+}
