@@ -1,0 +1,634 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.bgreboot.Home;
+import org.bgreboot.agent.AgentException;
+import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.bench.Lab;
+import org.bgreboot.bench.MeasuredReboot;
+import org.bgreboot.measure.AppendWriter;
+import org.bgreboot.measure.Downtime;
+import org.bgreboot.measure.DowntimeResult;
+import org.bgreboot.measure.LedgerCheck;
+import org.bgreboot.measure.LedgerCheckResult;
+import org.bgreboot.measure.ProbeLog;
+import org.bgreboot.measure.Prober;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.measure.WriteLog;
+import org.bgreboot.reboot.FaultPoint;
+import org.bgreboot.reboot.Journal;
+import org.bgreboot.reboot.Phase;
+import org.bgreboot.vm.Leftovers;
+import org.bgreboot.vm.Liveness;
+import org.bgreboot.vm.QemuProcess;
+import org.bgreboot.vm.RuntimeDir;
+import org.bgreboot.vm.SpecLoader;
+import org.bgreboot.vm.Vm;
+import org.bgreboot.vm.VmState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Faults against a real demo VM with a writer and a prober running across the fault and the
+ * recovery: bgreboot killed at every named point, a real SIGKILL, BG's or FG's QEMU killed while the
+ * clone boots, the guest agent not answering, a panicking update kernel, a readiness check that
+ * never passes, the state directory's disk full. After each: exactly one VM serves, exactly one
+ * process has the persistent disk open (never two at once), every acknowledged write is in the
+ * ledger, nothing is left over, the journal is closed, and a second recover finds nothing to do.
+ *
+ * <p>One VM serves every fault that leaves it serving (a boot costs 5-10 s under TCG); each test
+ * starts by making sure it serves, so one failure does not take the others with it.
+ */
+@ExtendWith(KillStrayVms.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultIT {
+    private static final Duration CLI_TIMEOUT = Duration.ofMinutes(10);
+    private static Path specFile;
+    private static String specText;
+    private static String name;
+    private static Vm vm;
+
+    @BeforeAll
+    static void startTheVm() throws IOException {
+        specFile = TestVms.writeDemoSpec("fault");
+        specText = Files.readString(specFile);
+        name = TestVms.nameOf(specFile);
+        vm = Vm.of(SpecLoader.forThisHost().load(specFile), TestVms.home());
+        TestVms.lab().freshStart(vm);
+    }
+
+    @AfterAll
+    static void stopTheVm() {
+        if (vm == null) {
+            return;
+        }
+        TestVms.rewrite(specFile, s -> specText);
+        if (Journal.active(vm.stateDir()).isPresent()) {
+            Cli.run("recover", name);
+        }
+        TestVms.lab().stop(vm);
+        assertThat(TestVms.qemuPids(vm)).as("QEMU processes of " + name + " after the tests").isEmpty();
+        assertThat(Leftovers.find(vm)).isEmpty();
+    }
+
+    /** Every fault starts from one serving VM and the spec as written. */
+    @BeforeEach
+    void theVmServes() {
+        TestVms.rewrite(specFile, s -> specText);
+        if (Journal.active(vm.stateDir()).isPresent()) {
+            System.out.println("an earlier test left an unfinished reboot: recovering first");
+            Cli.run("recover", name);
+        }
+        if (vm.running().isEmpty() || TestVms.qemuPids(vm).size() != 1) {
+            System.out.println("an earlier test left " + name + " not serving: starting it fresh");
+            TestVms.lab().freshStart(vm);
+        }
+        Http.identity(vm.spec());
+    }
+
+    // ---- bgreboot dies --------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "bgreboot killed at {0} (recovery {1})")
+    @CsvSource({
+        "after-clone,    rolls back",
+        "after-bg-boot,  rolls back",
+        "after-ready,    rolls back",
+        "switch:release, rolls back",
+        "switch:quit-fg, completes",
+        "switch:attach,  completes",
+        "after-switch,   completes"})
+    @Order(1)
+    void bgrebootKilledAtAPointIsRecoveredToOneServingVm(String point, String recovery) {
+        boolean forward = recovery.equals("completes");
+        Before before = Before.of(vm);
+        Seen seen;
+        try (Workload w = Workload.start(vm)) {
+            Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, point), "reboot", name);
+            assertThat(killed.exit()).as("bgreboot died at " + point).isEqualTo(137);
+            assertThat(killed.stderr()).contains("fault injected at " + point);
+            assertThat(Journal.active(vm.stateDir())).as("the journal keeps the unfinished reboot").isPresent();
+            assertThat(TestVms.processesWithOpen(vm.spec().persistentDisk().path())).as("persistent disk holders before recovery").hasSizeLessThanOrEqualTo(1);
+
+            Cli.Run refused = Cli.run("reboot", name);
+            expectOneLineRefusal(refused, "unfinished reboot");
+            assertThat(refused.error()).contains("bgreboot recover " + name);
+
+            Cli.Run recovered = Cli.run("recover", name);
+            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.stdout()).contains(forward ? "completed the switch" : "rolled back");
+            seen = w.finish();
+        }
+        seen.print(point);
+        seen.assertNothingLost();
+        if (forward) {
+            before.assertReplacedByTheUpdate(vm, seen);
+        } else {
+            before.assertUntouched(vm, seen);
+        }
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
+    @Order(2)
+    void bgrebootKilledBySigkillWhileTheCloneBootsIsRolledBack() throws Exception {
+        Before before = Before.of(vm);
+        Seen seen;
+        try (Workload w = Workload.start(vm)) {
+            Path log = Files.createTempFile(TestVms.home().home(), "sigkill-", ".log");
+            Process p = startCli(Map.of(), log, "reboot", name);
+            try {
+                awaitJournalStep(vm, Phase.READY, "await");
+            } finally {
+                p.destroyForcibly(); // SIGKILL: no finally blocks, no shutdown hooks in bgreboot
+            }
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            System.out.println(Files.readString(log));
+            assertThat(p.exitValue()).isEqualTo(137);
+            assertThat(Journal.active(vm.stateDir())).isPresent();
+            Cli.Run recovered = Cli.run("recover", name);
+            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.stdout()).contains("rolled back");
+            seen = w.finish();
+        }
+        seen.print("SIGKILL while the clone boots");
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    // ---- a QEMU process dies ----------------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void theClonesQemuKilledWhileItBootsAbortsTheRebootByItself() throws Exception {
+        Before before = Before.of(vm);
+        RuntimeDir clone = vm.stateDir().runtime(before.generation() + 1);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run("reboot", name));
+            awaitJournalStep(vm, Phase.READY, "await");
+            long bgPid = Long.parseLong(Files.readString(clone.pidFile()).strip());
+            assertThat(Liveness.cmdline(bgPid)).contains(clone.qmpSocket().toString());
+            System.out.println("killing the clone's QEMU " + bgPid + " while it boots");
+            ProcessHandle.of(bgPid).ifPresent(ProcessHandle::destroyForcibly);
+            run = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+            seen = w.finish();
+        }
+        seen.print("clone's QEMU killed while it boots");
+        assertThat(run.exit()).as("an aborted reboot fails").isEqualTo(1);
+        assertThat(run.stdout()).contains("ABORTED").contains("did not become ready").contains("exited");
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
+    @Order(4)
+    void theVmsQemuKilledWhileTheCloneBootsLetsTheCloneTakeOver() throws Exception {
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run("reboot", name));
+            awaitJournalStep(vm, Phase.READY, "await");
+            System.out.println("killing the VM's QEMU " + before.pid() + " while the clone boots");
+            ProcessHandle.of(before.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            run = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+            seen = w.finish();
+        }
+        seen.print("FG's QEMU killed while the clone boots");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.stderr()).contains("FG's QEMU died while the clone booted");
+        seen.assertNothingLost();
+        before.assertReplacedByTheUpdate(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    // ---- the guest misbehaves -----------------------------------------------------------------
+
+    @Test
+    @Order(5)
+    void aGuestAgentThatDoesNotAnswerMakesRebootRefuseAndLeaveTheVmAlone() throws Exception {
+        Before before = Before.of(vm);
+        Seen seen;
+        try (Workload w = Workload.start(vm)) {
+            stopGuestAgent(vm, Duration.ofSeconds(25));
+            Cli.Run run = Cli.run("reboot", name);
+            expectOneLineRefusal(run, "guest agent does not answer");
+            seen = w.finish();
+        }
+        seen.print("guest agent not answering");
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertThat(vm.stateDir().runtime(before.generation() + 1).dir()).doesNotExist();
+        awaitGuestAgent(vm, Duration.ofSeconds(120));
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
+    @Order(6)
+    void anUpdateKernelThatPanicsIsAbortedThroughTheCli() {
+        String cmdline = vm.spec().boot().orElseThrow().cmdline();
+        assertThat(specText.lastIndexOf("[update]")).as("[update] is the spec's last table").isGreaterThan(specText.lastIndexOf("[ready]"));
+        TestVms.rewrite(specFile, s -> s + "cmdline = \"" + cmdline + " bgreboot.panic=1\"\n");
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            run = Cli.run("reboot", name);
+            seen = w.finish();
+        }
+        seen.print("update kernel panics");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stdout()).contains("ABORTED").contains("panicked");
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
+    @Order(7)
+    void aReadinessCheckThatNeverPassesIsAbortedThroughTheCli() {
+        TestVms.rewrite(specFile, s -> s.replace("timeout = \"10m\"", "timeout = \"20s\"")
+                .replace("commands = [ ", "commands = [ [\"/bin/false\"], "));
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            run = Cli.run("reboot", name);
+            seen = w.finish();
+        }
+        seen.print("readiness never passes");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stdout()).contains("ABORTED").contains("/bin/false").contains("did not pass within 20 s");
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    // ---- the host's disk is full ----------------------------------------------------------------
+
+    /**
+     * The VM's home on a small tmpfs (the persistent disk stays on the real disk). Full before a
+     * reboot: refused at once. Filled while the clone boots: the reboot ends (aborts) and FG keeps
+     * serving; once space is freed, recover leaves exactly one serving VM.
+     */
+    @Test
+    @Order(8)
+    void aFullStateDiskRefusesOrAbortsAndRecoverLeavesOneServingVm() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        Path mnt = TestVms.home().home().resolve("full-home");
+        Files.createDirectories(mnt);
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=320m,mode=0700", "tmpfs", mnt.toString()) == 0, "cannot mount a tmpfs here");
+        Home full = new Home(mnt, TestVms.home().cache(), TestVms.REPO);
+        Map<String, String> env = Map.of("BGREBOOT_HOME", mnt.toString());
+        Path spec = TestVms.writeDemoSpec("full");
+        TestVms.rewrite(spec, s -> s.replace("timeout = \"10m\"", "timeout = \"30s\""));
+        String fullName = TestVms.nameOf(spec);
+        Vm fvm = Vm.of(SpecLoader.forThisHost().load(spec), full);
+        Path filler = mnt.resolve("filler");
+        try {
+            Cli.Run start = Cli.run(env, "vm", "start", spec.toString());
+            assertThat(start.exit()).as(start.stderr()).isZero();
+            Before before = Before.of(fvm);
+            List<Path> disks = list(fvm.stateDir().disks());
+            Seen seen;
+            try (Workload w = Workload.start(fvm)) {
+                fill(filler, 100 * 1024);
+                Cli.Run refused = Cli.run(env, "reboot", fullName);
+                expectOneLineRefusal(refused, "MiB free under " + fvm.stateDir().path());
+                assertThat(Journal.active(fvm.stateDir())).isEmpty();
+                assertThat(list(fvm.stateDir().disks())).isEqualTo(disks);
+                Files.delete(filler);
+
+                CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run(env, "reboot", fullName));
+                awaitJournalStep(fvm, Phase.READY, "await");
+                fill(filler, 0);
+                System.out.println("state disk full while the clone boots: " + Files.getFileStore(mnt).getUsableSpace() + " bytes free");
+                Cli.Run aborted = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+                assertThat(aborted.exit()).as("a reboot on a full disk does not succeed").isEqualTo(1);
+                assertThat(aborted.stdout()).contains("ABORTED");
+                Files.delete(filler);
+
+                Cli.Run recovered = Cli.run(env, "recover", fullName);
+                assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+                seen = w.finish();
+            }
+            seen.print("state disk full");
+            seen.assertNothingLost();
+            before.assertUntouched(fvm, seen);
+            assertOneServingVm(fvm);
+            assertNothingLeftToRecover(env, fullName);
+        } finally {
+            Files.deleteIfExists(filler);
+            try {
+                new Lab(TestVms.launcher(), TestVms.accel(), TestVms.progress()).stop(fvm);
+            } catch (RuntimeException e) {
+                System.out.println("could not stop " + fullName + ": " + e.getMessage());
+            }
+            for (long pid : TestVms.qemuPids(fvm)) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            TestVms.await("QEMU of " + fullName + " gone", Duration.ofSeconds(30), () -> TestVms.qemuPids(fvm).isEmpty());
+            if (run("umount", mnt.toString()) != 0) {
+                run("umount", "-l", mnt.toString());
+            }
+        }
+    }
+
+    // ---- what must hold after every fault ---------------------------------------------------------
+
+    /**
+     * Exactly one VM serves: its service answers through the forwarded port, one QEMU process of the
+     * VM runs and it alone has the persistent disk open, no leftovers (processes, runtime
+     * directories, disk files), no socket outside the serving runtime directory, no unfinished journal.
+     */
+    static void assertOneServingVm(Vm vm) {
+        assertThat(Journal.active(vm.stateDir())).as("unfinished journal").isEmpty();
+        Optional<QemuProcess> serving = vm.running();
+        assertThat(serving).as(vm.spec().name() + " runs").isPresent();
+        try (QemuProcess p = serving.get()) {
+            assertThat(TestVms.qemuPids(vm)).as("QEMU processes of " + vm.spec().name()).containsExactly(p.pid());
+            assertThat(TestVms.processesWithOpen(vm.spec().persistentDisk().path())).as("processes with the persistent disk open")
+                    .containsExactly(p.pid());
+            assertThat(p.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
+            assertThat(Leftovers.find(vm)).as("leftovers").isEmpty();
+            Path serving0 = p.runtime().dir();
+            assertThat(sockets(vm).stream().filter(s -> !s.startsWith(serving0)).toList()).as("sockets besides the serving QEMU's").isEmpty();
+        }
+        JsonNode id = Http.identity(vm.spec());
+        assertThat(id.path("boot_id").asText()).isNotEmpty();
+        assertThat(Http.get(vm.spec(), "ledger")).as("the ledger answers").isNotNull();
+    }
+
+    static void assertNothingLeftToRecover(Map<String, String> env, String name) {
+        Cli.Run again = Cli.run(env, "recover", name);
+        assertThat(again.exit()).as(again.stderr()).isZero();
+        assertThat(again.stdout()).contains("nothing to recover");
+    }
+
+    /** A failure before anything changed: non-zero, one `bgreboot: ` line last, no stack trace. */
+    static void expectOneLineRefusal(Cli.Run r, String text) {
+        assertThat(r.exit()).as("exit status").isNotZero();
+        assertThat(r.error()).startsWith("bgreboot: ").contains(text);
+        assertThat(r.stderrLines().stream().filter(l -> l.startsWith("bgreboot: "))).as("error lines").hasSize(1);
+        assertThat(r.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /** The VM as a fault found it: after the fault it is either untouched or replaced by the update. */
+    record Before(long pid, String bootId, int generation, String version, VmState state) {
+        static Before of(Vm vm) {
+            JsonNode id = Http.identity(vm.spec());
+            try (QemuProcess p = vm.running().orElseThrow()) {
+                return new Before(p.pid(), id.path("boot_id").asText(), vm.stateDir().readState().orElseThrow().generation(),
+                        id.path("version").asText(), vm.stateDir().readState().orElseThrow());
+            }
+        }
+
+        /** Nothing happened to the VM: the same process, the same boot, the same state, served throughout. */
+        void assertUntouched(Vm vm, Seen seen) {
+            assertThat(vm.running().map(QemuProcess::pid)).as("the same QEMU serves").contains(pid);
+            assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot serves").isEqualTo(bootId);
+            assertThat(vm.stateDir().readState().orElseThrow()).as("vm.json").isEqualTo(state);
+            assertThat(seen.downtime().newBootSeen()).as("the prober saw no other boot").isFalse();
+        }
+
+        /** The update took over: a new boot of the next generation answers v2. */
+        void assertReplacedByTheUpdate(Vm vm, Seen seen) {
+            JsonNode id = Http.identity(vm.spec());
+            assertThat(id.path("boot_id").asText()).as("a new boot serves").isNotEqualTo(bootId);
+            assertThat(id.path("version").asText()).isEqualTo("v2");
+            assertThat(id.path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
+            assertThat(vm.stateDir().readState().orElseThrow().generation()).isGreaterThan(generation);
+            assertThat(vm.running().map(QemuProcess::pid)).isNotEqualTo(Optional.of(pid));
+            assertThat(seen.downtime().newBootSeen()).as("the prober saw the new boot").isTrue();
+        }
+    }
+
+    /** What the writer, the prober and the open-file watch saw across a fault and its recovery. */
+    record Seen(LedgerCheckResult ledger, DowntimeResult downtime, int maxOpen, int failedWrites) {
+        void assertNothingLost() {
+            assertThat(ledger.ackedCount()).as("writes acknowledged").isPositive();
+            assertThat(ledger.missingAcked()).as("acknowledged writes lost").isEmpty();
+            assertThat(maxOpen).as("QEMU processes with the persistent disk open at once").isLessThanOrEqualTo(1);
+        }
+
+        void print(String fault) {
+            System.out.printf("FAULT %s: %d writes acknowledged, %d lost, %d refused/failed; downtime %.0f ms, longest probe gap %.0f ms; disk open in %d QEMU at most%n",
+                    fault, ledger.ackedCount(), ledger.missingAcked().size(), failedWrites, downtime.downtimeMs(), downtime.maxGapMs(), maxOpen);
+        }
+    }
+
+    /** A writer, a prober (every 10 ms) and an open-file watch on the persistent disk, across a fault. */
+    static final class Workload implements AutoCloseable {
+        private final URI uri;
+        private final RunClock clock = RunClock.start();
+        private final Prober prober;
+        private final AppendWriter writer;
+        private final OpenFileWatch watch;
+        private final double faultMs;
+        private boolean finished;
+
+        private Workload(Vm vm) {
+            this.uri = MeasuredReboot.serviceUri(vm.spec());
+            this.prober = new Prober(uri, Duration.ofMillis(10), Duration.ofSeconds(1), clock);
+            this.writer = new AppendWriter(uri, clock);
+            this.watch = new OpenFileWatch(vm.spec().persistentDisk().path());
+            prober.start();
+            writer.start();
+            sleep(1000);
+            this.faultMs = clock.nowMs();
+        }
+
+        static Workload start(Vm vm) {
+            return new Workload(vm);
+        }
+
+        /** Lets the service settle, stops, and reads the ledger back (waiting for it to answer). */
+        Seen finish() {
+            sleep(1500);
+            finished = true;
+            WriteLog writes = writer.stop();
+            ProbeLog probes = prober.stop();
+            stopWatch();
+            String ledger = null;
+            IOException last = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (ledger == null && System.nanoTime() < deadline) {
+                try {
+                    ledger = LedgerCheck.fetch(uri, Duration.ofSeconds(10));
+                } catch (IOException e) {
+                    last = e;
+                    sleep(500);
+                }
+            }
+            if (ledger == null) {
+                throw new AssertionError("the ledger cannot be read back from " + uri, last);
+            }
+            return new Seen(LedgerCheck.check(writes, ledger), Downtime.analyze(probes, faultMs), watch.maxSimultaneous(),
+                    writes.failures().size());
+        }
+
+        private void stopWatch() {
+            try {
+                watch.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override public void close() {
+            if (!finished) {
+                writer.stop();
+                prober.stop();
+                stopWatch();
+            }
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    /** Waits until the running reboot's journal has recorded {@code step} of {@code phase}. */
+    static void awaitJournalStep(Vm vm, Phase phase, String step) {
+        TestVms.await("the journal to record " + phase + " " + step, Duration.ofMinutes(3), () -> {
+            try {
+                return Journal.active(vm.stateDir()).map(c -> c.entries().stream()
+                        .anyMatch(e -> e.phase() == phase && e.step().equals(step))).orElse(false);
+            } catch (UncheckedIOException e) {
+                return false;
+            }
+        });
+    }
+
+    /**
+     * Stops qemu-ga in the guest (SIGSTOP: busybox init would restart a killed one) for {@code how
+     * long}, then it resumes by itself; returns once the agent no longer answers.
+     */
+    static void stopGuestAgent(Vm vm, Duration howLong) {
+        try (QemuProcess p = vm.running().orElseThrow()) {
+            String script = "p=$(pidof qemu-ga); (sleep 1; kill -STOP $p; sleep " + howLong.toSeconds()
+                    + "; kill -CONT $p) </dev/null >/dev/null 2>&1 &";
+            assertThat(p.agent().exec(List.of("/bin/sh", "-c", script), Duration.ofSeconds(30)).ok()).isTrue();
+        }
+        TestVms.await("the guest agent to stop answering", Duration.ofSeconds(30), () -> !agentAnswers(vm, Duration.ofSeconds(1)));
+    }
+
+    static void awaitGuestAgent(Vm vm, Duration timeout) {
+        TestVms.await("the guest agent to answer again", timeout, () -> agentAnswers(vm, Duration.ofSeconds(3)));
+    }
+
+    static boolean agentAnswers(Vm vm, Duration timeout) {
+        try (QemuProcess p = vm.running().orElseThrow(); GuestAgent a = GuestAgent.connect(p.runtime().agentSocket(), Duration.ofSeconds(5))) {
+            a.sync(timeout);
+            a.ping(timeout);
+            return true;
+        } catch (AgentException e) {
+            return false;
+        }
+    }
+
+    /** Starts the packaged CLI without waiting, its output into {@code log} (for a real SIGKILL). */
+    static Process startCli(Map<String, String> env, Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("BGREBOOT_HOME", TestVms.home().home().toString());
+        pb.environment().put("BGREBOOT_CACHE", TestVms.home().cache().toString());
+        pb.environment().put("BGREBOOT_REPO", TestVms.REPO.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    /** Fills the filesystem of {@code file} until only {@code leaveBytes} are free (0: until ENOSPC). */
+    static void fill(Path file, long leaveBytes) throws IOException {
+        ByteBuffer mib = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            while (true) {
+                long free = Files.getFileStore(file).getUsableSpace() - leaveBytes;
+                if (free <= 0) {
+                    break;
+                }
+                mib.clear().limit((int) Math.min(mib.capacity(), free));
+                try {
+                    ch.write(mib);
+                } catch (IOException e) {
+                    break; // ENOSPC: full
+                }
+            }
+            try {
+                ch.force(true);
+            } catch (IOException e) {
+                // full: what was written is there
+            }
+        }
+    }
+
+    static List<Path> sockets(Vm vm) {
+        return org.bgreboot.bench.SoakSample.sockets(vm);
+    }
+
+    static List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    static int run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).inheritIO().start();
+            return p.waitFor(60, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
