@@ -1,5 +1,6 @@
 package org.bgreboot.bench;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -126,8 +127,8 @@ public final class Bench {
                 keepTimeline(mem, m, rep, run, measured);
                 Leftovers.find(vm).forEach(l -> leftovers.add(plan.guest() + " " + mem + " " + m.label() + " #" + rep + ": " + l));
             } catch (RuntimeException e) {
-                BenchVms.discard(vm, lab);
-                run = BenchRun.failed(plan.guest(), mb, m, rep, oneLine(e), (System.nanoTime() - t0) / 1e6);
+                List<Path> logs = BenchVms.discard(vm, lab);
+                run = BenchRun.failed(plan.guest(), mb, m, rep, oneLine(e) + kept(logs), (System.nanoTime() - t0) / 1e6);
             }
             progress.step(what + ": " + summary(run));
             return run;
@@ -160,6 +161,11 @@ public final class Bench {
 
     private static String one(double ms) {
         return new BenchStat(ms, ms, ms, Double.isNaN(ms) ? 0 : 1).format();
+    }
+
+    /** Where a failed run's console logs went (its runtime directory, named in the message, is gone). */
+    static String kept(List<Path> logs) {
+        return logs.isEmpty() ? "" : " [console logs kept: " + String.join(", ", logs.stream().map(Path::toString).toList()) + "]";
     }
 
     /** An exception's message, first line only (the bench goes on; the table says why a run failed). */

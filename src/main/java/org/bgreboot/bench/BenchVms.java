@@ -5,6 +5,12 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.bgreboot.Home;
 import org.bgreboot.Progress;
 import org.bgreboot.guest.GuestImage;
@@ -29,7 +35,9 @@ final class BenchVms {
         Path persistent = home.home().resolve("data").resolve(name).resolve("persist.img");
         if (Files.exists(spec)) {
             try {
-                discard(Vm.of(SpecLoader.forThisHost().load(spec), home), stopper);
+                Vm old = Vm.of(SpecLoader.forThisHost().load(spec), home);
+                stopOrKill(old, stopper);
+                Durable.deleteTree(old.stateDir().path());
             } catch (RuntimeException e) {
                 // a spec from an older build may no longer load: its VM can still be cleared by path
                 forget(home.vms().resolve(name), name, stopper.progress());
@@ -47,16 +55,49 @@ final class BenchVms {
     /**
      * Stops the VM and forgets all its state, unfinished journal included: after a run that threw,
      * the VM is in no known state, and the next run starts it afresh anyway. A QEMU of this VM that
-     * a clean stop did not end (a clone left by the failure) is killed by its pid.
+     * a clean stop did not end (a clone left by the failure) is killed by its pid. The console logs
+     * tell why the run failed, so they are kept first; returns where.
      */
-    static void discard(Vm vm, Lab lab) {
-        Progress progress = lab.progress();
+    static List<Path> discard(Vm vm, Lab lab) {
+        stopOrKill(vm, lab);
+        List<Path> kept = keepConsoleLogs(vm);
+        Durable.deleteTree(vm.stateDir().path());
+        return kept;
+    }
+
+    private static void stopOrKill(Vm vm, Lab lab) {
         try {
             lab.stop(vm);
         } catch (RuntimeException e) {
-            progress.step("could not stop " + vm.spec().name() + " cleanly: " + e.getMessage());
+            lab.progress().step("could not stop " + vm.spec().name() + " cleanly: " + e.getMessage());
         }
-        forget(vm.stateDir().path(), vm.spec().name(), progress);
+        kill(vm.stateDir().path(), vm.spec().name(), lab.progress());
+    }
+
+    /** Copies each runtime's serial.log to {@code <home>/results/bench-logs/<vm>-<time>-<runtime>-serial.log}. */
+    private static List<Path> keepConsoleLogs(Vm vm) {
+        Path run = vm.stateDir().path().resolve("run");
+        // a VM's state is <home>/vms/<name>
+        Path dest = vm.stateDir().path().getParent().getParent().resolve("results").resolve("bench-logs");
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
+        List<Path> kept = new ArrayList<>();
+        if (!Files.isDirectory(run)) {
+            return kept;
+        }
+        try (Stream<Path> dirs = Files.list(run)) {
+            for (Path d : dirs.filter(d -> Files.isDirectory(d) && !Files.isSymbolicLink(d)).toList()) {
+                Path log = d.resolve("serial.log");
+                if (Files.isRegularFile(log)) {
+                    Files.createDirectories(dest);
+                    Path copy = dest.resolve(vm.spec().name() + "-" + stamp + "-" + d.getFileName() + "-serial.log");
+                    Files.copy(log, copy, StandardCopyOption.REPLACE_EXISTING);
+                    kept.add(copy);
+                }
+            }
+        } catch (IOException e) {
+            // the logs are a help, not the result: the run is recorded as failed either way
+        }
+        return kept;
     }
 
     private static void forget(Path stateDir, String name, Progress progress) {

@@ -73,8 +73,7 @@ public final class Interference {
                 LoadGenerator.measure(uri, CONNECTIONS, WARM_UP, clock);
                 c = kind == InterferenceCase.Kind.NO_BG ? noClone(uri) : whileCloneBoots(vm, uri, kind);
             } catch (RuntimeException e) {
-                BenchVms.discard(vm, lab);
-                c = InterferenceCase.failed(kind, Bench.oneLine(e));
+                c = InterferenceCase.failed(kind, Bench.oneLine(e) + Bench.kept(BenchVms.discard(vm, lab)));
             }
             lab.progress().step(String.format("[interference %d/%d] %s: %s", cases.size() + 1, order.size(), kind.label(), c.failure().orElse(
                     String.format("%.1f requests/s over %.1f s (%d failed)", c.requestsPerSecond(), c.seconds(), c.failures()))));
