@@ -33,8 +33,9 @@ import org.bgreboot.vm.Vm;
  */
 public final class Interference {
     static final int CONNECTIONS = 4;
-    private static final Duration SLICE = Duration.ofSeconds(1);
-    private static final Duration MIN_SLICE = Duration.ofMillis(200);
+    /** Short, so a clone that boots in seconds still leaves whole slices; each slice waits for its requests in flight. */
+    private static final Duration SLICE = Duration.ofMillis(500);
+    private static final Duration MIN_SLICE = Duration.ofMillis(200); // a shorter tail of the window is not worth a slice
     /** Load before each measurement, unmeasured: a guest that has just booted settles first, in every case alike. */
     private static final Duration WARM_UP = Duration.ofSeconds(2);
 

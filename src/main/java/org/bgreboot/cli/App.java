@@ -20,7 +20,7 @@ final class App {
     final Progress progress = Progress.printingTo(System.err);
 
     Specs specs() {
-        return new Specs(home, SpecLoader.forThisHost());
+        return new Specs(home, SpecLoader.forThisHost(home.vms()));
     }
 
     Vm vm(String ref) {

@@ -82,7 +82,12 @@ final class RebootCommand implements Callable<Integer> {
         if (json != null) {
             ResultFiles.writeJson(json, out);
         }
-        return result.aborted() ? BgrebootCommand.EXIT_FAILED : 0;
+        if (result.aborted()) {
+            System.err.println("bgreboot: the " + result.method().label() + " reboot of " + result.vm() + " was aborted: "
+                    + result.abortReason().get().lines().findFirst().orElse(""));
+            return BgrebootCommand.EXIT_FAILED;
+        }
+        return 0;
     }
 
     private Method method() {

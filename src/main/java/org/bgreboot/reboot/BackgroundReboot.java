@@ -21,6 +21,7 @@ import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
 import org.bgreboot.vm.Launch;
 import org.bgreboot.vm.LaunchRecord;
+import org.bgreboot.vm.QemuCommand;
 import org.bgreboot.vm.Priority;
 import org.bgreboot.vm.QemuImg;
 import org.bgreboot.vm.QemuLauncher;
@@ -277,7 +278,7 @@ public final class BackgroundReboot {
             t.step("save clone state", () -> {
                 QmpClient q = clone.qmp();
                 q.execute("stop");
-                q.execute("migrate", Map.of("uri", "exec:cat > '" + saved + "'"));
+                q.execute("migrate", Map.of("uri", "exec:cat > " + QemuCommand.shellQuoted(saved)));
                 Migration.awaitCompleted(q, Duration.ofMinutes(10));
                 q.execute("quit");
                 if (!clone.awaitExit(Duration.ofSeconds(10))) {
@@ -331,24 +332,28 @@ public final class BackgroundReboot {
         RebootResult abort(String reason) {
             progress.step("ABORT: " + reason);
             quietly("journal the abort", () -> journal.record(Phase.ABORT, "discard-clone"));
+            // every undo must succeed before the journal may close; else recover finishes the job
+            boolean undone = true;
             if (bg != null) {
-                quietly("stop the clone", () -> {
+                undone &= quietly("stop the clone", () -> {
                     bg.close();
                     bg.kill();
                 });
             }
             keepConsoleLog();
-            state.removeRuntime(state.runtime(plan.toGeneration()));
-            plan.bgOverlays().forEach(BackgroundReboot::delete);
+            undone &= quietly("remove the clone's files", () -> {
+                state.removeRuntime(state.runtime(plan.toGeneration()));
+                plan.bgOverlays().forEach(BackgroundReboot::delete);
+            });
             if (scratchPrepared && !cloned) {
-                quietly("drop FG's unused scratch overlays", () -> {
+                undone &= quietly("drop FG's unused scratch overlays", () -> {
                     SystemDisks.dropScratch(p.fg().qmp(), cloneTops.size(), suffix());
                     plan.fgScratch().forEach(BackgroundReboot::delete);
                 });
             }
             if (cloned) {
                 quietly("journal the commit", () -> journal.record(Phase.ABORT, "commit-back"));
-                quietly("commit FG's scratch overlays back", () -> {
+                undone &= quietly("commit FG's scratch overlays back", () -> {
                     List<String> scratch = new ArrayList<>();
                     for (int i = 0; i < cloneTops.size(); i++) {
                         scratch.add(SystemDisks.scratchNode(i, suffix()));
@@ -357,13 +362,15 @@ public final class BackgroundReboot {
                     plan.fgScratch().forEach(BackgroundReboot::delete);
                 });
             }
-            try {
-                journal.finish("aborted: " + reason);
-            } catch (RuntimeException e) {
-                progress.step("  the journal could not be closed (" + e.getMessage() + "): run 'bgreboot recover " + spec.name() + "' once there is space");
+            String outcome = reason;
+            if (undone && quietly("close the journal", () -> journal.finish("aborted: " + reason))) {
+                progress.step("ABORT done: " + spec.name() + " keeps serving on generation " + plan.fromGeneration());
+            } else {
+                outcome = reason + "; " + spec.name() + " keeps serving, but the abort is unfinished: run 'bgreboot recover "
+                        + spec.name() + "' (after freeing disk space, if that was the cause)";
+                progress.step("ABORT unfinished: run 'bgreboot recover " + spec.name() + "'");
             }
-            progress.step("ABORT done: " + spec.name() + " keeps serving on generation " + plan.fromGeneration());
-            return result(Optional.of(reason), QemuImg.chain(plan.fgOverlays().get(0)).size());
+            return result(Optional.of(outcome), QemuImg.chain(plan.fgOverlays().get(0)).size());
         }
 
         /** The clone's console tells why it failed: keep it beside the journal. */
@@ -392,12 +399,15 @@ public final class BackgroundReboot {
             return "g" + plan.toGeneration();
         }
 
-        void quietly(String what, Runnable r) {
+        /** Runs an undo step that must not stop the others; false when it failed. */
+        boolean quietly(String what, Runnable r) {
             try {
                 r.run();
+                return true;
             } catch (RuntimeException e) {
                 progress.step("  could not " + what + ": " + e.getMessage());
                 log.debug("could not {}", what, e);
+                return false;
             }
         }
     }

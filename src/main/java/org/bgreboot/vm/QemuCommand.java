@@ -89,8 +89,7 @@ public final class QemuCommand {
         if (l.background()) {
             a.add("-S"); // no instruction runs before the link is set down
         }
-        // the state file is ours (under the state directory): no quoting beyond the shell's
-        l.incomingState().ifPresent(state -> add(a, "-incoming", "exec:cat '" + state + "'"));
+        l.incomingState().ifPresent(state -> add(a, "-incoming", "exec:cat " + shellQuoted(state)));
         return a;
     }
 
@@ -104,6 +103,14 @@ public final class QemuCommand {
     static String persistentDevice(VmSpec s) {
         return "virtio-blk-pci,drive=" + PERSIST_NODE + ",id=" + PERSIST_DEVICE + ",serial=" + s.persistentDisk().serial()
                 + (q35(s) ? ",bus=" + PERSIST_PORT : "");
+    }
+
+    /**
+     * A path as one shell word: QEMU runs {@code exec:} migration URIs with /bin/sh, and the path
+     * comes from the user's BGREBOOT_HOME, which may hold any character.
+     */
+    public static String shellQuoted(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 
     /** A user-chosen path inside a QEMU option list: commas are doubled. */

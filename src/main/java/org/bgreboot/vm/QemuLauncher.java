@@ -54,7 +54,15 @@ public final class QemuLauncher {
         return qemu;
     }
 
+    /** A UNIX socket address holds 107 bytes of path (108 with the NUL). */
+    static final int MAX_SOCKET_PATH = 107;
+
     public QemuProcess launch(Launch l) {
+        Path longest = l.runtime().observerSocket();
+        if (longest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new UserError("the state directory " + l.runtime().dir() + " is too deep for QEMU's UNIX sockets (" + longest
+                    + " is longer than " + MAX_SOCKET_PATH + " bytes): set BGREBOOT_HOME to a shorter path");
+        }
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu"));
         if (l.idle()) {
             argv.addAll(List.of("ionice", "-c", "3", "chrt", "--idle", "0"));

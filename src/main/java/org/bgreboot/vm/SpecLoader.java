@@ -39,13 +39,20 @@ public final class SpecLoader {
             .build();
 
     private final long hostMemoryBytes;
+    private final Optional<Path> stateRoot;
 
-    public SpecLoader(long hostMemoryBytes) {
+    /** @param stateRoot where VMs' state lives ({@code BGREBOOT_HOME/vms}): no spec may point into it */
+    public SpecLoader(long hostMemoryBytes, Optional<Path> stateRoot) {
         this.hostMemoryBytes = hostMemoryBytes;
+        this.stateRoot = stateRoot.map(r -> r.toAbsolutePath().normalize());
     }
 
     public static SpecLoader forThisHost() {
-        return new SpecLoader(HostInfo.memoryBytes());
+        return new SpecLoader(HostInfo.memoryBytes(), Optional.empty());
+    }
+
+    public static SpecLoader forThisHost(Path stateRoot) {
+        return new SpecLoader(HostInfo.memoryBytes(), Optional.of(stateRoot));
     }
 
     public VmSpec load(Path file) {
@@ -75,6 +82,16 @@ public final class SpecLoader {
             throw new UserError("spec " + file + " is empty: it needs at least name, memory and [[system_disk]]");
         }
         return new Validator(abs, raw).validate();
+    }
+
+    /** qcow2 images start with "QFI\xfb". */
+    static boolean isQcow2(Path p) {
+        try (var in = Files.newInputStream(p)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String section(JsonMappingException e) {
@@ -107,7 +124,7 @@ public final class SpecLoader {
         VmSpec validate() {
             String name = require(raw.name(), "name", "name = \"myvm\"");
             if (!NAME.matcher(name).matches()) {
-                fail("name '" + name + "' is not allowed: use 1-32 lowercase letters, digits, '-' or '_' (no '/', '..', spaces or shell characters)");
+                fail("name '" + shown(name) + "' is not allowed: use 1-32 lowercase letters, digits, '-' or '_' (no '/', '..', spaces or shell characters)");
             }
             ByteSize memory = memory();
             int cpus = raw.cpus() == null ? 1 : raw.cpus();
@@ -174,6 +191,11 @@ public final class SpecLoader {
             if (!DISK_FORMATS.contains(format)) {
                 fail("persistent_disk.format '" + format + "' is not supported: use raw or qcow2");
             }
+            boolean qcow2 = isQcow2(path);
+            if (qcow2 != format.equals("qcow2")) {
+                fail("persistent_disk.format is " + format + " but " + path + (qcow2 ? " is a qcow2 image: set format = \"qcow2\""
+                        : " is not a qcow2 image: set format = \"raw\""));
+            }
             String serial = require(p.serial(), "persistent_disk.serial", "serial = \"bgpersist\"");
             if (!SERIAL.matcher(serial).matches()) {
                 fail("persistent_disk.serial '" + serial + "' is not allowed: use up to 20 letters, digits, '-' or '_'");
@@ -196,7 +218,7 @@ public final class SpecLoader {
                 int host = port("network.forwards.host_port", f.hostPort());
                 int guest = port("network.forwards.guest_port", f.guestPort());
                 String addr = f.hostAddress() == null ? "127.0.0.1" : f.hostAddress();
-                if (!addr.matches("[0-9.]{7,15}")) {
+                if (!ipv4(addr)) {
                     fail("network.forwards.host_address '" + addr + "' must be an IPv4 address like 127.0.0.1");
                 }
                 if (!hostPorts.add(host)) {
@@ -205,6 +227,19 @@ public final class SpecLoader {
                 forwards.add(new VmSpec.PortForward(addr, host, guest));
             }
             return new VmSpec.Network(mac, List.copyOf(forwards));
+        }
+
+        private static boolean ipv4(String addr) {
+            String[] parts = addr.split("\\.", -1);
+            if (parts.length != 4) {
+                return false;
+            }
+            for (String part : parts) {
+                if (!part.matches("\\d{1,3}") || Integer.parseInt(part) > 255) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** A stable locally administered MAC derived from the name, so a VM keeps its MAC. */
@@ -301,6 +336,10 @@ public final class SpecLoader {
                 fail(key + " is missing");
             }
             Path p = dir.resolve(value).normalize();
+            if (stateRoot.isPresent() && p.startsWith(stateRoot.get())) {
+                fail(key + " " + p + " is inside bgreboot's state directory " + stateRoot.get()
+                        + ": files there belong to the VMs bgreboot runs; copy the image elsewhere");
+            }
             if (!Files.isRegularFile(p)) {
                 fail(key + " " + p + " does not exist: build or copy the image there, or fix the path");
             }
@@ -315,6 +354,13 @@ public final class SpecLoader {
                 fail(key + " is missing: add " + example);
             }
             return value;
+        }
+
+        /** A value as it may appear in a one-line message: control characters escaped, long ones cut. */
+        private static String shown(String value) {
+            StringBuilder b = new StringBuilder();
+            value.codePoints().limit(40).forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : Character.toString(c)));
+            return value.length() > 40 ? b + "..." : b.toString();
         }
 
         private UserError fail(String message) {
