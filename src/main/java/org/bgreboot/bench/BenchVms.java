@@ -35,7 +35,7 @@ final class BenchVms {
         Path persistent = home.home().resolve("data").resolve(name).resolve("persist.img");
         if (Files.exists(spec)) {
             try {
-                Vm old = Vm.of(SpecLoader.forThisHost().load(spec), home);
+                Vm old = Vm.of(SpecLoader.forThisHost(home.vms()).load(spec), home);
                 stopOrKill(old, stopper);
                 Durable.deleteTree(old.stateDir().path());
             } catch (RuntimeException e) {
@@ -49,7 +49,7 @@ final class BenchVms {
             throw new UncheckedIOException("cannot remove the old persistent disk " + persistent, e);
         }
         GuestSpecs.write(new GuestSpecs.Request(name, image, memory, freePort(), persistent), spec);
-        return Vm.of(SpecLoader.forThisHost().load(spec), home);
+        return Vm.of(SpecLoader.forThisHost(home.vms()).load(spec), home);
     }
 
     /**
