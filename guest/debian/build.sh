@@ -326,7 +326,7 @@ printf 'bgrb' | dd of="$raw" bs=1 seek=440 conv=notrunc status=none   # disk sig
 # disk: boot.img's default kernel sector is 1 and diskboot's blocklist starts at sector 2
 # with the length grub-mkimage wrote.
 grub-mkimage -O i386-pc -o "$work/logs/core.img" -p '(hd0,msdos1)/boot/grub' \
-  biosdisk part_msdos ext2 normal linux configfile search echo test
+  biosdisk part_msdos ext2 normal linux configfile search echo test serial terminal
 core_size=$(stat -c %s "$work/logs/core.img")
 [ "$core_size" -lt $(( (part_start - 1) * 512 )) ] || die "core.img ($core_size bytes) does not fit before the partition"
 dd if=/usr/lib/grub/i386-pc/boot.img of="$raw" bs=440 count=1 conv=notrunc status=none
