@@ -22,11 +22,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure like the paper: reboot one guest into its update by every method at every memory size,",
-                "repeatedly, each run from a fresh start with an external prober and writer; then FG's throughput",
-                "while a clone boots (no clone, clone at idle priority, clone at normal priority). Prints a table of",
-                "medians (min–max) and writes JSON, Markdown and SVG charts. Exits non-zero if a run failed,",
-                "an acknowledged write was lost, or a VM kept leftovers."})
+        description = "Measure like the paper: reboot one guest into its update by every method at every memory size, "
+                + "repeatedly, each run from a fresh start with an external prober and writer; then FG's throughput "
+                + "while a clone boots (no clone, clone at idle priority, clone at normal priority). Prints a table of "
+                + "medians (min–max) and writes JSON, Markdown and SVG charts. Exits non-zero if a run failed, "
+                + "an acknowledged write was lost, or a VM kept leftovers.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--guest", paramLabel = "tiny|debian", defaultValue = "tiny",
             description = "The guest: tiny (the demo busybox guest) or debian (Debian 12 with systemd). Default: ${DEFAULT-VALUE}.")
@@ -44,9 +44,9 @@ final class BenchCommand implements Callable<Integer> {
     List<String> methods;
 
     @Option(names = "--interference", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = {"Measure FG's throughput while a clone boots, at the largest memory size: no clone, clone at idle",
-                    "priority, clone at normal priority, taking turns --repeat times, then no clone again (default: on;",
-                    "--no-interference skips it)."})
+            description = "Measure FG's throughput while a clone boots, at the largest memory size: no clone, clone at idle "
+                    + "priority, clone at normal priority, taking turns --repeat times, then no clone again (default: on; "
+                    + "--no-interference skips it).")
     boolean interference;
 
     @Option(names = "--interference-seconds", paramLabel = "S", defaultValue = "15",
