@@ -16,9 +16,7 @@ import org.bgreboot.measure.LoadResult;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
-import org.bgreboot.vm.Liveness;
 import org.bgreboot.vm.Priority;
-import org.bgreboot.vm.QemuProcess;
 import org.bgreboot.vm.Vm;
 
 /**
@@ -89,10 +87,9 @@ public final class Interference {
 
     /** Starts a background reboot beside the load and measures from the clone's launch until it is ready. */
     private InterferenceCase whileCloneBoots(Vm vm, URI uri, InterferenceCase.Kind kind) {
-        InterferenceCloneWatch watch = new InterferenceCloneWatch(lab.progress(), clock);
-        Lab watched = new Lab(lab.launcher(), lab.accel(), watch);
-        RebootOptions opts = BenchMethod.BACKGROUND.options(clock).withIdleClone(kind == InterferenceCase.Kind.BG_IDLE);
-        CompletableFuture<RebootResult> reboot = CompletableFuture.supplyAsync(() -> watched.reboot(vm, opts), task -> {
+        InterferenceCloneWatch watch = new InterferenceCloneWatch();
+        RebootOptions opts = BenchMethod.BACKGROUND.options(clock).withIdleClone(kind == InterferenceCase.Kind.BG_IDLE).with(watch);
+        CompletableFuture<RebootResult> reboot = CompletableFuture.supplyAsync(() -> lab.reboot(vm, opts), task -> {
             Thread t = new Thread(task, "interference-reboot");
             t.setDaemon(true);
             t.start();
@@ -100,7 +97,8 @@ public final class Interference {
         while (!watch.launched() && !reboot.isDone()) {
             Sleep.ms(10);
         }
-        InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy, () -> clonePolicy(vm));
+        InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy,
+                () -> watch.clonePid().isPresent() ? Optional.of(Priority.policy(watch.clonePid().getAsLong())) : Optional.empty());
         RebootResult r;
         try {
             r = reboot.join();
@@ -148,11 +146,4 @@ public final class Interference {
     }
 
     /** The scheduling policy of the VM's QEMU other than the serving one: the clone. */
-    private static Optional<String> clonePolicy(Vm vm) {
-        String marker = vm.stateDir().path() + "/";
-        long fg = vm.running().map(QemuProcess::pid).orElse(-1L);
-        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> pid != fg)
-                .filter(pid -> Liveness.cmdline(pid).contains("qemu-system") && Liveness.cmdline(pid).contains(marker))
-                .findFirst().map(Priority::policy);
-    }
 }

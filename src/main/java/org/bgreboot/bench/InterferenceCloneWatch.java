@@ -1,36 +1,29 @@
 package org.bgreboot.bench;
 
-import org.bgreboot.Progress;
-import org.bgreboot.measure.RunClock;
+import java.util.OptionalLong;
+import org.bgreboot.reboot.RebootListener;
 
-/**
- * Tells when a background reboot's clone is booting, from the flow's progress lines ("BG_BOOT"
- * before the clone is launched, "clone ready after" once it is ready, "SWITCH"/"ABORT" after), and
- * passes every line on. A stopgap until the flow offers a phase listener of its own.
- */
-final class InterferenceCloneWatch implements Progress {
-    private final Progress delegate;
-    private final RunClock clock;
+/** Tells when a background reboot's clone is booting, and its pid, from the flow's listener. */
+final class InterferenceCloneWatch implements RebootListener {
     private volatile double launchedAtMs = Double.NaN;
     private volatile double endedAtMs = Double.NaN;
+    private volatile long pid = -1;
     private volatile boolean ready;
 
-    InterferenceCloneWatch(Progress delegate, RunClock clock) {
-        this.delegate = delegate;
-        this.clock = clock;
+    @Override public void cloneLaunched(long clonePid, double atMs) {
+        pid = clonePid;
+        launchedAtMs = atMs;
     }
 
-    @Override public void step(String text) {
-        double now = clock.nowMs(); // before printing: the printer may block
-        String t = text.strip();
-        if (t.startsWith("BG_BOOT") && Double.isNaN(launchedAtMs)) {
-            launchedAtMs = now;
-        } else if (!Double.isNaN(launchedAtMs) && Double.isNaN(endedAtMs)
-                && (t.startsWith("clone ready after") || t.startsWith("SWITCH") || t.startsWith("ABORT"))) {
-            ready = t.startsWith("clone ready after") || t.startsWith("SWITCH");
-            endedAtMs = now;
+    @Override public void cloneReady(double atMs) {
+        ready = true;
+        endedAtMs = atMs;
+    }
+
+    @Override public void aborted(double atMs) {
+        if (Double.isNaN(endedAtMs)) {
+            endedAtMs = atMs;
         }
-        delegate.step(text);
     }
 
     boolean launched() {
@@ -49,5 +42,9 @@ final class InterferenceCloneWatch implements Progress {
 
     boolean ready() {
         return ready;
+    }
+
+    OptionalLong clonePid() {
+        return pid > 0 ? OptionalLong.of(pid) : OptionalLong.empty();
     }
 }

@@ -170,6 +170,7 @@ public final class BackgroundReboot {
             // a reboot of the clone while it boots is a failure: make it a shutdown we notice; a
             // panicked clone stays paused, so the panic (not just an exit) is what we report
             q.execute("set-action", Map.of("reboot", "shutdown", "panic", "pause"));
+            opts.listener().cloneLaunched(bg.pid(), t.now());
             q.execute("cont");
         }
 
@@ -182,6 +183,7 @@ public final class BackgroundReboot {
                         progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
             }
             bgReadyAtMs = t.now();
+            opts.listener().cloneReady(bgReadyAtMs);
             t.phase("bg boot", bgLaunchMs, bgReadyAtMs);
             progress.step(String.format("  clone ready after %.1f s", (bgReadyAtMs - bgLaunchMs) / 1000));
         }
@@ -331,6 +333,7 @@ public final class BackgroundReboot {
         /** ABORT: discard the clone, put FG's disks back as they were; FG never stopped serving. */
         RebootResult abort(String reason) {
             progress.step("ABORT: " + reason);
+            opts.listener().aborted(t.now());
             quietly("journal the abort", () -> journal.record(Phase.ABORT, "discard-clone"));
             // every undo must succeed before the journal may close; else recover finishes the job
             boolean undone = true;

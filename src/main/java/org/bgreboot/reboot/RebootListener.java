@@ -1,0 +1,18 @@
+package org.bgreboot.reboot;
+
+/**
+ * Hears the moments of a background reboot that experiments align with (FG's throughput while
+ * the clone boots, say). Times are RunClock ms. Called on the reboot's thread: return quickly.
+ */
+public interface RebootListener {
+    RebootListener NONE = new RebootListener() { };
+
+    /** The clone's QEMU runs (it is about to execute its first instruction). */
+    default void cloneLaunched(long pid, double atMs) { }
+
+    /** Every readiness check of the clone passed. */
+    default void cloneReady(double atMs) { }
+
+    /** The reboot gave up before the switch. */
+    default void aborted(double atMs) { }
+}
