@@ -46,26 +46,26 @@ class InterferenceResultTest {
     }
 
     @Test
-    void theCloneWatchFollowsTheFlowsProgressLines() {
-        InterferenceCloneWatch w = new InterferenceCloneWatch(text -> { }, org.bgreboot.measure.RunClock.start());
-        w.step("PREPARE");
-        w.step("CLONE");
+    void theCloneWatchFollowsTheFlowsEvents() {
+        InterferenceCloneWatch w = new InterferenceCloneWatch();
         assertThat(w.launched()).isFalse();
-        w.step("BG_BOOT (idle CPU and I/O priority)");
+        assertThat(w.clonePid()).isEmpty();
+        w.cloneLaunched(4242, 100);
         assertThat(w.launched()).isTrue();
         assertThat(w.ended()).isFalse();
-        w.step("  launch clone QEMU   12.0 ms");
-        w.step("  clone ready after 9.3 s");
+        assertThat(w.clonePid()).hasValue(4242);
+        w.cloneReady(9400);
         assertThat(w.ended()).isTrue();
         assertThat(w.ready()).isTrue();
-        assertThat(w.endedBy(Double.MAX_VALUE)).isTrue();
+        assertThat(w.endedBy(9400)).isTrue();
+        assertThat(w.endedBy(9399)).isFalse();
     }
 
     @Test
     void anAbortEndsTheBootWithoutReadiness() {
-        InterferenceCloneWatch w = new InterferenceCloneWatch(text -> { }, org.bgreboot.measure.RunClock.start());
-        w.step("BG_BOOT (normal priority)");
-        w.step("ABORT: the clone did not become ready");
+        InterferenceCloneWatch w = new InterferenceCloneWatch();
+        w.cloneLaunched(4242, 100);
+        w.aborted(5000);
         assertThat(w.ended()).isTrue();
         assertThat(w.ready()).isFalse();
         assertThat(w.endedBy(-1)).isFalse();
