@@ -47,6 +47,10 @@ public final class SpecLoader {
         this.stateRoot = stateRoot.map(r -> r.toAbsolutePath().normalize());
     }
 
+    public SpecLoader(long hostMemoryBytes) {
+        this(hostMemoryBytes, Optional.empty());
+    }
+
     public static SpecLoader forThisHost() {
         return new SpecLoader(HostInfo.memoryBytes(), Optional.empty());
     }
