@@ -10,7 +10,7 @@
 # 3. a second VM booted WITHOUT the persistent disk; the first runs its release hook and
 #    quits; the disk is hot-plugged into the second (blockdev-add + device_add on the spare
 #    root port) and its attach hook mounts it (timed); the ledger is all there.
-# Leaves no QEMU running. Environment: SMOKE_PORT (default 18081; +1 for the second VM),
+# Leaves no QEMU running. Environment: SMOKE_PORT (default 18481; +1 for the second VM),
 # SMOKE_MEMS (default "128 2048 1024"; the last one goes on with the rest of the test),
 # SMOKE_ACCEL (default tcg,tb-size=128; see below).
 set -euo pipefail
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ $# -eq 1 ] || { echo "usage: $0 CACHE_DIR" >&2; exit 2; }
 
 V="python3 $here/vmctl.py"
-port=${SMOKE_PORT:-18081}
+port=${SMOKE_PORT:-18481}
 port2=$((port + 1))
 mems=${SMOKE_MEMS:-128 2048 1024}
 # QEMU 7.2's TCG, with its default 1 GiB translation cache, crawls for many minutes after a
@@ -42,6 +42,7 @@ cleanup() {
   rm -rf "$run"
 }
 trap cleanup EXIT
+trap "exit 143" INT TERM
 
 say() { echo "smoke: $*" >&2; }
 fail() { echo "smoke: FAIL: $*" >&2; for f in "$run"/*/serial.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
@@ -81,6 +82,7 @@ start_vm() {
 vm_pid() { cat "$run/$1/pid"; }
 stop_vm() { # NAME: QMP quit, wait for the process
   local p; p=$(vm_pid "$1")
+  unset VMCTL_PID
   $V qmp "$run/$1/qmp.sock" quit >/dev/null 2>&1 || kill "$p" 2>/dev/null || true
   wait "$p" 2>/dev/null || true
 }
@@ -88,6 +90,7 @@ stop_vm() { # NAME: QMP quit, wait for the process
 # wait_ready NAME PORT T0 LABEL: times to the serial line, the service, systemd "running".
 wait_ready() {
   local name=$1 hport=$2 t0=$3 label=$4 d="$run/$1"
+  export VMCTL_PID; VMCTL_PID=$(vm_pid "$name")
   ( $V wait-serial "$d/serial.log" "bgreboot-guest: service up" 300 >/dev/null && now >"$d/t_serial" ) &
   local ws=$!
   if [ "$hport" != none ]; then
@@ -141,7 +144,7 @@ say "graceful reboot through the agent"
 rm -f "$run/armed"
 ( DOWNTIME_ARMED="$run/armed" $V downtime "$url/" 600 version=v2 >"$run/reboot.json" ) &
 probe=$!
-until [ -e "$run/armed" ]; do sleep 0.05; done
+until [ -e "$run/armed" ]; do kill -0 "$probe" 2>/dev/null || fail "prober"; sleep 0.05; done
 $V qga-noreply "$A/qga.sock" guest-shutdown '{"mode":"reboot"}'
 wait "$probe" || fail "no v2 answer after the reboot: $(cat "$run/reboot.json")"
 say "reboot: $(cat "$run/reboot.json")"
@@ -157,7 +160,7 @@ boot_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["boot_id"])
 rm -f "$run/armed"
 ( DOWNTIME_ARMED="$run/armed" $V downtime "$url/" 600 "boot_id!=$boot_id" >"$run/kexec.json" ) &
 probe=$!
-until [ -e "$run/armed" ]; do sleep 0.05; done
+until [ -e "$run/armed" ]; do kill -0 "$probe" 2>/dev/null || fail "prober"; sleep 0.05; done
 $V qga "$A/qga.sock" guest-exec '{"path":"/usr/sbin/bgreboot-kexec"}' >/dev/null
 wait "$probe" || fail "no answer after kexec: $(cat "$run/kexec.json")"
 say "kexec: $(cat "$run/kexec.json")"

@@ -11,7 +11,8 @@
                                                  answer and the first answer matching EXPECT (JSON)
   vmctl.py wait-http URL TIMEOUT [EXPECT]        until URL answers (matching EXPECT); prints seconds
   vmctl.py wait-serial FILE TEXT TIMEOUT         until FILE contains TEXT; prints seconds
-EXPECT is KEY=VALUE or KEY!=VALUE on the JSON answer.
+EXPECT is KEY=VALUE or KEY!=VALUE on the JSON answer. With VMCTL_PID set, the waits fail at
+once when that QEMU process has exited.
 """
 import base64
 import json
@@ -119,6 +120,14 @@ def http(url, method="GET", timeout=2.0):
         return r.read().decode()
 
 
+def _check_qemu():
+    """Fail fast when the QEMU process named by $VMCTL_PID has exited."""
+    pid = os.environ.get("VMCTL_PID")
+    if pid and not os.path.exists(f"/proc/{pid}"):
+        print(f"QEMU (pid {pid}) exited", file=sys.stderr)
+        sys.exit(3)
+
+
 def _matches(body, expect):
     """expect: None, KEY=VALUE or KEY!=VALUE on the JSON answer."""
     if not expect:
@@ -157,6 +166,7 @@ def main(argv):
                 qga(argv[2], "guest-ping", timeout=2.0)
                 return 0
             except (OSError, ValueError, RuntimeError):
+                _check_qemu()
                 if time.monotonic() > end:
                     print("agent did not answer", file=sys.stderr)
                     return 1
@@ -179,6 +189,7 @@ def main(argv):
                     return 0
             except OSError:
                 pass
+            _check_qemu()
             time.sleep(0.05)
         print(f"{argv[2]} did not answer{' with ' + expect if expect else ''} in {argv[3]} s", file=sys.stderr)
         return 1
@@ -193,6 +204,7 @@ def main(argv):
                         return 0
             except OSError:
                 pass
+            _check_qemu()
             time.sleep(0.05)
         print(f"no {argv[3]!r} in {path} after {timeout} s", file=sys.stderr)
         return 1
@@ -226,6 +238,8 @@ def main(argv):
                     last_ok = time.monotonic()
             elif last_ok is not None and down_since is None:
                 down_since = now
+            if ok_body is None:
+                _check_qemu()
             time.sleep(0.01)
         print(json.dumps({"error": "no new answer", "timeout_s": timeout}))
         return 1
