@@ -371,6 +371,58 @@ class FaultIT {
         }
     }
 
+    // ---- a killed QEMU is dead only when its locks are gone --------------------------------------
+
+    /**
+     * After {@link QemuProcess#kill} returns, the killed QEMU must hold no lock on its images: the
+     * abort and recovery commit FG's scratch overlay into a base the clone had open right after
+     * killing it, and the commit needs that base's write lock. A multi-threaded process's main
+     * thread turns zombie before its other threads have exited and closed the files they share.
+     */
+    @Test
+    @Order(9)
+    void aKilledQemuHoldsNoImageLockOnceItCountsAsDead() throws Exception {
+        Path dir = Files.createTempDirectory(TestVms.home().home(), "kill-");
+        Path overlay = dir.resolve("k.qcow2");
+        org.bgreboot.vm.QemuImg.createOverlay(overlay, vm.spec().systemDisks().get(0));
+        long inode = ((Number) Files.getAttribute(overlay, "unix:ino")).longValue();
+        RuntimeDir runtime = new RuntimeDir(dir);
+        var boot = vm.spec().update().orElseThrow().boot().orElseThrow();
+        int held = 0;
+        int tries = 8;
+        for (int i = 0; i < tries; i++) {
+            // like a clone killed while it boots: the update kernel running, guest memory in use
+            Process launch = new ProcessBuilder(org.bgreboot.vm.QemuLauncher.qemuBinary().toString(), "-machine", "q35", "-accel", "tcg",
+                    "-m", "512", "-nodefaults", "-display", "none", "-daemonize", "-pidfile", runtime.pidFile().toString(),
+                    "-blockdev", "driver=file,filename=" + overlay + ",node-name=f", "-blockdev", "driver=qcow2,file=f,node-name=s",
+                    "-device", "virtio-blk-pci,drive=s", "-kernel", boot.kernel().toString(), "-initrd", boot.initrd().toString(),
+                    "-append", boot.cmdline()).inheritIO().start();
+            assertThat(launch.waitFor(60, TimeUnit.SECONDS) && launch.exitValue() == 0).as("QEMU started").isTrue();
+            long pid = Long.parseLong(Files.readString(runtime.pidFile()).strip());
+            TestVms.await("QEMU's image locks", Duration.ofSeconds(30), () -> locksOn(inode) > 0);
+            sleep(2000 + 300L * i);
+            new QemuProcess(pid, runtime, org.bgreboot.vm.Accel.TCG).kill();
+            int locks = locksOn(inode);
+            System.out.println("kill " + i + ": QEMU " + pid + " counts as dead; locks on its image: " + locks);
+            if (locks > 0) {
+                held++;
+                TestVms.await("the locks of the killed QEMU to go", Duration.ofSeconds(30), () -> locksOn(inode) == 0);
+            }
+        }
+        assertThat(held).as("times (of " + tries + ") a QEMU that counted as dead still held its image's locks").isZero();
+    }
+
+    /** Locks on a file, from /proc/locks (whose device:inode field ends in the inode). */
+    static int locksOn(long inode) {
+        try {
+            return (int) Files.readAllLines(Path.of("/proc/locks")).stream()
+                    .map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length > 5 && f[5].endsWith(":" + inode)).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     // ---- what must hold after every fault ---------------------------------------------------------
 
     /**
