@@ -59,12 +59,24 @@ public final class BackgroundReboot {
     }
 
     public RebootResult run() {
+        Attempt attempt = null;
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
             Prepared p = Prepared.check(vm, opts, progress);
             try (QemuProcess fg = p.fg()) {
-                return new Attempt(p).run();
+                attempt = new Attempt(p);
+                return attempt.run();
             }
+        } catch (RuntimeException e) {
+            if (attempt == null || !attempt.pastPointOfNoReturn) {
+                throw e;
+            }
+            // the old VM has quit: nothing serves until the switch is completed, so complete it now
+            // (the lock is free again: recovery takes it like any command would)
+            progress.step("the switch failed after the old VM quit (" + e.getMessage() + "): recovering");
+            Recovery.Outcome o = new Recovery(vm, launcher, progress).run();
+            throw new RebootFailedException("the switch of " + vm.spec().name() + " failed after the old VM quit (" + e.getMessage()
+                    + "); recovery " + o.action() + (o.pid() > 0 ? " (pid " + o.pid() + ")" : ""));
         }
     }
 
@@ -80,6 +92,7 @@ public final class BackgroundReboot {
         List<String> cloneTops = List.of();
         boolean scratchPrepared;
         boolean cloned;
+        boolean pastPointOfNoReturn;
         QemuProcess bg;
         double startMs;
         double fgPauseMs = Double.NaN;
@@ -208,6 +221,7 @@ public final class BackgroundReboot {
                 // FG died while the clone booted: the VM is down already, the clone is its way back
                 progress.step("  FG's QEMU died while the clone booted: the clone takes over at once");
                 journal.record(Phase.SWITCH, "quit-fg");
+                pastPointOfNoReturn = true;
                 return takeOver(switchStart, armed);
             }
             QmpClient fgQmp = p.fg().qmp();
@@ -233,6 +247,7 @@ public final class BackgroundReboot {
             }
             // the point of no return: from here recovery completes the switch instead of undoing it
             journal.record(Phase.SWITCH, "quit-fg");
+            pastPointOfNoReturn = true;
             FaultPoint.reach("switch:quit-fg");
             t.step("quit FG", () -> {
                 fgQmp.execute("quit");

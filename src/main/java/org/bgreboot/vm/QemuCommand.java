@@ -44,9 +44,7 @@ public final class QemuCommand {
         a.add("-nodefaults");
         a.add("-no-user-config");
         add(a, "-display", "none");
-        a.add("-daemonize");
         add(a, "-pidfile", r.pidFile().toString()); // runtime paths are ours: no commas in them
-        add(a, "-D", r.qemuLog().toString());
         add(a, "-qmp", "unix:" + r.qmpSocket() + ",server=on,wait=off");
         add(a, "-qmp", "unix:" + r.observerSocket() + ",server=on,wait=off");
         add(a, "-chardev", "socket,id=qga0,path=" + r.agentSocket() + ",server=on,wait=off");

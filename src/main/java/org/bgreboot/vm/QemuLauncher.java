@@ -2,20 +2,22 @@ package org.bgreboot.vm;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
+import org.bgreboot.qmp.QmpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts QEMU processes. QEMU daemonizes, so a VM outlives the bgreboot command that started it and
- * startup errors still come back as the parent's exit status and message. A background clone is
+ * Starts QEMU processes, each in a session of its own with its output in its runtime directory's
+ * qemu.log, so a VM outlives the bgreboot command that started it and a failed start still says why. A background clone is
  * started at idle CPU priority (SCHED_IDLE) and in the idle I/O class so the serving VM keeps its share.
  */
 public final class QemuLauncher {
@@ -54,6 +56,7 @@ public final class QemuLauncher {
         return qemu;
     }
 
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     /** A UNIX socket address holds 107 bytes of path (108 with the NUL). */
     static final int MAX_SOCKET_PATH = 107;
 
@@ -63,35 +66,62 @@ public final class QemuLauncher {
             throw new UserError("the state directory " + l.runtime().dir() + " is too deep for QEMU's UNIX sockets (" + longest
                     + " is longer than " + MAX_SOCKET_PATH + " bytes): set BGREBOOT_HOME to a shorter path");
         }
-        List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu"));
+        if (l.runtime().dir().toString().contains(",")) {
+            throw new UserError("the state directory " + l.runtime().dir() + " has a comma in its path, which QEMU's options cannot hold: "
+                    + "set BGREBOOT_HOME to a path without one");
+        }
+        // sh sets the umask, setsid keeps the VM out of the terminal's signals; each execs the next,
+        // so the process we start is QEMU itself
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu", "setsid"));
         if (l.idle()) {
             argv.addAll(List.of("ionice", "-c", "3", "chrt", "--idle", "0"));
         }
         argv.addAll(QemuCommand.argv(qemu, l));
         log.debug("launching {}", argv);
-        String output;
-        int exit;
+        Process p;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new UserError("QEMU did not finish starting within 120 s; see " + l.runtime().qemuLog());
-            }
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            exit = p.exitValue();
+            p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(l.runtime().qemuLog().toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + qemu, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting QEMU", e);
         }
-        if (exit != 0) {
-            throw new UserError("QEMU refused to start " + l.spec().name() + ": " + firstError(output));
-        }
-        long pid = readPid(l.runtime());
+        QmpClient qmp = awaitStarted(p, l);
         restrictSockets(l.runtime());
-        return new QemuProcess(pid, l.runtime(), l.accel());
+        return new QemuProcess(p.pid(), l.runtime(), l.accel(), qmp);
+    }
+
+    /**
+     * QEMU has started once its QMP monitor answers: by then the machine is built, kernel loaded,
+     * images opened and locked. If it exits first, its own message (in qemu.log) says why.
+     */
+    private static QmpClient awaitStarted(Process p, Launch l) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new UserError("QEMU refused to start " + l.spec().name() + ": " + firstError(qemuLogText(l.runtime())));
+            }
+            if (Files.exists(l.runtime().qmpSocket())) {
+                try {
+                    QmpClient q = QmpClient.connect(l.runtime().qmpSocket(), Duration.ofSeconds(2));
+                    q.execute("query-status");
+                    return q;
+                } catch (RuntimeException e) {
+                    log.debug("QMP not up yet: {}", e.toString());
+                }
+            }
+            Sleep.ms(10);
+        }
+        p.destroyForcibly();
+        throw new UserError("QEMU did not finish starting " + l.spec().name() + " within " + START_TIMEOUT.toSeconds() + " s; see " + l.runtime().qemuLog());
+    }
+
+    private static String qemuLogText(RuntimeDir r) {
+        try {
+            return Files.readString(r.qemuLog()).strip();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** QEMU's message without the program prefix and the long option echo; one line. */
@@ -102,14 +132,6 @@ public final class QemuLauncher {
         int colon = line.startsWith("-") ? line.indexOf(": ") : -1;
         String rest = output.lines().skip(1).filter(s -> !s.isBlank()).findFirst().map(s -> " (" + s.strip() + ")").orElse("");
         return (colon > 0 ? line.substring(colon + 2) : line) + rest;
-    }
-
-    private static long readPid(RuntimeDir r) {
-        try {
-            return Long.parseLong(Files.readString(r.pidFile()).trim());
-        } catch (IOException | NumberFormatException e) {
-            throw new IllegalStateException("QEMU started but its pid file " + r.pidFile() + " is unreadable", e);
-        }
     }
 
     /** Sockets get 0600: the runtime directory is 0700 already, this is the second lock on the door. */

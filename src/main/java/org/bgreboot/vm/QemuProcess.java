@@ -18,9 +18,15 @@ public final class QemuProcess implements AutoCloseable {
     private GuestAgent agent;
 
     public QemuProcess(long pid, RuntimeDir runtime, Accel accel) {
+        this(pid, runtime, accel, null);
+    }
+
+    /** With the QMP connection the launcher opened to see QEMU start. */
+    public QemuProcess(long pid, RuntimeDir runtime, Accel accel, QmpClient qmp) {
         this.pid = pid;
         this.runtime = runtime;
         this.accel = accel;
+        this.qmp = qmp;
     }
 
     /** The process of a runtime directory, if its pid file names a live QEMU using that directory. */

@@ -82,8 +82,8 @@ public final class SpecLoader {
             throw new UserError("spec " + file + " is not valid TOML: " + firstLine(e.getOriginalMessage())
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
         }
-        if (raw == null) {
-            throw new UserError("spec " + file + " is empty: it needs at least name, memory and [[system_disk]]");
+        if (raw == null || text.isBlank()) {
+            throw new UserError("spec " + file + " is empty: it needs at least name, memory, [[system_disk]] and [persistent_disk]");
         }
         return new Validator(abs, raw).validate();
     }
@@ -343,6 +343,9 @@ public final class SpecLoader {
             if (stateRoot.isPresent() && p.startsWith(stateRoot.get())) {
                 fail(key + " " + p + " is inside bgreboot's state directory " + stateRoot.get()
                         + ": files there belong to the VMs bgreboot runs; copy the image elsewhere");
+            }
+            if (Files.isDirectory(p)) {
+                fail(key + " " + p + " is a directory: give the path of an image file");
             }
             if (!Files.isRegularFile(p)) {
                 fail(key + " " + p + " does not exist: build or copy the image there, or fix the path");
