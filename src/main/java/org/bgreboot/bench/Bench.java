@@ -25,8 +25,9 @@ import org.bgreboot.vm.VmSpec;
 
 /**
  * Runs a {@link BenchPlan}: per memory size one VM of the guest, and on it every method, each
- * repeat from the same starting point (a fresh start of the VM, then a measured reboot into the
- * update). A run that fails is recorded as failed and the bench goes on.
+ * repeat from the same starting point (a {@link Checkpoint}: the VM running its old OS with the
+ * update installed), then a measured reboot into the update. A run that fails is recorded as
+ * failed and the bench goes on.
  */
 public final class Bench {
     private final Home home;
@@ -72,9 +73,13 @@ public final class Bench {
                 lab = new Lab(launcher, accelFor.apply(vm.spec()), progress);
             }
             try {
-                matrix.runAll(lab, vm, mem);
-                if (plan.interference() && mem.equals(plan.largestMemory())) {
-                    interference = Optional.of(new Interference(lab, Duration.ofSeconds(plan.interferenceSeconds()), plan.repeat(), clock).run(vm));
+                Optional<Checkpoint> start = matrix.checkpoint(lab, vm, mem);
+                if (start.isPresent()) {
+                    matrix.runAll(lab, vm, mem, start.get());
+                    if (plan.interference() && mem.equals(plan.largestMemory())) {
+                        interference = Optional.of(new Interference(lab, Duration.ofSeconds(plan.interferenceSeconds()), plan.repeat(), clock)
+                                .run(vm, start.get()));
+                    }
                 }
             } finally {
                 try {
@@ -106,22 +111,39 @@ public final class Bench {
          * Repeats outermost, methods inside: a slow drift of the shared machine then spreads over
          * every method instead of landing on whichever ran last.
          */
-        void runAll(Lab lab, Vm vm, ByteSize mem) {
+        void runAll(Lab lab, Vm vm, ByteSize mem, Checkpoint start) {
             for (int rep = 1; rep <= plan.repeat(); rep++) {
                 for (BenchMethod m : plan.methods()) {
-                    runs.add(runOne(lab, vm, mem, m, rep));
+                    runs.add(runOne(lab, vm, mem, m, rep, start));
                 }
             }
         }
 
-        BenchRun runOne(Lab lab, Vm vm, ByteSize mem, BenchMethod m, int rep) {
+        /** The runs' starting point at this size; if it cannot be made, every run of the size fails with why. */
+        Optional<Checkpoint> checkpoint(Lab lab, Vm vm, ByteSize mem) {
+            progress.step(String.format("%s %s: booting, installing the update and saving the starting point", plan.guest(), mem));
+            try {
+                return Optional.of(Checkpoint.take(lab, vm, home.home().resolve("bench").resolve(vm.spec().name() + "-start")));
+            } catch (RuntimeException e) {
+                String why = "no starting point: " + oneLine(e) + kept(BenchVms.discard(vm, lab));
+                for (int rep = 1; rep <= plan.repeat(); rep++) {
+                    for (BenchMethod m : plan.methods()) {
+                        runs.add(BenchRun.failed(plan.guest(), (int) mem.mib(), m, rep, why, 0));
+                    }
+                }
+                progress.step(plan.guest() + " " + mem + ": " + why);
+                return Optional.empty();
+            }
+        }
+
+        BenchRun runOne(Lab lab, Vm vm, ByteSize mem, BenchMethod m, int rep, Checkpoint start) {
             String what = String.format("[%d/%d] %s %s %s #%d", runs.size() + 1, plan.runCount(), plan.guest(), mem, m.label(), rep);
             progress.step(what + " ...");
             int mb = (int) mem.mib();
             long t0 = System.nanoTime();
             BenchRun run;
             try {
-                lab.freshStart(vm);
+                start.restore(lab, vm);
                 RebootMeasurement measured = MeasuredReboot.run(vm.spec(), clock, progress, () -> lab.reboot(vm, m.options(clock)));
                 run = BenchRun.of(plan.guest(), mb, m, rep, measured, (System.nanoTime() - t0) / 1e6);
                 keepTimeline(mem, m, rep, run, measured);

@@ -35,9 +35,12 @@ public enum BenchMethod {
         return method == Method.BACKGROUND;
     }
 
-    /** The same options as any measured reboot: install the update, boot the clone at idle priority. */
+    /**
+     * The same options as any measured reboot (the clone at idle priority), but the update is not
+     * installed again: every run starts from a {@link Checkpoint} that has it installed.
+     */
     public RebootOptions options(RunClock clock) {
-        return RebootOptions.background(clock).with(method).with(switchMode);
+        return RebootOptions.background(clock).with(method).with(switchMode).withInstall(false);
     }
 
     /** kexec needs the guest's own kexec command ([update] kexec); the others work on every guest. */

@@ -59,7 +59,8 @@ public final class Interference {
         return order;
     }
 
-    public InterferenceResult run(Vm vm) {
+    /** Every case from the bench's checkpoint: the VM running, its update installed. */
+    public InterferenceResult run(Vm vm, Checkpoint start) {
         URI uri = MeasuredReboot.serviceUri(vm.spec());
         List<InterferenceCase> cases = new ArrayList<>();
         List<InterferenceCase.Kind> order = order(cycles);
@@ -68,7 +69,7 @@ public final class Interference {
                     kind.label(), CONNECTIONS, window.toSeconds()));
             InterferenceCase c;
             try {
-                lab.freshStart(vm);
+                start.restore(lab, vm);
                 LoadGenerator.measure(uri, CONNECTIONS, WARM_UP, clock);
                 c = kind == InterferenceCase.Kind.NO_BG ? noClone(uri) : whileCloneBoots(vm, uri, kind);
             } catch (RuntimeException e) {
@@ -89,6 +90,7 @@ public final class Interference {
     private InterferenceCase whileCloneBoots(Vm vm, URI uri, InterferenceCase.Kind kind) {
         InterferenceCloneWatch watch = new InterferenceCloneWatch();
         RebootOptions opts = BenchMethod.BACKGROUND.options(clock).withIdleClone(kind == InterferenceCase.Kind.BG_IDLE).with(watch);
+        // the update is installed in the checkpoint already
         CompletableFuture<RebootResult> reboot = CompletableFuture.supplyAsync(() -> lab.reboot(vm, opts), task -> {
             Thread t = new Thread(task, "interference-reboot");
             t.setDaemon(true);

@@ -6,10 +6,10 @@ import org.bgreboot.Sleep;
 import org.bgreboot.qmp.QmpClient;
 
 /** Waiting for a migration (saving state to a file, or loading it) to finish, by polling query-migrate. */
-final class Migration {
+public final class Migration {
     private Migration() {}
 
-    static void awaitCompleted(QmpClient q, Duration timeout) {
+    public static void awaitCompleted(QmpClient q, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode m = q.execute("query-migrate");

@@ -78,6 +78,14 @@ public final class Vm {
 
     /** Launches the serving QEMU (not waiting for the guest). The caller holds the VM lock. */
     public QemuProcess start(AccelChoice accel, QemuLauncher launcher, Progress progress) {
+        return start(accel, launcher, progress, Optional.empty());
+    }
+
+    /**
+     * The same, loading a saved state ({@code incoming}) instead of booting: the VM comes up
+     * paused where it was saved, and the caller continues it.
+     */
+    public QemuProcess start(AccelChoice accel, QemuLauncher launcher, Progress progress, Optional<Path> incoming) {
         Optional<QemuProcess> already = running();
         if (already.isPresent()) {
             throw new UserError("VM " + spec.name() + " is already running (pid " + already.get().pid() + "); stop it first with 'bgreboot vm stop " + spec.name() + "'");
@@ -87,7 +95,7 @@ public final class Vm {
         checkPortsFree();
         RuntimeDir runtime = state.createRuntime(s.generation());
         progress.step("starting " + spec.name() + " (generation " + s.generation() + ", " + accel.accel().qemuName() + ")");
-        Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND, false);
+        Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND, false, incoming);
         QemuProcess p;
         try {
             p = launcher.launch(launch);

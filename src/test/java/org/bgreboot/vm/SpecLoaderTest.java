@@ -124,7 +124,7 @@ class SpecLoaderTest {
 
     @Test
     void anEmptyFile() {
-        fails("", "name is missing");
+        fails("", "is empty: it needs at least name, memory");
     }
 
     @Test
