@@ -18,8 +18,16 @@ public final class ReadyTarget implements AutoCloseable {
     private final long serialStart;
 
     public ReadyTarget(QemuProcess process) {
+        this(process, process.runtime().serialLog().toFile().length());
+    }
+
+    /**
+     * @param serialStart where this boot's console output begins in the serial log: a guest that
+     *     reboots in place appends to the same log, and its ready line may come before we look
+     */
+    public ReadyTarget(QemuProcess process, long serialStart) {
         this.process = process;
-        this.serialStart = process.runtime().serialLog().toFile().length();
+        this.serialStart = serialStart;
         QmpClient qmp = process.qmp();
         this.subscription = qmp.onEvent(e -> {
             switch (e.name()) {

@@ -63,6 +63,8 @@ public final class InPlaceReboot {
                     p.fg().runtime().dir(), vm.stateDir().runtime(to).dir(), s.systemOverlays(), List.of(), s.systemOverlays(), p.nextBoot());
             Journal journal = Journal.begin(vm.stateDir(), plan);
             double start = t.now();
+            // the new boot's console output starts here (a cold boot writes a new log from 0)
+            long serialMark = p.fg().runtime().serialLog().toFile().length();
             QemuProcess serving;
             try (QemuProcess fg = p.fg()) {
                 serving = switch (opts.method()) {
@@ -73,7 +75,8 @@ public final class InPlaceReboot {
             try (serving) {
                 journal.record(Phase.READY, "await");
                 double bootStart = t.now();
-                try (ReadyTarget target = new ReadyTarget(serving)) {
+                long serialStart = serving.runtime().equals(p.fg().runtime()) ? serialMark : 0;
+                try (ReadyTarget target = new ReadyTarget(serving, serialStart)) {
                     Readiness.of(vm.spec().ready()).await(target, passed ->
                             progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
                 } catch (GuestFailedException | NotReadyException e) {
