@@ -14,6 +14,12 @@
  * Other modes, so the guest needs no flock(1) or wget(1) (busybox-static has no flock):
  *   bgreboot-svc -l FILE   wait for an exclusive flock on FILE, then exit 0 (FILE absent: exit 0)
  *   bgreboot-svc -c        probe: exit 0 iff GET / on 127.0.0.1:PORT answers 200
+ *   bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS]
+ *                          attach: wait up to MS (10000) for the virtio disk SERIAL, polling sysfs
+ *                          every 2 ms, mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
+ *                          mounted (or already), 3 when it never came. It runs on the switch's
+ *                          downtime path, where every fork and exec costs milliseconds under TCG:
+ *                          so no shell loop, no sleep(1), no mount(8).
  *
  * Options: -p PORT (80), -d DATA_DIR (/home), -r RUN_DIR (/run/bgreboot),
  *          -V VERSION_FILE (/etc/bgreboot/version).  Build: gcc -static -O2 (no NSS calls).
@@ -29,11 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static int port = 80;
@@ -95,11 +104,14 @@ static void respond_json(int fd, int status, const char *fmt, ...) {
 
 /* The persistent disk is attached iff DATA_DIR is a mount point (a different device than /)
  * and the release hook has not marked it released. */
-static int disk_attached(void) {
+static int is_mountpoint(const char *dir) {
     struct stat d, r;
-    if (access(released_path, F_OK) == 0) return 0;
-    if (stat(data_dir, &d) != 0 || stat("/", &r) != 0) return 0;
+    if (stat(dir, &d) != 0 || stat("/", &r) != 0) return 0;
     return d.st_dev != r.st_dev;
+}
+
+static int disk_attached(void) {
+    return access(released_path, F_OK) != 0 && is_mountpoint(data_dir);
 }
 
 /* ---- the ledger ------------------------------------------------------------------------- */
@@ -263,17 +275,64 @@ static int probe_mode(void) {
     return strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0 ? 0 : 1;
 }
 
+/* The device node of the virtio disk whose serial is SERIAL (from sysfs), or 0. */
+static int find_disk(const char *serial, char *dev, size_t len) {
+    DIR *d = opendir("/sys/block");
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "vd", 2) != 0) continue;
+        char path[300], s[64];
+        snprintf(path, sizeof path, "/sys/block/%s/serial", e->d_name);
+        read_line(path, s, sizeof s);
+        if (strcmp(s, serial) == 0) {
+            snprintf(dev, len, "/dev/%s", e->d_name);
+            found = access(dev, F_OK) == 0; /* devtmpfs makes the node along with sysfs */
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
+    if (!is_mountpoint(data_dir)) {
+        char dev[300];
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        long waited_us = 0;
+        while (!find_disk(serial, dev, sizeof dev)) {
+            if (waited_us / 1000 >= wait_ms) {
+                fprintf(stderr, "bgreboot-svc: no disk with serial %s after %ld ms\n", serial, wait_ms);
+                return 3;
+            }
+            nanosleep(&pause, NULL);
+            waited_us += 2000;
+        }
+        mkdir(data_dir, 0755);
+        /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
+        if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) != 0 && !(errno == EBUSY && is_mountpoint(data_dir))) {
+            fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(errno));
+            return 1;
+        }
+    }
+    snprintf(released_path, sizeof released_path, "%s/released", run_dir);
+    unlink(released_path);
+    return 0;
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: bgreboot-svc [-p PORT] [-d DATA_DIR] [-r RUN_DIR] [-V VERSION_FILE]\n"
                     "       bgreboot-svc -l FILE    (wait for an exclusive flock on FILE)\n"
-                    "       bgreboot-svc -c [-p PORT] (probe GET / on 127.0.0.1)\n");
+                    "       bgreboot-svc -c [-p PORT] (probe GET / on 127.0.0.1)\n"
+                    "       bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS] [-d DATA_DIR] [-r RUN_DIR] (attach the disk)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     int opt, probe = 0;
-    const char *lock_file = NULL;
-    while ((opt = getopt(argc, argv, "p:d:r:V:l:c")) != -1) {
+    const char *lock_file = NULL, *attach_serial = NULL, *fstype = "ext4";
+    long wait_ms = 10000;
+    while ((opt = getopt(argc, argv, "p:d:r:V:l:ca:t:w:")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'd': data_dir = optarg; break;
@@ -281,11 +340,15 @@ int main(int argc, char **argv) {
         case 'V': version_file = optarg; break;
         case 'l': lock_file = optarg; break;
         case 'c': probe = 1; break;
+        case 'a': attach_serial = optarg; break;
+        case 't': fstype = optarg; break;
+        case 'w': wait_ms = atol(optarg); break;
         default: usage();
         }
     }
     if (lock_file) return lock_mode(lock_file);
     if (probe) return probe_mode();
+    if (attach_serial) return attach_mode(attach_serial, fstype, wait_ms);
 
     snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);

@@ -145,7 +145,7 @@ public final class GuestAgent implements AutoCloseable {
     public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
         long deadline = deadline(timeout);
         RunningCommand started = start(argv, stdin, timeout);
-        return started.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+        return started.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout, MAX_POLL_MILLIS);
     }
 
     /**
@@ -190,10 +190,18 @@ public final class GuestAgent implements AutoCloseable {
          * off to 50 ms (it runs on latency-critical paths).
          */
         public ExecResult await(Duration timeout) {
-            return await(timeout, timeout);
+            return await(timeout, timeout, MAX_POLL_MILLIS);
         }
 
-        private ExecResult await(Duration timeout, Duration reported) {
+        /**
+         * The same, polling at least every {@code maxPollMillis}: for a command expected to finish
+         * any moment, on the downtime path, where a 50 ms back-off would be 50 ms of downtime.
+         */
+        public ExecResult await(Duration timeout, long maxPollMillis) {
+            return await(timeout, timeout, maxPollMillis);
+        }
+
+        private ExecResult await(Duration timeout, Duration reported, long maxPollMillis) {
             long deadline = deadline(timeout);
             ObjectNode statusArgs = JsonSocket.MAPPER.createObjectNode().put("pid", pid);
             long pause = FIRST_POLL_MILLIS;
@@ -210,7 +218,7 @@ public final class GuestAgent implements AutoCloseable {
                     if (deadline - System.nanoTime() <= 0) { // no poll without time left for its answer
                         throw new AgentTimeoutException(operation, reported, "not finished");
                     }
-                    pause = Math.min(MAX_POLL_MILLIS, pause * 3 / 2 + 1);
+                    pause = Math.min(maxPollMillis, pause * 3 / 2 + 1);
                 }
             } catch (AgentTimeoutException e) {
                 if (e.operation().equals(operation)) {

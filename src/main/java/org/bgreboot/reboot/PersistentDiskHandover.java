@@ -19,6 +19,8 @@ import org.bgreboot.vm.VmSpec;
  */
 final class PersistentDiskHandover {
     static final Duration HOOK_TIMEOUT = Duration.ofSeconds(60);
+    /** The armed attach hook is polled this often: the downtime ends when it does. */
+    private static final long ARMED_POLL_MILLIS = 5;
 
     private final VmSpec spec;
 
@@ -76,7 +78,7 @@ final class PersistentDiskHandover {
             return;
         }
         if (armed.isPresent()) {
-            ExecResult r = armed.get().await(HOOK_TIMEOUT);
+            ExecResult r = armed.get().await(HOOK_TIMEOUT, ARMED_POLL_MILLIS);
             if (r.ok()) {
                 return;
             }
