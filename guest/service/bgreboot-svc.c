@@ -296,24 +296,30 @@ static int find_disk(const char *serial, char *dev, size_t len) {
 }
 
 static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
-    if (!is_mountpoint(data_dir)) {
-        char dev[300];
-        struct timespec pause = {0, 2 * 1000 * 1000};
-        long waited_us = 0;
-        while (!find_disk(serial, dev, sizeof dev)) {
-            if (waited_us / 1000 >= wait_ms) {
-                fprintf(stderr, "bgreboot-svc: no disk with serial %s after %ld ms\n", serial, wait_ms);
-                return 3;
+    char dev[300];
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    long waited_us = 0;
+    mkdir(data_dir, 0755);
+    /* The disk shows in sysfs a moment before it can be opened: until the deadline, a mount that
+     * fails for want of the device (ENXIO, ENODEV, ENOENT) is tried again, 2 ms later. */
+    while (!is_mountpoint(data_dir)) {
+        int err = ENOENT;
+        if (find_disk(serial, dev, sizeof dev)) {
+            if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) == 0) break;
+            err = errno;
+            /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
+            if (err == EBUSY && is_mountpoint(data_dir)) break;
+            if (err != ENXIO && err != ENODEV && err != ENOENT) {
+                fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(err));
+                return 1;
             }
-            nanosleep(&pause, NULL);
-            waited_us += 2000;
         }
-        mkdir(data_dir, 0755);
-        /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
-        if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) != 0 && !(errno == EBUSY && is_mountpoint(data_dir))) {
-            fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(errno));
-            return 1;
+        if (waited_us / 1000 >= wait_ms) {
+            fprintf(stderr, "bgreboot-svc: no usable disk with serial %s after %ld ms (%s)\n", serial, wait_ms, strerror(err));
+            return 3;
         }
+        nanosleep(&pause, NULL);
+        waited_us += 2000;
     }
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);
     unlink(released_path);
