@@ -14,6 +14,11 @@
  * Other modes, so the guest needs no flock(1) or wget(1) (busybox-static has no flock):
  *   bgreboot-svc -l FILE   wait for an exclusive flock on FILE, then exit 0 (FILE absent: exit 0)
  *   bgreboot-svc -c        probe: exit 0 iff GET / on 127.0.0.1:PORT answers 200
+ *   bgreboot-svc -R [-w MS]
+ *                          release: (the caller has created RUN_DIR/released) wait for an append
+ *                          in flight (the ledger's lock), syncfs DATA_DIR, unmount it, retrying
+ *                          every 2 ms while a request process still has it busy; after MS (5000)
+ *                          freeze it instead (FIFREEZE: all flushed, no more writes). Fork-free too.
  *   bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS]
  *                          attach: wait up to MS (10000) for the virtio disk SERIAL, polling sysfs
  *                          every 2 ms, mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
@@ -37,6 +42,8 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -326,19 +333,47 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
     return 0;
 }
 
+static int release_mode(long wait_ms) {
+    if (!is_mountpoint(data_dir)) return 0;
+    snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
+    int lfd = open(ledger_path, O_RDONLY | O_CLOEXEC);
+    while (lfd >= 0 && flock(lfd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) syncfs(dfd);
+    if (lfd >= 0) close(lfd); /* an open file would keep the mount busy; the marker keeps appends out */
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    for (long waited_us = 0; waited_us / 1000 < wait_ms; waited_us += 2000) {
+        if (umount2(data_dir, 0) == 0 || !is_mountpoint(data_dir)) {
+            if (dfd >= 0) close(dfd);
+            return 0;
+        }
+        if (errno != EBUSY) break;
+        nanosleep(&pause, NULL);
+    }
+    /* busy for seconds (a user's process holds it): frozen is as good for the handover */
+    if (dfd >= 0 && ioctl(dfd, FIFREEZE, 0) == 0) {
+        fprintf(stderr, "bgreboot-svc: %s busy, froze it instead of unmounting\n", data_dir);
+        return 0;
+    }
+    fprintf(stderr, "bgreboot-svc: cannot unmount or freeze %s: %s\n", data_dir, strerror(errno));
+    return 1;
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: bgreboot-svc [-p PORT] [-d DATA_DIR] [-r RUN_DIR] [-V VERSION_FILE]\n"
                     "       bgreboot-svc -l FILE    (wait for an exclusive flock on FILE)\n"
                     "       bgreboot-svc -c [-p PORT] (probe GET / on 127.0.0.1)\n"
+                    "       bgreboot-svc -R [-w MS] [-d DATA_DIR] (release the disk)\n"
                     "       bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS] [-d DATA_DIR] [-r RUN_DIR] (attach the disk)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    int opt, probe = 0;
+    int opt, probe = 0, release = 0;
     const char *lock_file = NULL, *attach_serial = NULL, *fstype = "ext4";
-    long wait_ms = 10000;
-    while ((opt = getopt(argc, argv, "p:d:r:V:l:ca:t:w:")) != -1) {
+    long wait_ms = -1;
+    while ((opt = getopt(argc, argv, "p:d:r:V:l:cRa:t:w:")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'd': data_dir = optarg; break;
@@ -347,6 +382,7 @@ int main(int argc, char **argv) {
         case 'l': lock_file = optarg; break;
         case 'c': probe = 1; break;
         case 'a': attach_serial = optarg; break;
+        case 'R': release = 1; break;
         case 't': fstype = optarg; break;
         case 'w': wait_ms = atol(optarg); break;
         default: usage();
@@ -354,7 +390,8 @@ int main(int argc, char **argv) {
     }
     if (lock_file) return lock_mode(lock_file);
     if (probe) return probe_mode();
-    if (attach_serial) return attach_mode(attach_serial, fstype, wait_ms);
+    if (attach_serial) return attach_mode(attach_serial, fstype, wait_ms < 0 ? 10000 : wait_ms);
+    if (release) return release_mode(wait_ms < 0 ? 5000 : wait_ms);
 
     snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);
