@@ -17,8 +17,8 @@
  *   bgreboot-svc -R [-w MS]
  *                          release: (the caller has created RUN_DIR/released) wait for an append
  *                          in flight (the ledger's lock), syncfs DATA_DIR, unmount it, retrying
- *                          every 2 ms while a request process still has it busy; after MS (5000)
- *                          freeze it instead (FIFREEZE: all flushed, no more writes). Fork-free too.
+ *                          every 2 ms while a request process still has it busy; after MS (50)
+ *                          freeze it (all flushed, no more writes) and detach it. Fork-free too.
  *   bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS]
  *                          attach: wait up to MS (10000) for the virtio disk SERIAL, polling sysfs
  *                          every 2 ms, mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
@@ -328,6 +328,12 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
         nanosleep(&pause, NULL);
         waited_us += 2000;
     }
+    /* a disk released by freezing comes back frozen (its superblock lived on): thaw it */
+    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ioctl(dfd, FITHAW, 0); /* EINVAL when not frozen: fine */
+        close(dfd);
+    }
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);
     unlink(released_path);
     return 0;
@@ -351,9 +357,11 @@ static int release_mode(long wait_ms) {
         if (errno != EBUSY) break;
         nanosleep(&pause, NULL);
     }
-    /* busy for seconds (a user's process holds it): frozen is as good for the handover */
-    if (dfd >= 0 && ioctl(dfd, FIFREEZE, 0) == 0) {
-        fprintf(stderr, "bgreboot-svc: %s busy, froze it instead of unmounting\n", data_dir);
+    /* Still busy: typically a service's private mount namespace (systemd's ProtectHome=) holds a
+     * copy of the mount. Freeze it (everything on the disk, clean, no further writes from any
+     * namespace), then detach it here; the next mount of the disk thaws it. */
+    if (dfd >= 0 && ioctl(dfd, FIFREEZE, 0) == 0 && umount2(data_dir, MNT_DETACH) == 0) {
+        close(dfd);
         return 0;
     }
     fprintf(stderr, "bgreboot-svc: cannot unmount or freeze %s: %s\n", data_dir, strerror(errno));
@@ -391,7 +399,7 @@ int main(int argc, char **argv) {
     if (lock_file) return lock_mode(lock_file);
     if (probe) return probe_mode();
     if (attach_serial) return attach_mode(attach_serial, fstype, wait_ms < 0 ? 10000 : wait_ms);
-    if (release) return release_mode(wait_ms < 0 ? 5000 : wait_ms);
+    if (release) return release_mode(wait_ms < 0 ? 50 : wait_ms);
 
     snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);
