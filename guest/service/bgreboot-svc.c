@@ -20,8 +20,8 @@
  *                          every 2 ms while a request process still has it busy; after MS (50)
  *                          freeze it (all flushed, no more writes) and detach it. Fork-free too.
  *   bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS]
- *                          attach: wait up to MS (10000) for the virtio disk SERIAL, polling sysfs
- *                          every 2 ms, mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
+ *                          attach: wait up to MS (10000) for the virtio disk SERIAL (the kernel's
+ *                          uevent), mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
  *                          mounted (or already), 3 when it never came. It runs on the switch's
  *                          downtime path, where every fork and exec costs milliseconds under TCG:
  *                          so no shell loop, no sleep(1), no mount(8).
@@ -41,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/netlink.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
@@ -302,31 +304,74 @@ static int find_disk(const char *serial, char *dev, size_t len) {
     return found;
 }
 
+/* Waits up to wait_ms for the kernel's "add" uevent of a block device; 1 and its name in
+ * name, or 0 at the deadline. The kernel sends it once the disk can be opened: opening it
+ * earlier (it shows in sysfs first) sends the kernel off to load a module for the unknown
+ * device number through modprobe, 300 ms under TCG. */
+static int await_block_add(int nl, char *name, size_t len, long wait_ms) {
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = wait_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0) return 0;
+        struct pollfd p = {.fd = nl, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0) continue;
+        char buf[4096];
+        ssize_t n = recv(nl, buf, sizeof buf - 1, 0);
+        if (n <= 0) continue;
+        buf[n] = 0;
+        int add = 0, block = 0, disk = 0;
+        const char *devname = NULL;
+        for (char *f = buf; f < buf + n; f += strlen(f) + 1) {
+            if (strcmp(f, "ACTION=add") == 0) add = 1;
+            else if (strcmp(f, "SUBSYSTEM=block") == 0) block = 1;
+            else if (strcmp(f, "DEVTYPE=disk") == 0) disk = 1;
+            else if (strncmp(f, "DEVNAME=", 8) == 0) devname = f + 8;
+        }
+        if (add && block && disk && devname) {
+            snprintf(name, len, "%s", devname);
+            return 1;
+        }
+    }
+}
+
+static int serial_is(const char *name, const char *serial) {
+    char path[300], s[64];
+    snprintf(path, sizeof path, "/sys/block/%s/serial", name);
+    read_line(path, s, sizeof s);
+    return strcmp(s, serial) == 0;
+}
+
 static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
     char dev[300];
-    struct timespec pause = {0, 2 * 1000 * 1000};
-    long waited_us = 0;
     mkdir(data_dir, 0755);
-    /* The disk shows in sysfs a moment before it can be opened: until the deadline, a mount that
-     * fails for want of the device (ENXIO, ENODEV, ENOENT) is tried again, 2 ms later. */
-    while (!is_mountpoint(data_dir)) {
-        int err = ENOENT;
-        if (find_disk(serial, dev, sizeof dev)) {
-            if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) == 0) break;
-            err = errno;
-            /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
-            if (err == EBUSY && is_mountpoint(data_dir)) break;
-            if (err != ENXIO && err != ENODEV && err != ENOENT) {
-                fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(err));
-                return 1;
+    if (!is_mountpoint(data_dir)) {
+        /* listen first, then look: a disk that comes between the two is not missed */
+        int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+        struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
+        if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            close(nl);
+            nl = -1;
+        }
+        int found = find_disk(serial, dev, sizeof dev); /* there already (at boot) */
+        char name[64];
+        while (!found && nl >= 0 && await_block_add(nl, name, sizeof name, wait_ms)) {
+            if (serial_is(name, serial)) {
+                snprintf(dev, sizeof dev, "/dev/%s", name);
+                found = 1;
             }
         }
-        if (waited_us / 1000 >= wait_ms) {
-            fprintf(stderr, "bgreboot-svc: no usable disk with serial %s after %ld ms (%s)\n", serial, wait_ms, strerror(err));
+        if (nl >= 0) close(nl);
+        if (!found) {
+            fprintf(stderr, "bgreboot-svc: no disk with serial %s after %ld ms\n", serial, wait_ms);
             return 3;
         }
-        nanosleep(&pause, NULL);
-        waited_us += 2000;
+        /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
+        if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) != 0 && !(errno == EBUSY && is_mountpoint(data_dir))) {
+            fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(errno));
+            return 1;
+        }
     }
     /* a disk released by freezing comes back frozen (its superblock lived on): thaw it */
     int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
