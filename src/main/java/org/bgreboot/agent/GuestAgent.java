@@ -258,6 +258,13 @@ public final class GuestAgent implements AutoCloseable {
         return out;
     }
 
+    /** The guest's block devices by name ({@code guest-get-disks}), e.g. /dev/vda. */
+    public java.util.Set<String> diskNames(Duration timeout) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        call("guest-get-disks", null, timeout).forEach(d -> names.add(d.path("name").asText()));
+        return names;
+    }
+
     /** Thaws the guest's filesystems; returns how many were thawed. */
     public int fsfreezeThaw(Duration timeout) {
         return call("guest-fsfreeze-thaw", null, timeout).asInt();

@@ -19,6 +19,7 @@ import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
+import org.bgreboot.vm.Accel;
 import org.bgreboot.vm.Launch;
 import org.bgreboot.vm.LaunchRecord;
 import org.bgreboot.vm.QemuCommand;
@@ -93,6 +94,7 @@ public final class BackgroundReboot {
         boolean scratchPrepared;
         boolean cloned;
         boolean pastPointOfNoReturn;
+        boolean rehearsed;
         QemuProcess bg;
         double startMs;
         double fgPauseMs = Double.NaN;
@@ -119,6 +121,7 @@ public final class BackgroundReboot {
                 FaultPoint.reach("after-bg-boot");
                 awaitReady();
                 FaultPoint.reach("after-ready");
+                rehearse();
             } catch (GuestFailedException | NotReadyException e) {
                 return abort("the clone did not become ready: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -199,6 +202,19 @@ public final class BackgroundReboot {
             opts.listener().cloneReady(bgReadyAtMs);
             t.phase("bg boot", bgLaunchMs, bgReadyAtMs);
             progress.step(String.format("  clone ready after %.1f s", (bgReadyAtMs - bgLaunchMs) / 1000));
+        }
+
+        /** Under TCG, the clone rehearses the switch's hot-plug first (see {@link Rehearsal}). */
+        void rehearse() {
+            if (p.accel() != Accel.TCG || opts.switchMode() != SwitchMode.HANDOVER) {
+                return;
+            }
+            rehearsed = true;
+            quietly("rehearse the hot-plug", () -> t.step("rehearse hot-plug in BG", () -> Rehearsal.run(bg, spec, rehearsalImage())));
+        }
+
+        Path rehearsalImage() {
+            return bg.runtime().dir().resolve("rehearsal.img");
         }
 
         /**
@@ -342,6 +358,9 @@ public final class BackgroundReboot {
             t.step("stream old layer into new overlay", () -> SystemDisks.streamInto(bg.qmp(), bases));
             plan.fgOverlays().forEach(BackgroundReboot::delete);
             t.phase("stream", streamStart, t.now());
+            if (rehearsed) {
+                quietly("remove the rehearsal disk", () -> t.step("remove rehearsal disk", () -> Rehearsal.remove(bg, rehearsalImage())));
+            }
             return QemuImg.chain(plan.bgOverlays().get(0)).size();
         }
 

@@ -18,6 +18,8 @@ public final class QemuCommand {
     public static final String PERSIST_FILE_NODE = "persist-file";
     /** The PCIe root port the persistent disk is (hot-)plugged into on q35. */
     public static final String PERSIST_PORT = "rp-persist";
+    /** A second root port, where a clone rehearses the hot-plug before the switch. */
+    public static final String REHEARSAL_PORT = "rp-rehearsal";
 
     private QemuCommand() {}
 
@@ -71,6 +73,7 @@ public final class QemuCommand {
         if (q35(s)) {
             // pcie.0 refuses hotplug: the persistent disk lives on a root port created at start.
             add(a, "-device", "pcie-root-port,id=" + PERSIST_PORT + ",chassis=1,slot=1");
+            add(a, "-device", "pcie-root-port,id=" + REHEARSAL_PORT + ",chassis=2,slot=2");
         }
         if (l.role() == Launch.Role.FOREGROUND) {
             for (String blockdev : persistentBlockdevs(s.persistentDisk())) {
