@@ -79,7 +79,7 @@ public final class QemuProcess implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            Sleep.ms(5);
+            Sleep.ms(1); // on the switch path: every millisecond here is downtime
         }
         return true;
     }
