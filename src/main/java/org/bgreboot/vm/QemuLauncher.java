@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts QEMU processes, each in a session of its own with its output in its runtime directory's
- * qemu.log, so a VM outlives the bgreboot command that started it and a failed start still says why. A background clone is
- * started at idle CPU priority (SCHED_IDLE) and in the idle I/O class so the serving VM keeps its share.
+ * qemu.log, so a VM outlives the bgreboot command that started it and a failed start still says why.
+ * A background clone runs at idle CPU priority, in the idle I/O class and on the last CPUs only
+ * (see {@link Priority}), so the serving VM keeps its share.
  */
 public final class QemuLauncher {
     private static final Logger log = LoggerFactory.getLogger(QemuLauncher.class);
@@ -74,7 +75,7 @@ public final class QemuLauncher {
         // so the process we start is QEMU itself
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$@\"", "bgreboot-qemu", "setsid"));
         if (l.idle()) {
-            argv.addAll(List.of("ionice", "-c", "3", "chrt", "--idle", "0"));
+            argv.addAll(List.of("taskset", "-c", Priority.cloneCpus(l.spec().cpus()), "ionice", "-c", "3", "chrt", "--idle", "0"));
         }
         argv.addAll(QemuCommand.argv(qemu, l));
         log.debug("launching {}", argv);
