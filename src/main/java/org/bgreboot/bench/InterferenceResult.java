@@ -33,7 +33,7 @@ public record InterferenceResult(String vm, int memoryMb, int connections, int w
     }
 
     public Table table() {
-        Table t = Table.of("FG throughput (" + connections + " connections)", "requests/s", "of no BG", "seconds measured",
+        Table t = Table.of("FG throughput (" + connections + (connections == 1 ? " connection)" : " connections)"), "requests/s", "of no BG", "seconds measured",
                 "failed requests", "clone's CPU policy");
         for (InterferenceCase.Kind k : InterferenceCase.Kind.values()) {
             double seconds = cases.stream().filter(c -> c.kind() == k).mapToDouble(InterferenceCase::seconds).sum();

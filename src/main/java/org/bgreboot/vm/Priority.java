@@ -12,7 +12,8 @@ import java.util.stream.Stream;
  * takes effect where the host's disk uses the BFQ scheduler) and confined to the last CPUs, as
  * many as it has vCPUs but never all of them: measured here (2 CPUs), an idle-priority load free to
  * move between CPUs still cost the serving VM ~25 % of its throughput, one kept to a CPU of its own
- * ~8 %. When the clone becomes the VM it gets normal priority and every CPU back, on every thread.
+ * ~8 %. (Keeping the serving VM's vCPU threads off the clone's CPU as well was tried: no better,
+ * within the noise.) When the clone becomes the VM it gets normal priority and every CPU back.
  */
 public final class Priority {
     private Priority() {}
@@ -30,11 +31,16 @@ public final class Priority {
         return first == n - 1 ? String.valueOf(first) : first + "-" + (n - 1);
     }
 
+    /** Every CPU again, for all threads of the process. */
+    public static void allCpus(long pid) {
+        run(List.of("taskset", "--all-tasks", "--cpu-list", "--pid", "0-" + (Runtime.getRuntime().availableProcessors() - 1),
+                String.valueOf(pid)));
+    }
+
     /** Back to SCHED_OTHER, the best-effort I/O class and every CPU, for all threads of the process. */
     public static void restoreNormal(long pid) {
         run(List.of("chrt", "--all-tasks", "--other", "--pid", "0", String.valueOf(pid)));
-        int n = Runtime.getRuntime().availableProcessors();
-        run(List.of("taskset", "--all-tasks", "--cpu-list", "--pid", "0-" + (n - 1), String.valueOf(pid)));
+        allCpus(pid);
         for (String tid : threads(pid)) {
             run(List.of("ionice", "-c", "2", "-n", "4", "-p", tid));
         }
