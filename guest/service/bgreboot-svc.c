@@ -356,11 +356,16 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
         }
         int found = find_disk(serial, dev, sizeof dev); /* there already (at boot) */
         char name[64];
-        while (!found && nl >= 0 && await_block_add(nl, name, sizeof name, wait_ms)) {
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long left = wait_ms; /* one deadline, however many other disks come meanwhile */
+        while (!found && nl >= 0 && left > 0 && await_block_add(nl, name, sizeof name, left)) {
             if (serial_is(name, serial)) {
                 snprintf(dev, sizeof dev, "/dev/%s", name);
                 found = 1;
             }
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            left = wait_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
         }
         if (nl >= 0) close(nl);
         if (!found) {
@@ -391,20 +396,21 @@ static int release_mode(long wait_ms) {
     while (lfd >= 0 && flock(lfd, LOCK_EX) != 0 && errno == EINTR) {
     }
     int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) syncfs(dfd);
-    if (lfd >= 0) close(lfd); /* an open file would keep the mount busy; the marker keeps appends out */
+    if (dfd >= 0) {
+        syncfs(dfd);
+        close(dfd); /* an open directory, like an open file, keeps the mount busy */
+    }
+    if (lfd >= 0) close(lfd); /* the marker keeps appends out from here on */
     struct timespec pause = {0, 2 * 1000 * 1000};
     for (long waited_us = 0; waited_us / 1000 < wait_ms; waited_us += 2000) {
-        if (umount2(data_dir, 0) == 0 || !is_mountpoint(data_dir)) {
-            if (dfd >= 0) close(dfd);
-            return 0;
-        }
+        if (umount2(data_dir, 0) == 0 || !is_mountpoint(data_dir)) return 0;
         if (errno != EBUSY) break;
         nanosleep(&pause, NULL);
     }
     /* Still busy: typically a service's private mount namespace (systemd's ProtectHome=) holds a
      * copy of the mount. Freeze it (everything on the disk, clean, no further writes from any
      * namespace), then detach it here; the next mount of the disk thaws it. */
+    dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0 && ioctl(dfd, FIFREEZE, 0) == 0 && umount2(data_dir, MNT_DETACH) == 0) {
         close(dfd);
         return 0;

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +98,7 @@ public final class Checkpoint {
                 p.qmp().execute("cont");
                 // the guest's clock stood still while it was saved
                 p.agent().sync(Duration.ofSeconds(30));
-                p.agent().setTime(Instant.now());
+                p.agent().setTimeFromHost();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore the checkpoint in " + dir, e);

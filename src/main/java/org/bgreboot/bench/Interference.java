@@ -71,8 +71,8 @@ public final class Interference {
         List<InterferenceCase> cases = new ArrayList<>();
         List<InterferenceCase.Kind> order = order(cycles);
         for (InterferenceCase.Kind kind : order) {
-            lab.progress().step(String.format("[interference %d/%d] %s: %d connections, up to %d s", cases.size() + 1, order.size(),
-                    kind.label(), CONNECTIONS, window.toSeconds()));
+            lab.progress().step(String.format("[interference %d/%d] %s: %d client%s, up to %d s", cases.size() + 1, order.size(),
+                    kind.label(), CONNECTIONS, CONNECTIONS == 1 ? "" : "s", window.toSeconds()));
             InterferenceCase c;
             try {
                 start.restore(lab, vm);
@@ -106,7 +106,8 @@ public final class Interference {
             Sleep.ms(10);
         }
         InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy,
-                () -> watch.clonePid().isPresent() ? Optional.of(Priority.policy(watch.clonePid().getAsLong())) : Optional.empty());
+                () -> watch.clonePid().isPresent() ? Optional.of(Priority.policy(watch.clonePid().getAsLong()) + " on CPU "
+                        + Priority.cpus(watch.clonePid().getAsLong())) : Optional.empty());
         RebootResult r;
         try {
             r = reboot.join();
@@ -152,6 +153,4 @@ public final class Interference {
         }
         return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty());
     }
-
-    /** The scheduling policy of the VM's QEMU other than the serving one: the clone. */
 }

@@ -34,10 +34,15 @@ public final class ReadyTarget implements AutoCloseable {
                 case "GUEST_PANICKED" -> fatal.compareAndSet(null, "the guest kernel panicked (pvpanic)");
                 case "SHUTDOWN" -> fatal.compareAndSet(null, "the guest shut down or reset ("
                         + e.data().path("reason").asText("unknown reason") + ")");
-                // QEMU stops a guest whose disk write failed (werror=enospc): it would wait forever
-                case "BLOCK_IO_ERROR" -> fatal.compareAndSet(null, "a disk write of the guest failed ("
-                        + (e.data().path("nospace").asBoolean() ? "no space left on the host" : e.data().path("reason").asText("I/O error"))
-                        + "), and QEMU stopped it");
+                // QEMU stops a guest whose disk write failed (werror=enospc): it would wait forever;
+                // an error only reported to the guest is the guest's to handle
+                case "BLOCK_IO_ERROR" -> {
+                    if ("stop".equals(e.data().path("action").asText())) {
+                        fatal.compareAndSet(null, "a disk write of the guest failed ("
+                                + (e.data().path("nospace").asBoolean() ? "no space left on the host" : e.data().path("reason").asText("I/O error"))
+                                + "), and QEMU stopped it");
+                    }
+                }
                 default -> { }
             }
         });

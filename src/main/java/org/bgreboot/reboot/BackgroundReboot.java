@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * BackGroundReboot: PREPARE → CLONE → BG_BOOT → READY → SWITCH → DONE. FG serves until the clone
- * (BG) is ready; only the switch is downtime. Any failure before FG is stopped aborts: BG is
+ * (BG) is ready; only the switch is downtime. Any failure before FG is killed aborts: BG is
  * discarded and FG left exactly as it was. Every step is journaled before it acts.
  */
 public final class BackgroundReboot {
@@ -72,8 +72,12 @@ public final class BackgroundReboot {
             if (attempt == null || !attempt.pastPointOfNoReturn) {
                 throw e;
             }
-            // the old VM has quit: nothing serves until the switch is completed, so complete it now
-            // (the lock is free again: recovery takes it like any command would)
+            // the old VM is gone: nothing serves until the switch is completed, so complete it now
+            // (the lock is free again: recovery takes it like any command would; QEMU's monitor and
+            // agent serve one client each, so ours are closed first)
+            if (attempt.bg != null) {
+                attempt.bg.close();
+            }
             progress.step("the switch failed after the old VM quit (" + e.getMessage() + "): recovering");
             Recovery.Outcome o = new Recovery(vm, launcher, progress).run();
             throw new RebootFailedException("the switch of " + vm.spec().name() + " failed after the old VM quit (" + e.getMessage()
@@ -92,6 +96,8 @@ public final class BackgroundReboot {
         final PersistentDiskHandover disk;
         List<String> cloneTops = List.of();
         boolean scratchPrepared;
+        boolean freezeAttempted;
+        boolean rollbackFailed;
         boolean cloned;
         boolean pastPointOfNoReturn;
         boolean rehearsed;
@@ -155,13 +161,15 @@ public final class BackgroundReboot {
             // flush dirty pages first, while FG runs: the freeze then has little left to write
             t.step("sync FG filesystems", () -> p.fg().agent().exec(List.of("sync"), AGENT_OP));
             double cloneStart = t.now();
-            t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
-                    ? p.fg().agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : p.fg().agent().fsfreezeFreeze(AGENT_OP));
+            freezeAttempted = true; // a freeze that timed out may still have happened: abort thaws
             try {
+                t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
+                        ? p.fg().agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : p.fg().agent().fsfreezeFreeze(AGENT_OP));
                 t.step("snapshot system disks", () -> SystemDisks.snapshot(fgQmp, cloneTops, suffix()));
                 cloned = true;
             } finally {
                 t.step("thaw", () -> p.fg().agent().fsfreezeThaw(AGENT_OP));
+                freezeAttempted = false;
             }
             fgPauseMs = t.now() - cloneStart;
             for (int i = 0; i < plan.bgOverlays().size(); i++) {
@@ -218,8 +226,8 @@ public final class BackgroundReboot {
         }
 
         /**
-         * SWITCH. Until FG quits, every step can be rolled back (returns the reason); after that the
-         * only way is forward, and a failure leaves the journal for {@code bgreboot recover}.
+         * SWITCH. Until FG is killed, every step can be rolled back (returns the reason); after that
+         * the only way is forward: a failure is completed by {@link Recovery} at once.
          */
         Optional<String> switchOver() {
             progress.step("SWITCH");
@@ -248,7 +256,7 @@ public final class BackgroundReboot {
                 FaultPoint.reach("switch:release");
             } catch (RuntimeException e) {
                 log.debug("switch failed before FG quit", e);
-                quietly("re-attach the persistent disk in FG", () -> disk.unrelease(p.fg().agent(), frozen));
+                rollbackFailed = !quietly("re-attach the persistent disk in FG", () -> disk.unrelease(p.fg().agent(), frozen));
                 return Optional.of("the switch failed before FG quit and was rolled back: " + e.getMessage());
             }
             // the point of no return: from here recovery completes the switch instead of undoing it
@@ -264,7 +272,7 @@ public final class BackgroundReboot {
             return takeOver(switchStart, armed);
         }
 
-        /** The switch after FG has quit: the clone gets the disk and the network and becomes the VM. */
+        /** The switch once FG is gone: the clone gets the disk and the network and becomes the VM. */
         Optional<String> takeOver(double switchStart, Optional<GuestAgent.RunningCommand> armed) {
             if (opts.switchMode() == SwitchMode.RESTORE) {
                 bg = restoreIntoFreshProcess();
@@ -282,7 +290,7 @@ public final class BackgroundReboot {
             });
             double servingMs = t.now();
             journal.record(Phase.SWITCH, "finish");
-            t.step("set BG clock", () -> bg.agent().setTime(Instant.now()));
+            quietly("set BG's clock", () -> t.step("set BG clock", () -> bg.agent().setTimeFromHost()));
             t.phase("switch", switchStart, servingMs);
             vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), p.nextBoot()));
             new LaunchRecord(p.accel(), Launch.Role.FOREGROUND, System.currentTimeMillis(), "became the VM at a switch").write(bg.runtime());
@@ -297,6 +305,14 @@ public final class BackgroundReboot {
          */
         QemuProcess restoreIntoFreshProcess() {
             Path saved = state.path().resolve("clone-state-g" + plan.toGeneration());
+            try {
+                return saveAndRestore(saved);
+            } finally {
+                delete(saved); // as large as the clone's memory: never left behind
+            }
+        }
+
+        QemuProcess saveAndRestore(Path saved) {
             QemuProcess clone = bg;
             t.step("save clone state", () -> {
                 QmpClient q = clone.qmp();
@@ -318,7 +334,6 @@ public final class BackgroundReboot {
                 r.qmp().execute("cont");
                 return r;
             });
-            delete(saved);
             return restored;
         }
 
@@ -355,6 +370,10 @@ public final class BackgroundReboot {
                 });
             }
             keepConsoleLog();
+            if (freezeAttempted) {
+                undone &= quietly("make sure FG's filesystems are thawed", () -> p.fg().agent().fsfreezeThaw(AGENT_OP));
+            }
+            undone &= !rollbackFailed; // FG's persistent disk could not be re-attached: recover retries
             undone &= quietly("remove the clone's files", () -> {
                 state.removeRuntime(state.runtime(plan.toGeneration()));
                 plan.bgOverlays().forEach(BackgroundReboot::delete);

@@ -37,7 +37,7 @@ final class PersistentDiskHandover {
         }
     }
 
-    /** Rollback of {@link #release} in the old VM, when the switch is abandoned before it stopped. */
+    /** Rollback of {@link #release} in the old VM, when the switch is abandoned before FG is killed. */
     void unrelease(GuestAgent old, boolean frozen) {
         if (frozen) {
             old.fsfreezeThaw(HOOK_TIMEOUT);

@@ -50,7 +50,13 @@ record Prepared(Vm vm, QemuProcess fg, VmState state, Accel accel, Optional<VmSp
         VmState state = vm.stateOrInitial();
         Optional<VmSpec.KernelBoot> nextBoot = opts.kernel().isPresent() ? opts.kernel()
                 : spec.update().flatMap(VmSpec.Update::boot).or(state::boot);
-        double installMs = opts.install() ? install(spec, fg, progress) : 0;
+        double installMs;
+        try {
+            installMs = opts.install() ? install(spec, fg, progress) : 0;
+        } catch (RuntimeException e) {
+            fg.close(); // its monitor and agent serve one client each: free them for whoever comes next
+            throw e;
+        }
         Accel accel = vm.launchRecord().map(LaunchRecord::accel).orElse(Accel.TCG);
         return new Prepared(vm, fg, state, accel, nextBoot, installMs);
     }

@@ -12,7 +12,7 @@ import org.bgreboot.measure.PhaseMark;
  * @param fgPauseMs      FG disturbed by the clone: filesystem freeze to thaw
  * @param bgReadyMs      clone launched until every readiness check passed
  * @param switchMs       release hook start until the new VM has the network
- * @param fgStoppedAtMs  when FG's vCPUs stopped (NaN if never); must come after {@code bgReadyAtMs}
+ * @param fgStoppedAtMs  when FG was killed (NaN if never); must come after {@code bgReadyAtMs}
  */
 public record RebootResult(
         String vm,

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,8 @@ public final class Recovery {
             Journal.Entry last = c.entries().get(c.entries().size() - 1);
             progress.step("journal: " + c.plan().method() + " reboot " + c.plan().id() + " stopped at " + last.phase() + " " + last.step());
             journal.record(Phase.ABORT, "recover");
-            Outcome o = pastPointOfNoReturn(c) ? completeForward(c) : rollBack(c);
+            Outcome o = !Method.BACKGROUND.label().equals(c.plan().method()) ? recoverInPlace(c.plan())
+                    : pastPointOfNoReturn(c) ? completeForward(c) : rollBack(c);
             journal.finish("recovered: " + o.action());
             removeStaleRuntimes();
             progress.step("recovered " + vm.spec().name() + ": " + o.action() + " (pid " + o.pid() + ")");
@@ -85,6 +85,28 @@ public final class Recovery {
     static boolean pastPointOfNoReturn(Journal.Content c) {
         return c.entries().stream().anyMatch(e -> e.phase() == Phase.DONE
                 || (e.phase() == Phase.SWITCH && !e.step().equals("release")));
+    }
+
+    /**
+     * A normal or kexec reboot has no clone: the one QEMU that runs (the old process or the one a
+     * cold boot started) is the VM; if none does, the VM is booted from its disks into the update.
+     */
+    private Outcome recoverInPlace(RebootPlan plan) {
+        Optional<QemuProcess> old = process(plan.fgRuntime());
+        if (old.isPresent()) {
+            try (QemuProcess p = old.get()) {
+                return new Outcome("nothing to undo: the VM runs (an in-place reboot has no clone)", plan.fromGeneration(), p.pid());
+            }
+        }
+        Optional<QemuProcess> restarted = plan.bgRuntime().equals(plan.fgRuntime()) ? Optional.empty() : process(plan.bgRuntime());
+        vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), plan.bgBoot()));
+        if (restarted.isPresent()) {
+            try (QemuProcess p = restarted.get()) {
+                vm.stateDir().setCurrent(p.runtime());
+                return new Outcome("the restarted VM runs the update", plan.toGeneration(), p.pid());
+            }
+        }
+        return coldBoot(plan.toGeneration(), "the VM was booted into the update from its disks (its QEMU had gone)");
     }
 
     // ---- before the point of no return: FG keeps (or resumes) serving -------------------------
@@ -161,11 +183,8 @@ public final class Recovery {
     private Outcome completeForward(Journal.Content c) {
         RebootPlan plan = c.plan();
         process(plan.fgRuntime()).ifPresent(fg -> {
-            progress.step("the old VM still runs (pid " + fg.pid() + "): quitting it");
-            quietly("quit the old VM", () -> fg.qmp().execute("quit"));
-            if (!fg.awaitExit(Duration.ofSeconds(10))) {
-                fg.kill();
-            }
+            progress.step("the old VM still runs (pid " + fg.pid() + "): killing it, as the switch does");
+            fg.kill();
             fg.close();
         });
         Optional<QemuProcess> clone = cloneRuntimes(plan).stream().map(r -> process(r.dir())).flatMap(Optional::stream).findFirst();
@@ -200,7 +219,7 @@ public final class Recovery {
         NetworkIdentity net = new NetworkIdentity(vm.spec().network());
         quietly("free the clone's ports before taking them", () -> net.release(q));
         net.take(q);
-        quietly("set the clock", () -> bg.agent().setTime(Instant.now()));
+        quietly("set the clock", () -> bg.agent().setTimeFromHost());
         quietly("normal priority", () -> Priority.restoreNormal(bg.pid()));
         q.execute("set-action", Map.of("reboot", "reset", "panic", "shutdown"));
         vm.stateDir().writeState(new VmState(plan.toGeneration(), plan.bgOverlays(), plan.bgBoot()));

@@ -46,6 +46,12 @@ public final class Priority {
         }
     }
 
+    /** The CPUs the process's main thread may run on, as taskset lists them, e.g. 1 or 0,1. */
+    public static String cpus(long pid) {
+        String out = run(List.of("taskset", "--cpu-list", "--pid", String.valueOf(pid))).strip();
+        return out.substring(out.lastIndexOf(':') + 1).strip();
+    }
+
     /** The scheduling policy of the process's main thread as chrt names it, e.g. SCHED_IDLE. */
     public static String policy(long pid) {
         return run(List.of("chrt", "--pid", String.valueOf(pid))).lines()

@@ -103,11 +103,15 @@ public final class QemuLauncher {
                 throw new UserError("QEMU refused to start " + l.spec().name() + ": " + firstError(qemuLogText(l.runtime())));
             }
             if (Files.exists(l.runtime().qmpSocket())) {
+                QmpClient q = null;
                 try {
-                    QmpClient q = QmpClient.connect(l.runtime().qmpSocket(), Duration.ofSeconds(2));
+                    q = QmpClient.connect(l.runtime().qmpSocket(), Duration.ofSeconds(2));
                     q.execute("query-status");
                     return q;
                 } catch (RuntimeException e) {
+                    if (q != null) {
+                        q.close(); // the monitor serves one client: a half-open one would block the retry
+                    }
                     log.debug("QMP not up yet: {}", e.toString());
                 }
             }

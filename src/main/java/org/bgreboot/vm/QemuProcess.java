@@ -66,7 +66,7 @@ public final class QemuProcess implements AutoCloseable {
     }
 
     public synchronized GuestAgent agent() {
-        if (agent == null) {
+        if (agent == null || !agent.isConnected()) {
             agent = GuestAgent.connect(runtime.agentSocket(), Duration.ofSeconds(10));
         }
         return agent;
@@ -84,10 +84,12 @@ public final class QemuProcess implements AutoCloseable {
         return true;
     }
 
-    /** SIGKILL, then wait; for cleanup after failures only. */
+    /** SIGKILL, then wait for the exit (which frees its image locks and ports). */
     public void kill() {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        awaitExit(Duration.ofSeconds(10));
+        if (!awaitExit(Duration.ofSeconds(10))) {
+            throw new IllegalStateException("QEMU pid " + pid + " is still there 10 s after SIGKILL");
+        }
     }
 
     @Override public synchronized void close() {
