@@ -265,7 +265,7 @@ public final class TimelineSvg {
             for (ProbeSample sample : p.log().good()) {
                 StringBuilder target = Objects.equals(sample.bootId(), d.bootIdBefore()) ? old
                         : d.newBootSeen() && Objects.equals(sample.bootId(), d.bootIdAfter()) ? nu : other;
-                target.append('M').append(Svg.f(x(sample.sentMs()))).append(' ')
+                target.append('M').append(Svg.f(x(sample.answeredMs()))).append(' ')
                       .append(Svg.f(y(sample.latencyMs()))).append("h0");
             }
             // Zero-length round-capped subpaths draw as dots: thousands of samples stay a few short paths.
