@@ -17,8 +17,9 @@ public final class ReadyTarget implements AutoCloseable {
     private final Subscription subscription;
     private final long serialStart;
 
+    /** A QEMU started in a runtime directory of its own: its whole serial log is this boot's. */
     public ReadyTarget(QemuProcess process) {
-        this(process, process.runtime().serialLog().toFile().length());
+        this(process, 0);
     }
 
     /**

@@ -73,6 +73,7 @@ public final class InPlaceReboot {
                 };
             }
             try (serving) {
+                FaultPoint.reach("in-place:rebooted");
                 journal.record(Phase.READY, "await");
                 double bootStart = t.now();
                 long serialStart = serving.runtime().equals(p.fg().runtime()) ? serialMark : 0;

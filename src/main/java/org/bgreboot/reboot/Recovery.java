@@ -103,6 +103,7 @@ public final class Recovery {
         if (restarted.isPresent()) {
             try (QemuProcess p = restarted.get()) {
                 vm.stateDir().setCurrent(p.runtime());
+                VmBoot.await(vm, p, progress);
                 return new Outcome("the restarted VM runs the update", plan.toGeneration(), p.pid());
             }
         }

@@ -157,6 +157,29 @@ class FaultIT {
     }
 
     @Test
+    @Order(1)
+    void bgrebootKilledDuringANormalRebootIsRecoveredToTheRestartedVm() {
+        Before before = Before.of(vm);
+        Seen seen;
+        try (Workload w = Workload.start(vm)) {
+            Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "in-place:rebooted"), "reboot", "--normal", name);
+            assertThat(killed.exit()).as("bgreboot died after the VM restarted").isEqualTo(137);
+            assertThat(Journal.active(vm.stateDir())).as("the journal keeps the unfinished reboot").isPresent();
+
+            Cli.Run recovered = Cli.run("recover", name);
+            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.stdout()).as("an in-place reboot has no clone to complete or discard")
+                    .contains("the restarted VM runs the update");
+            seen = w.finish();
+        }
+        seen.print("in-place:rebooted");
+        seen.assertNothingLost();
+        before.assertReplacedByTheUpdate(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
     @Order(2)
     void bgrebootKilledBySigkillWhileTheCloneBootsIsRolledBack() throws Exception {
         Before before = Before.of(vm);
