@@ -62,11 +62,6 @@ public record GuestImage(Path dir, Manifest manifest) {
         return !"disk".equals(manifest.boot());
     }
 
-    public OsVersion version(String v) {
-        return manifest.versions().stream().filter(o -> o.version().equals(v)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("guest " + name() + " has no version " + v));
-    }
-
     public OsVersion first() {
         return manifest.versions().get(0);
     }

@@ -55,11 +55,6 @@ public final class JsonFrameSplitter {
         }
     }
 
-    /** Bytes of an unfinished frame or garbage, e.g. to report what was cut off at end of stream. */
-    public int pending() {
-        return buffer.size();
-    }
-
     private void between(byte b) {
         if (isWhitespace(b)) {
             return;

@@ -39,10 +39,6 @@ public final class Readiness {
         return new Readiness(checks, spec.timeout());
     }
 
-    public List<ReadyCheck> checks() {
-        return checks;
-    }
-
     public Duration timeout() {
         return timeout;
     }

@@ -49,10 +49,6 @@ public final class ReadyTarget implements AutoCloseable {
         });
     }
 
-    public QemuProcess process() {
-        return process;
-    }
-
     public RuntimeDir runtime() {
         return process.runtime();
     }

@@ -53,10 +53,6 @@ public final class QemuLauncher {
         throw new UserError("qemu-system-x86_64 is not installed: install the Debian package qemu-system-x86 (the ./bgreboot launcher does this)");
     }
 
-    public Path binary() {
-        return qemu;
-    }
-
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     /** A UNIX socket address holds 107 bytes of path (108 with the NUL). */
     static final int MAX_SOCKET_PATH = 107;

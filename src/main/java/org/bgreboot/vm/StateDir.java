@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -135,10 +134,6 @@ public final class StateDir {
     /** Removes a runtime directory whose QEMU has exited (its sockets, logs, pid file). */
     public void removeRuntime(RuntimeDir r) {
         Durable.deleteTree(r.dir());
-    }
-
-    public boolean exists() {
-        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static void mkdir700(Path p) {
