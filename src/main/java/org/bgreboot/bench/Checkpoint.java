@@ -7,13 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.reboot.Migration;
 import org.bgreboot.vm.Durable;
-import org.bgreboot.vm.QemuCommand;
 import org.bgreboot.vm.QemuProcess;
 import org.bgreboot.vm.Vm;
 import org.bgreboot.vm.VmLock;
@@ -54,20 +52,14 @@ public final class Checkpoint {
              QemuProcess p = vm.running().orElseThrow(() -> new UserError("VM " + vm.spec().name() + " stopped before its checkpoint"))) {
             Durable.deleteTree(dir);
             Files.createDirectories(dir);
-            var q = p.qmp();
-            q.execute("stop");
-            q.execute("migrate", Map.of("uri", "exec:cat > " + QemuCommand.shellQuoted(memory(dir))));
-            Migration.awaitCompleted(q, MIGRATION_TIMEOUT);
+            Migration.saveTo(p.qmp(), memory(dir), MIGRATION_TIMEOUT);
             VmState state = vm.stateDir().readState().orElseThrow();
             // the migration has flushed the images: copies now are what the saved memory expects
             for (Path overlay : state.systemOverlays()) {
                 copy(overlay, dir.resolve(overlay.getFileName()));
             }
             copy(vm.spec().persistentDisk().path(), dir.resolve("persistent"));
-            q.execute("quit");
-            if (!p.awaitExit(Duration.ofSeconds(30))) {
-                p.kill();
-            }
+            p.quit(Duration.ofSeconds(30));
             vm.stateDir().removeRuntime(p.runtime());
             vm.stateDir().clearCurrent();
             lab.progress().step(String.format("checkpoint of %s saved (update installed in %.1f s)", vm.spec().name(), installMs / 1000));

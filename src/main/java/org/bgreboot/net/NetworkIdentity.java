@@ -23,16 +23,11 @@ public final class NetworkIdentity {
         setLink(clone, false);
     }
 
-    /** Frees the host ports on the old VM so the new one can bind them. */
+    /** Frees the host ports a VM holds (a clone that took some of them before a crash). */
     public void release(QmpClient old) {
         for (VmSpec.PortForward f : forwards) {
             hmp(old, "hostfwd_remove " + QemuCommand.NETDEV_ID + " tcp:" + f.hostAddress() + ":" + f.hostPort());
         }
-    }
-
-    /** Gives the old VM its ports back (rollback of {@link #release}). */
-    public void restore(QmpClient old) {
-        addForwards(old);
     }
 
     /** Link up and the host ports forwarded to the new VM. */

@@ -22,7 +22,6 @@ import org.bgreboot.ready.ReadyTarget;
 import org.bgreboot.vm.Accel;
 import org.bgreboot.vm.Launch;
 import org.bgreboot.vm.LaunchRecord;
-import org.bgreboot.vm.QemuCommand;
 import org.bgreboot.vm.Priority;
 import org.bgreboot.vm.QemuImg;
 import org.bgreboot.vm.QemuLauncher;
@@ -315,14 +314,8 @@ public final class BackgroundReboot {
         QemuProcess saveAndRestore(Path saved) {
             QemuProcess clone = bg;
             t.step("save clone state", () -> {
-                QmpClient q = clone.qmp();
-                q.execute("stop");
-                q.execute("migrate", Map.of("uri", "exec:cat > " + QemuCommand.shellQuoted(saved)));
-                Migration.awaitCompleted(q, Duration.ofMinutes(10));
-                q.execute("quit");
-                if (!clone.awaitExit(Duration.ofSeconds(10))) {
-                    clone.kill();
-                }
+                Migration.saveTo(clone.qmp(), saved, Duration.ofMinutes(10));
+                clone.quit(Duration.ofSeconds(10));
             });
             clone.close();
             state.removeRuntime(clone.runtime());

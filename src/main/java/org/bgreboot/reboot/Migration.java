@@ -1,13 +1,23 @@
 package org.bgreboot.reboot;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.bgreboot.Sleep;
 import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.vm.QemuCommand;
 
-/** Waiting for a migration (saving state to a file, or loading it) to finish, by polling query-migrate. */
+/** A VM's whole state saved to a file and loaded back (QEMU migration), and waiting for either. */
 public final class Migration {
     private Migration() {}
+
+    /** Stops the VM and saves its state (memory and devices) into {@code file}; it stays stopped. */
+    public static void saveTo(QmpClient q, Path file, Duration timeout) {
+        q.execute("stop");
+        q.execute("migrate", Map.of("uri", "exec:cat > " + QemuCommand.shellQuoted(file)));
+        awaitCompleted(q, timeout);
+    }
 
     public static void awaitCompleted(QmpClient q, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

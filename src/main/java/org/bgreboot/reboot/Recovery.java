@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * Brings a VM whose reboot was interrupted (bgreboot or a QEMU process killed, the host's disk full)
  * back to exactly one serving VM, from its journal:
  * <ul>
- *   <li>before the switch's point of no return (FG quitting), FG keeps serving and the clone is
- *       discarded — FG is resumed, gets its ports and disk back, its scratch overlay committed;</li>
+ *   <li>before the switch's point of no return (FG being killed), FG keeps serving and the clone is
+ *       discarded — FG gets its disk back and its scratch overlay committed (its ports it never gave up);</li>
  *   <li>after it, the switch is completed: the clone gets the persistent disk and the network;</li>
  *   <li>a side that died is replaced by a cold boot of the other side's disks;</li>
  * </ul>
@@ -131,7 +131,7 @@ public final class Recovery {
         }
     }
 
-    /** Undo whatever FG went through: stopped, ports released, disk released, frozen, snapshotted. */
+    /** Undo whatever FG went through: disk released, frozen, snapshotted (or paused by QEMU). */
     private void resumeFg(QemuProcess fg, RebootPlan plan) {
         QmpClient q = fg.qmp();
         String status = q.execute("query-status").path("status").asText();
@@ -139,8 +139,6 @@ public final class Recovery {
             progress.step("resuming the VM (it was " + status + ")");
             q.execute("cont");
         }
-        NetworkIdentity net = new NetworkIdentity(vm.spec().network());
-        quietly("give the VM its ports back", () -> net.restore(q));
         quietly("thaw the VM's filesystems", () -> fg.agent().fsfreezeThaw(AGENT_OP));
         if (!vm.spec().hooks().attach().isEmpty()) {
             quietly("re-attach the persistent disk in the VM", () -> fg.agent().exec(vm.spec().hooks().attach(), AGENT_OP));

@@ -84,6 +84,18 @@ public final class QemuProcess implements AutoCloseable {
         return true;
     }
 
+    /** Asks QEMU to quit (nothing of the guest is asked); killed if it has not within {@code grace}. */
+    public void quit(Duration grace) {
+        try {
+            qmp().execute("quit");
+        } catch (RuntimeException e) {
+            // no monitor to ask (it is exiting, or hung): the kill below decides
+        }
+        if (!awaitExit(grace)) {
+            kill();
+        }
+    }
+
     /** SIGKILL, then wait for the exit (which frees its image locks and ports). */
     public void kill() {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

@@ -120,14 +120,7 @@ public final class Vm {
             askPowerOff(p);
             if (!p.awaitExit(timeout)) {
                 progress.step("guest still running after " + timeout.toSeconds() + " s; telling QEMU to quit");
-                try {
-                    p.qmp().execute("quit");
-                } catch (RuntimeException e) {
-                    log.debug("quit: {}", e.toString());
-                }
-                if (!p.awaitExit(Duration.ofSeconds(10))) {
-                    p.kill();
-                }
+                p.quit(Duration.ofSeconds(10));
             }
         }
         state.removeRuntime(p.runtime());
