@@ -32,6 +32,11 @@ public record Home(Path home, Path cache, Path repo) {
         return home.resolve("vms");
     }
 
+    /** Where bgreboot keeps its records of the VM called {@code name}. */
+    public org.bgreboot.state.StateDir stateDir(String name) {
+        return new org.bgreboot.state.StateDir(vms().resolve(name));
+    }
+
     /** The guest/ directory of the checkout: guest builders and what runs inside guests. */
     public Path guestSources() {
         Path g = repo.resolve("guest");

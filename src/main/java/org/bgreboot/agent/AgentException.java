@@ -3,7 +3,7 @@ package org.bgreboot.agent;
 import java.time.Duration;
 
 /** Root of everything that can go wrong talking to qemu-guest-agent. Messages are one line. */
-public class AgentException extends RuntimeException {
+public class AgentException extends RuntimeException implements org.bgreboot.ExplainedFailure {
 
     public AgentException(String message) {
         super(message);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,24 +14,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.bgreboot.qmp.JsonSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A client for qemu-guest-agent through QEMU's chardev socket, thread-safe (one request at a time).
- *
- * <p>The agent has no greeting, and connecting succeeds even when no agent runs in the guest:
- * then nothing answers and calls time out. It answers requests in order, so a reply that missed
- * its timeout can still arrive later; the client therefore resynchronises with
- * {@code guest-sync-delimited} before its first request and after any timeout or garbage, which
- * every public call does by itself. A call's timeout covers that resynchronisation.
+ * What bgreboot asks of qemu-guest-agent, typed: run programs, freeze and thaw filesystems, read
+ * and write files, set the clock, shut down. The requests travel over an {@link AgentChannel} that
+ * the engine provides; every call resynchronises it first when needed.
  */
 public final class GuestAgent implements AutoCloseable {
 
@@ -49,45 +37,10 @@ public final class GuestAgent implements AutoCloseable {
      * flight would cost a resync on the next (latency-critical) call.
      */
     private static final Duration MIN_POLL_BUDGET = Duration.ofMillis(250);
-    /** An unanswered sync older than this is sent again (its bytes may have been lost). */
-    private static final Duration RESEND_SYNC_AFTER = Duration.ofSeconds(5);
-    private static final byte[] SENTINEL = {(byte) 0xFF};
-    private static final Logger LOG = LoggerFactory.getLogger(GuestAgent.class);
+    private final AgentChannel channel;
 
-    /** What the reader thread hands over, in stream order. */
-    private sealed interface Incoming permits Message, Sentinel, Garbage, Closed {
-    }
-
-    private record Message(ObjectNode json) implements Incoming {
-    }
-
-    private record Sentinel() implements Incoming {
-    }
-
-    private record Garbage(String text) implements Incoming {
-    }
-
-    private record Closed(AgentDisconnectedException reason) implements Incoming {
-    }
-
-    private final String name;
-    private final JsonSocket socket;
-    private final BlockingQueue<Incoming> inbox = new LinkedBlockingQueue<>();
-    private final AtomicLong nextId = new AtomicLong(1);
-    private final AtomicReference<AgentDisconnectedException> closedBy = new AtomicReference<>();
-    /** One request in flight at a time: replies carry no reliable link to their request but order. */
-    private final Object requestLock = new Object();
-    /** Guarded by requestLock. */
-    private boolean needsSync = true;
-    /** Guarded by requestLock: the id of a guest-sync-delimited not yet answered, or 0. */
-    private long pendingSyncId;
-    private long pendingSyncSentAt;
-    private boolean syncSentinelSeen;
-
-    private GuestAgent(Path path, SocketChannel channel) {
-        this.name = String.valueOf(path.getFileName());
-        this.socket = new JsonSocket(channel, "qga-reader " + name, LOG);
-        socket.start(new Reader()); // Reader only touches fields already assigned
+    public GuestAgent(AgentChannel channel) {
+        this.channel = channel;
     }
 
     /**
@@ -97,24 +50,12 @@ public final class GuestAgent implements AutoCloseable {
      * @throws AgentDisconnectedException when the socket did not accept in time
      */
     public static GuestAgent connect(Path socket, Duration timeout) {
-        try {
-            return new GuestAgent(socket, JsonSocket.connect(socket, timeout));
-        } catch (IOException e) {
-            throw new AgentDisconnectedException("cannot connect to guest agent socket " + socket + " within "
-                    + AgentException.format(timeout) + ": " + e.getMessage(), e);
-        }
+        return new GuestAgent(SocketAgentChannel.connect(socket, timeout));
     }
 
-    /**
-     * Resynchronises now: sends the 0xFF sentinel (which makes the agent drop any partial input)
-     * and {@code guest-sync-delimited} with a random id, discards everything up to the 0xFF the
-     * agent puts before its answer, then every reply until the one that returns this id.
-     */
+    /** Returns once the agent answers and no stale reply is pending. */
     public void sync(Duration timeout) {
-        synchronized (requestLock) {
-            ensureOpen("guest-sync-delimited");
-            resync(deadline(timeout), "guest-sync-delimited", timeout);
-        }
+        channel.sync(timeout);
     }
 
     /** Succeeds when the agent answers; the readiness check for "agent is up". */
@@ -201,6 +142,16 @@ public final class GuestAgent implements AutoCloseable {
             return await(timeout, timeout, maxPollMillis);
         }
 
+        /** One look: the result once the program has finished, else null (after a pause of up to 200 ms). */
+        public ExecResult poll(Duration requestTimeout) {
+            JsonNode status = call("guest-exec-status", JsonSocket.MAPPER.createObjectNode().put("pid", pid), requestTimeout);
+            if (status.path("exited").asBoolean()) {
+                return toResult(status);
+            }
+            sleep(200, operation);
+            return null;
+        }
+
         private ExecResult await(Duration timeout, Duration reported, long maxPollMillis) {
             long deadline = deadline(timeout);
             ObjectNode statusArgs = JsonSocket.MAPPER.createObjectNode().put("pid", pid);
@@ -281,19 +232,12 @@ public final class GuestAgent implements AutoCloseable {
 
     /** Sets the guest's clock (and, in the agent, its hardware clock). */
     public void setTime(Instant time) {
-        long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
-        call("guest-set-time", JsonSocket.MAPPER.createObjectNode().put("time", nanos), DEFAULT_TIMEOUT);
+        call("guest-set-time", JsonSocket.MAPPER.createObjectNode().put("time", nanos(time)), DEFAULT_TIMEOUT);
     }
 
     /** Sets the guest's clock to the host's, read after any resynchronisation so it is not stale. */
     public void setTimeFromHost() {
-        synchronized (requestLock) {
-            ensureOpen("guest-set-time");
-            if (needsSync) {
-                resync(deadline(DEFAULT_TIMEOUT), "guest-set-time", DEFAULT_TIMEOUT);
-            }
-            setTime(Instant.now());
-        }
+        channel.call("guest-set-time", () -> JsonSocket.MAPPER.createObjectNode().put("time", nanos(Instant.now())), DEFAULT_TIMEOUT);
     }
 
     /**
@@ -307,14 +251,7 @@ public final class GuestAgent implements AutoCloseable {
         if (!SHUTDOWN_MODES.contains(mode)) {
             throw new IllegalArgumentException("guest-shutdown mode must be one of " + SHUTDOWN_MODES + ", not " + mode);
         }
-        synchronized (requestLock) {
-            ensureOpen("guest-shutdown");
-            if (needsSync) {
-                resync(deadline(DEFAULT_TIMEOUT), "guest-shutdown", DEFAULT_TIMEOUT);
-            }
-            send("guest-shutdown", request("guest-shutdown", JsonSocket.MAPPER.createObjectNode().put("mode", mode)));
-            needsSync = true; // an error reply may still come; the next call must not take it for its own
-        }
+        channel.send("guest-shutdown", JsonSocket.MAPPER.createObjectNode().put("mode", mode), DEFAULT_TIMEOUT);
     }
 
     public void writeFile(String guestPath, InputStream data) {
@@ -372,14 +309,13 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     public boolean isConnected() {
-        return closedBy.get() == null;
+        return channel.isConnected();
     }
 
-    /** Closes the socket; a call waiting for a reply fails with {@link AgentDisconnectedException}. Idempotent. */
+    /** Closes the channel; a call waiting for a reply fails with {@link AgentDisconnectedException}. Idempotent. */
     @Override
     public void close() {
-        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " closed by the client"));
-        socket.close();
+        channel.close();
     }
 
     private long openFile(String guestPath, String mode, Duration timeout) {
@@ -431,140 +367,12 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
-    /** One request and its reply, resynchronising first when needed. */
     private JsonNode call(String command, ObjectNode arguments, Duration timeout) {
-        synchronized (requestLock) {
-            long deadline = deadline(timeout);
-            ensureOpen(command);
-            if (needsSync) {
-                resync(deadline, command, timeout);
-            }
-            long id = nextId.getAndIncrement();
-            ObjectNode request = request(command, arguments).put("id", id);
-            send(command, request);
-            return awaitReply(command, id, deadline, timeout);
-        }
+        return channel.call(command, arguments, timeout);
     }
 
-    private JsonNode awaitReply(String command, long id, long deadline, Duration timeout) {
-        while (true) {
-            Incoming incoming = next(deadline, command);
-            if (incoming == null) {
-                needsSync = true;
-                throw new AgentTimeoutException(command, timeout, "no reply from the guest agent");
-            }
-            if (incoming instanceof Closed closed) {
-                throw new AgentDisconnectedException(command + ": " + closed.reason().getMessage(), closed.reason());
-            }
-            if (incoming instanceof Garbage garbage) {
-                needsSync = true;
-                throw new AgentProtocolException(command + ": malformed reply", garbage.text());
-            }
-            if (incoming instanceof Message message) {
-                ObjectNode reply = message.json();
-                JsonNode replyId = reply.get("id");
-                if (replyId != null && !(replyId.isIntegralNumber() && replyId.asLong() == id)) {
-                    LOG.debug("{}: discarding stale reply {}", name, JsonSocket.abbreviate(reply.toString()));
-                    continue;
-                }
-                JsonNode error = reply.get("error");
-                if (error != null) {
-                    throw new AgentCommandException(command, error.path("class").asText("?"), error.path("desc").asText(""));
-                }
-                if (reply.has("return")) {
-                    return reply.get("return");
-                }
-                needsSync = true;
-                throw new AgentProtocolException(command + ": unexpected message", reply.toString());
-            }
-            // A Sentinel here is the head of a late guest-sync-delimited reply: skip it.
-        }
-    }
-
-    /**
-     * Waits for the answer to a guest-sync-delimited, sending a new one only when none is
-     * outstanding or the outstanding one is old. While the guest has not opened its port, QEMU
-     * stops reading the socket: a sync per call from a tight ping loop would fill the socket
-     * buffer and block the next write for good.
-     */
-    private void resync(long deadline, String operation, Duration timeout) {
-        if (pendingSyncId == 0 || System.nanoTime() - pendingSyncSentAt > RESEND_SYNC_AFTER.toNanos()) {
-            pendingSyncId = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-            pendingSyncSentAt = System.nanoTime();
-            syncSentinelSeen = false;
-            sendSentinel(operation);
-            send(operation, request("guest-sync-delimited", JsonSocket.MAPPER.createObjectNode().put("id", pendingSyncId)));
-        }
-        while (true) {
-            Incoming incoming = next(deadline, operation);
-            if (incoming == null) {
-                throw new AgentTimeoutException(operation, timeout, "no reply from the guest agent to guest-sync-delimited");
-            }
-            if (incoming instanceof Closed closed) {
-                throw new AgentDisconnectedException(operation + ": " + closed.reason().getMessage(), closed.reason());
-            }
-            if (incoming instanceof Sentinel) {
-                syncSentinelSeen = true;
-            } else if (syncSentinelSeen && incoming instanceof Message message
-                    && message.json().path("return").isIntegralNumber()
-                    && message.json().path("return").asLong() == pendingSyncId) {
-                LOG.debug("{}: in sync (id {})", name, pendingSyncId);
-                pendingSyncId = 0;
-                needsSync = false;
-                return;
-            } else {
-                LOG.debug("{}: resync discards {}", name, incoming);
-            }
-        }
-    }
-
-    /** The next thing received before the deadline, or null. */
-    private Incoming next(long deadline, String operation) {
-        try {
-            long left = deadline - System.nanoTime();
-            return left > 0 ? inbox.poll(left, TimeUnit.NANOSECONDS) : inbox.poll();
-        } catch (InterruptedException e) {
-            needsSync = true;
-            Thread.currentThread().interrupt();
-            throw new AgentException(operation + ": interrupted while waiting for the guest agent", e);
-        }
-    }
-
-    private static ObjectNode request(String command, ObjectNode arguments) {
-        ObjectNode request = JsonSocket.MAPPER.createObjectNode().put("execute", command);
-        if (arguments != null) {
-            request.set("arguments", arguments);
-        }
-        return request;
-    }
-
-    private void send(String operation, ObjectNode request) {
-        try {
-            socket.send(request);
-        } catch (IOException e) {
-            throw lost(operation, e);
-        }
-    }
-
-    private void sendSentinel(String operation) {
-        try {
-            socket.sendBytes(SENTINEL);
-        } catch (IOException e) {
-            throw lost(operation, e);
-        }
-    }
-
-    private AgentDisconnectedException lost(String operation, IOException e) {
-        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " lost: " + e.getMessage(), e));
-        socket.close();
-        return new AgentDisconnectedException(operation + ": " + closedBy.get().getMessage(), e);
-    }
-
-    private void ensureOpen(String operation) {
-        AgentDisconnectedException reason = closedBy.get();
-        if (reason != null) {
-            throw new AgentDisconnectedException(operation + ": not connected: " + reason.getMessage(), reason);
-        }
+    private static long nanos(Instant time) {
+        return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
     }
 
     private static long deadline(Duration timeout) {
@@ -585,32 +393,6 @@ public final class GuestAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AgentException(operation + ": interrupted", e);
-        }
-    }
-
-    /** Runs on the reader thread: only queues, the caller interprets. */
-    private final class Reader implements JsonSocket.Receiver {
-        @Override
-        public void onMessage(ObjectNode message) {
-            inbox.add(new Message(message));
-        }
-
-        @Override
-        public void onSentinel() {
-            inbox.add(new Sentinel());
-        }
-
-        @Override
-        public void onGarbage(String text) {
-            inbox.add(new Garbage(text));
-        }
-
-        @Override
-        public void onClosed(IOException cause) {
-            closedBy.compareAndSet(null, cause == null
-                    ? new AgentDisconnectedException("guest agent connection " + name + " closed by QEMU")
-                    : new AgentDisconnectedException("guest agent connection " + name + " lost: " + cause.getMessage(), cause));
-            inbox.add(new Closed(closedBy.get()));
         }
     }
 }

@@ -6,19 +6,18 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bgreboot.UserError;
-import org.bgreboot.bench.Bench;
-import org.bgreboot.bench.BenchCharts;
-import org.bgreboot.bench.BenchJson;
-import org.bgreboot.bench.BenchMethod;
-import org.bgreboot.bench.BenchPlan;
-import org.bgreboot.bench.BenchResult;
-import org.bgreboot.bench.BenchTable;
-import org.bgreboot.vm.Accel;
-import org.bgreboot.vm.ByteSize;
+import org.bgreboot.experiment.bench.Bench;
+import org.bgreboot.experiment.bench.BenchCharts;
+import org.bgreboot.experiment.bench.BenchJson;
+import org.bgreboot.experiment.bench.BenchMethod;
+import org.bgreboot.experiment.bench.BenchPlan;
+import org.bgreboot.experiment.bench.BenchResult;
+import org.bgreboot.experiment.bench.BenchTable;
+import org.bgreboot.spec.ByteSize;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -58,16 +57,14 @@ final class BenchCommand implements Callable<Integer> {
                     + " (default: results/bench-GUEST-TIME.json in the bgreboot home).")
     Path json;
 
-    @Option(names = "--accel", paramLabel = "kvm|tcg", converter = VmCommand.AccelConverter.class,
-            description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
-    Accel accel;
+    @Mixin EngineOptions engine;
 
     @Override public Integer call() {
-        App app = new App();
+        App app = new App(engine);
         BenchPlan plan = new BenchPlan(guest, sizes(), methods(), repeat, interference, interferenceSeconds);
         Path out = json != null ? json : app.home.home().resolve("results")
                 .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
-        Bench bench = new Bench(app.home, app.launcher(), app.progress, spec -> app.accel(Optional.ofNullable(accel), spec));
+        Bench bench = new Bench(app.home, app.engine(), app.progress, app::accel);
         BenchResult result = bench.run(plan);
 
         System.out.println();

@@ -2,8 +2,7 @@ package org.bgreboot.cli;
 
 import java.io.PrintWriter;
 import org.bgreboot.UserError;
-import org.bgreboot.agent.AgentException;
-import org.bgreboot.qmp.QmpException;
+import org.bgreboot.ExplainedFailure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,8 +39,7 @@ public final class BgrebootCommand implements Runnable {
     /** One line per failure; a stack trace only with --debug. */
     static int report(PrintWriter err, Exception e) {
         boolean user = e instanceof UserError;
-        boolean known = user || e instanceof QmpException || e instanceof AgentException
-                || e instanceof org.bgreboot.reboot.RebootFailedException;
+        boolean known = user || e instanceof ExplainedFailure;
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
         err.println("bgreboot: " + msg.lines().findFirst().orElse(msg) + (known || debug ? "" : " (run with --debug for details)"));
         if (debug) {

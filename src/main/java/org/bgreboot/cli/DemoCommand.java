@@ -2,14 +2,13 @@ package org.bgreboot.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.bgreboot.bench.Demo;
-import org.bgreboot.bench.DemoReport;
-import org.bgreboot.bench.Lab;
-import org.bgreboot.vm.Accel;
-import org.bgreboot.vm.Vm;
+import org.bgreboot.experiment.Demo;
+import org.bgreboot.experiment.DemoReport;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.engine.Vm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -21,15 +20,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON, and the probe timeline as FILE.svg beside it.")
     Path json;
 
-    @Option(names = "--accel", paramLabel = "kvm|tcg", converter = VmCommand.AccelConverter.class,
-            description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
-    Accel accel;
+    @Mixin EngineOptions engine;
 
     @Override public Integer call() {
-        App app = new App();
+        App app = new App(engine);
         Vm vm = app.vm("demo");
-        Lab lab = new Lab(app.launcher(), app.accel(Optional.ofNullable(accel), vm.spec()), app.progress);
-        DemoReport report = new Demo(lab).run(vm);
+        DemoReport report = new Demo(new Lab(app.progress), app.accel().toString()).run(vm);
         System.out.println();
         System.out.print(report.table());
         Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-timeline.svg");

@@ -4,21 +4,24 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.bgreboot.bench.MeasuredReboot;
-import org.bgreboot.bench.RebootMeasurement;
-import org.bgreboot.bench.ResultJson;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.report.RebootMeasurement;
+import org.bgreboot.report.ResultJson;
 import org.bgreboot.measure.RunClock;
-import org.bgreboot.measure.Table;
+import org.bgreboot.render.Table;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.Reboots;
-import org.bgreboot.reboot.Step;
+import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.reboot.SwitchMode;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.engine.Vm;
+import org.bgreboot.engine.CpuShare;
+import org.bgreboot.reboot.Cancel;
+import org.bgreboot.spec.VmSpec;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -62,20 +65,27 @@ final class RebootCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the result as JSON.")
     Path json;
 
+    @Mixin EngineOptions engine;
+
     @Override public Integer call() {
-        App app = new App();
+        App app = new App(engine);
         Vm vm = app.vm(ref);
         RunClock clock = RunClock.start();
-        RebootOptions opts = new RebootOptions(method(), switchMode(), !noInstall, kernelOverride(vm.spec()), !normalPriority, clock);
+        Cancel cancel = new Cancel();
+        RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
+                .withKernel(kernelOverride(vm.spec())).with(normalPriority ? CpuShare.NORMAL : CpuShare.IDLE).with(cancel);
         Map<String, Object> out;
         RebootResult result;
-        if (measure) {
-            RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, app.progress, () -> Reboots.run(vm, app.launcher(), opts, app.progress));
-            result = m.reboot();
-            out = ResultJson.of(m);
-        } else {
-            result = Reboots.run(vm, app.launcher(), opts, app.progress);
-            out = ResultJson.of(result);
+        try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
+            if (measure) {
+                RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, app.progress,
+                        () -> Reboots.run(vm, opts, app.progress));
+                result = m.reboot();
+                out = ResultJson.of(m);
+            } else {
+                result = Reboots.run(vm, opts, app.progress);
+                out = ResultJson.of(result);
+            }
         }
         System.out.println();
         System.out.print(summary(result, out));
@@ -85,9 +95,15 @@ final class RebootCommand implements Callable<Integer> {
         if (result.aborted()) {
             System.err.println("bgreboot: the " + result.method().label() + " reboot of " + result.vm() + " was aborted: "
                     + result.abortReason().get().lines().findFirst().orElse(""));
-            return BgrebootCommand.EXIT_FAILED;
+            return cancel.requested().map(RebootCommand::signalExit).orElse(BgrebootCommand.EXIT_FAILED);
         }
+        cancel.requested().ifPresent(s -> System.err.println("bgreboot: " + s + " came past the switch's point of no return: the switch was completed"));
         return 0;
+    }
+
+    /** The shell's convention for a command ended by a signal: 128 + its number. */
+    private static int signalExit(String signal) {
+        return signal.equals("SIGTERM") ? 143 : 130;
     }
 
     private Method method() {
@@ -123,7 +139,7 @@ final class RebootCommand implements Callable<Integer> {
 
     private static String summary(RebootResult r, Map<String, Object> out) {
         Table t = Table.of("step", "ms");
-        for (Step s : r.steps()) {
+        for (TimedStep s : r.steps()) {
             t.row(s.name(), String.format("%.1f", s.ms()));
         }
         StringBuilder b = new StringBuilder(t.toText());

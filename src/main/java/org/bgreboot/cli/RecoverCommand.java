@@ -2,8 +2,9 @@ package org.bgreboot.cli;
 
 import java.util.concurrent.Callable;
 import org.bgreboot.reboot.Recovery;
-import org.bgreboot.vm.Vm;
+import org.bgreboot.engine.Vm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "recover", mixinStandardHelpOptions = true,
@@ -13,11 +14,13 @@ import picocli.CommandLine.Parameters;
 final class RecoverCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM") String ref;
 
+    @Mixin EngineOptions engine;
+
     @Override public Integer call() {
-        App app = new App();
+        App app = new App(engine);
         Vm vm = app.vm(ref);
-        Recovery.Outcome o = new Recovery(vm, app.launcher(), app.progress).run();
-        System.out.println(vm.spec().name() + ": " + o.action() + (o.pid() > 0 ? " (pid " + o.pid() + ", generation " + o.generation() + ")" : ""));
+        Recovery.Outcome o = new Recovery(vm, app.progress).run();
+        System.out.println(vm.spec().name() + ": " + o.action() + (o.instance().isEmpty() ? "" : " (" + o.instance() + ", generation " + o.generation() + ")"));
         return 0;
     }
 }

@@ -2,15 +2,14 @@ package org.bgreboot.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bgreboot.UserError;
-import org.bgreboot.bench.Lab;
-import org.bgreboot.bench.Soak;
-import org.bgreboot.bench.SoakReport;
-import org.bgreboot.vm.Accel;
-import org.bgreboot.vm.Vm;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.experiment.soak.Soak;
+import org.bgreboot.experiment.soak.SoakReport;
+import org.bgreboot.engine.Vm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,18 +31,15 @@ final class SoakCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
-    @Option(names = "--accel", paramLabel = "kvm|tcg", converter = VmCommand.AccelConverter.class,
-            description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
-    Accel accel;
+    @Mixin EngineOptions engine;
 
     @Override public Integer call() {
         if (count < 1) {
             throw new UserError("--count " + count + " is not a number of reboots: use 1 or more");
         }
-        App app = new App();
+        App app = new App(engine);
         Vm vm = app.vm(ref);
-        Lab lab = new Lab(app.launcher(), app.accel(Optional.ofNullable(accel), vm.spec()), app.progress);
-        SoakReport report = new Soak(lab, count).run(vm);
+        SoakReport report = new Soak(new Lab(app.progress), count, app.accel().toString()).run(vm);
         System.out.println();
         System.out.print(report.table());
         if (json != null) {

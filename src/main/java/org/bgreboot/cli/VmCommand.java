@@ -15,11 +15,11 @@ import java.util.stream.Stream;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.ready.VmBoot;
-import org.bgreboot.vm.Accel;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmLock;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.Vm;
+import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,22 +34,25 @@ final class VmCommand {
         @Parameters(paramLabel = "SPEC", description = "A spec file (.toml) or a VM name; 'demo' and 'debian' are built in.")
         String ref;
 
-        @Option(names = "--accel", paramLabel = "kvm|tcg", converter = AccelConverter.class,
-                description = "Force an accelerator (default: KVM if a test boot under it works, else TCG).")
-        Accel accel;
+        @Mixin EngineOptions engine;
 
-        @Option(names = "--no-wait", description = "Return once QEMU runs, without waiting for the guest.")
+        @Option(names = "--no-wait", description = "Return once the VM runs, without waiting for the guest.")
         boolean noWait;
 
         @Override public Integer call() {
-            App app = new App();
+            App app = new App(engine);
             Vm vm = app.vm(ref);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm start")) {
-                var choice = app.accel(Optional.ofNullable(accel), vm.spec());
-                if (noWait) {
-                    vm.start(choice, app.launcher(), app.progress).close();
-                } else {
-                    VmBoot.startAndAwait(vm, choice, app.launcher(), app.progress).close();
+                Optional<Instance> running = vm.serving();
+                if (running.isPresent()) {
+                    throw new UserError("VM " + vm.spec().name() + " is already running (" + running.get().describe()
+                            + "); stop it first with 'bgreboot vm stop " + vm.spec().name() + "'");
+                }
+                try (Instance i = vm.coldBoot(vm.state(), "starting " + vm.spec().name(), app.progress)) {
+                    app.progress.step(vm.spec().name() + " runs (" + i.describe() + ")");
+                    if (!noWait) {
+                        VmBoot.await(vm, i, app.progress);
+                    }
                 }
             }
             return 0;
@@ -66,7 +69,7 @@ final class VmCommand {
         int timeoutSeconds;
 
         @Override public Integer call() {
-            App app = new App();
+            App app = new App(null);
             Vm vm = app.vm(ref);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm stop")) {
                 vm.stop(Duration.ofSeconds(timeoutSeconds), app.progress);
@@ -83,7 +86,7 @@ final class VmCommand {
         boolean json;
 
         @Override public Integer call() throws IOException {
-            App app = new App();
+            App app = new App(null);
             Vm vm = app.vm(ref);
             VmStatus s = VmStatus.of(vm);
             if (json) {
@@ -98,7 +101,7 @@ final class VmCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List known VMs and whether they run.")
     static final class ListVms implements Callable<Integer> {
         @Override public Integer call() throws IOException {
-            App app = new App();
+            App app = new App(null);
             TreeSet<String> names = new TreeSet<>();
             for (Path dir : List.of(app.home.specs(), app.home.vms())) {
                 if (Files.isDirectory(dir)) {
@@ -113,8 +116,8 @@ final class VmCommand {
                 Path spec = app.home.specs().resolve(name + ".toml");
                 String state;
                 try {
-                    Vm vm = Vm.of(app.specs().resolve(spec.toString(), org.bgreboot.Progress.SILENT), app.home);
-                    state = vm.running().map(p -> "running  pid " + p.pid()).orElse("stopped");
+                    Vm vm = app.vm(spec.toString());
+                    state = vm.serving().map(p -> "running  " + p.describe()).orElse("stopped");
                 } catch (UserError e) {
                     state = "spec unusable: " + e.getMessage();
                 }
@@ -137,9 +140,9 @@ final class VmCommand {
         int timeoutSeconds;
 
         @Override public Integer call() throws IOException {
-            App app = new App();
+            App app = new App(null);
             Vm vm = app.vm(ref);
-            QemuProcess p = vm.running().orElseThrow(() -> new UserError("VM " + vm.spec().name() + " is not running; start it with 'bgreboot vm start " + ref + "'"));
+            Instance p = vm.serving().orElseThrow(() -> new UserError("VM " + vm.spec().name() + " is not running; start it with 'bgreboot vm start " + ref + "'"));
             try (p) {
                 ExecResult r = p.agent().exec(argv, Duration.ofSeconds(timeoutSeconds));
                 System.out.write(r.stdout());
@@ -157,23 +160,13 @@ final class VmCommand {
         @Parameters(paramLabel = "VM") String ref;
 
         @Override public Integer call() {
-            App app = new App();
+            App app = new App(null);
             Vm vm = app.vm(ref);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm reset")) {
                 vm.reset();
             }
             app.progress.step(vm.spec().name() + " reset");
             return 0;
-        }
-    }
-
-    static final class AccelConverter implements picocli.CommandLine.ITypeConverter<Accel> {
-        @Override public Accel convert(String value) {
-            try {
-                return Accel.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
         }
     }
 }

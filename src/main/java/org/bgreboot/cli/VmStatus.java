@@ -2,73 +2,79 @@ package org.bgreboot.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import org.bgreboot.qmp.QmpClient;
-import org.bgreboot.vm.LaunchRecord;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.Vm;
+import org.bgreboot.reboot.Journal;
 
-/** What {@code vm status} shows: asked of QEMU and of the guest agent, each with a short timeout. */
+/**
+ * What {@code vm status} shows, from the instances that really run (never from a record alone):
+ * the serving one with what its hypervisor and its guest agent say, each asked with a short
+ * timeout, any other one (a clone a crash left), and an unfinished reboot with what to run.
+ */
 record VmStatus(
         String name,
+        String engine,
         boolean running,
-        Long pid,
-        String accel,
-        @JsonProperty("accel_reason") String accelReason,
-        Integer generation,
-        @JsonProperty("qemu_status") String qemuStatus,
+        String serving,
+        Map<String, String> details,
+        @JsonProperty("run_state") String runState,
         String agent,
         @JsonProperty("guest_kernel") String guestKernel,
-        @JsonProperty("uptime_s") Long uptimeSeconds,
+        List<String> others,
+        @JsonProperty("unfinished_reboot") String unfinishedReboot,
         @JsonProperty("memory_mb") long memoryMb,
         List<String> forwards) {
 
     static VmStatus of(Vm vm) {
-        VmSpec s = vm.spec();
-        List<String> fwd = s.network().forwards().stream().map(f -> f.hostAddress() + ":" + f.hostPort() + " -> " + f.guestPort()).toList();
-        Optional<QemuProcess> running = vm.running();
-        if (running.isEmpty()) {
-            return new VmStatus(s.name(), false, null, null, null, null, "stopped", null, null, null, s.memory().mib(), fwd);
+        String name = vm.spec().name();
+        List<String> fwd = vm.spec().network().forwards().stream().map(f -> f.hostAddress() + ":" + f.hostPort() + " -> " + f.guestPort()).toList();
+        String unfinished = Journal.active(vm.stateDir()).map(c -> c.plan().method().label() + " reboot " + c.plan().id()
+                + " stopped at " + c.lastStep().name().toLowerCase() + ": run 'bgreboot recover " + name + "'").orElse(null);
+        Optional<Instance> serving = vm.serving();
+        List<String> others = new ArrayList<>();
+        for (Instance i : vm.instances()) {
+            if (serving.map(s -> !s.id().equals(i.id())).orElse(true)) {
+                others.add(i.describe() + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)");
+            }
+            i.close();
         }
-        try (QemuProcess p = running.get()) {
-            Optional<LaunchRecord> launch = vm.launchRecord();
-            String qemuStatus = ask(() -> {
-                try (QmpClient observer = QmpClient.connect(p.runtime().observerSocket(), Duration.ofSeconds(5))) {
-                    return observer.execute("query-status").path("status").asText();
-                }
-            });
+        if (serving.isEmpty()) {
+            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished,
+                    vm.spec().memory().mib(), fwd);
+        }
+        try (Instance p = serving.get()) {
+            String state = ask(p::runState);
             String kernel = ask(() -> {
                 p.agent().sync(Duration.ofSeconds(2));
                 return new String(p.agent().exec(List.of("uname", "-r"), Duration.ofSeconds(5)).stdout()).strip();
             });
             String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
-            return new VmStatus(s.name(), true, p.pid(), launch.map(l -> l.accel().qemuName()).orElse("?"),
-                    launch.map(LaunchRecord::accelReason).orElse(null),
-                    vm.stateDir().readState().map(st -> st.generation()).orElse(null), qemuStatus, agent,
-                    agent.equals("answers") ? kernel : null,
-                    launch.map(l -> (System.currentTimeMillis() - l.startedAtEpochMs()) / 1000).orElse(null),
-                    s.memory().mib(), fwd);
+            return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
+                    others, unfinished, vm.spec().memory().mib(), fwd);
         }
     }
 
     String text() {
         StringBuilder b = new StringBuilder();
         line(b, "vm", name);
+        line(b, "engine", engine);
         line(b, "state", running ? "running" : "stopped");
         if (running) {
-            line(b, "pid", String.valueOf(pid));
-            line(b, "accelerator", accel + (accelReason == null ? "" : " (" + accelReason + ")"));
-            line(b, "generation", String.valueOf(generation));
-            line(b, "qemu", qemuStatus);
+            line(b, "serving", serving);
+            details.forEach((k, v) -> line(b, k, v));
+            line(b, "hypervisor", runState);
             line(b, "agent", agent);
             if (guestKernel != null) {
                 line(b, "guest kernel", guestKernel);
             }
-            if (uptimeSeconds != null) {
-                line(b, "uptime", uptimeSeconds + " s");
-            }
+        }
+        others.forEach(o -> line(b, "also running", o));
+        if (unfinishedReboot != null) {
+            line(b, "unfinished", unfinishedReboot);
         }
         line(b, "memory", memoryMb + " MiB");
         line(b, "forwards", forwards.isEmpty() ? "none" : String.join(", ", forwards));

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.bgreboot.vm.ByteSize;
-import org.bgreboot.vm.Durable;
+import org.bgreboot.spec.ByteSize;
+import org.bgreboot.state.Durable;
 
 /**
  * Writes a VM spec (TOML) for a built guest image: the spec a user would write by hand, with the

@@ -6,9 +6,9 @@ import java.util.Map;
 import org.bgreboot.Home;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
-import org.bgreboot.vm.ByteSize;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.spec.ByteSize;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.spec.VmSpec;
 
 /**
  * Finds a VM spec from what the user typed: a path to a .toml file, or a name in the specs

@@ -3,7 +3,7 @@ package org.bgreboot.qmp;
 import java.time.Duration;
 
 /** Root of everything that can go wrong talking QMP. Messages are one line. */
-public class QmpException extends RuntimeException {
+public class QmpException extends RuntimeException implements org.bgreboot.ExplainedFailure {
 
     public QmpException(String message) {
         super(message);

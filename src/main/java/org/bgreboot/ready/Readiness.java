@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.spec.VmSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,11 +1,8 @@
 package org.bgreboot.ready;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A line containing {@code text} has appeared on the guest's serial console (its log file). */
+/** A line containing {@code text} has appeared on the guest's serial console (its console). */
 public final class SerialLine implements ReadyCheck {
     private final String text;
     private long offset = -1;
@@ -25,22 +22,16 @@ public final class SerialLine implements ReadyCheck {
      */
     @Override public boolean attempt(ReadyTarget t, Duration budget) {
         if (offset < 0) {
-            offset = t.serialStart();
+            offset = t.consoleStart();
         }
-        try (RandomAccessFile f = new RandomAccessFile(t.runtime().serialLog().toFile(), "r")) {
-            if (f.length() <= offset) {
-                return false;
-            }
-            f.seek(offset);
-            byte[] buf = new byte[(int) Math.min(f.length() - offset, 1 << 20)];
-            f.readFully(buf);
-            offset += buf.length;
-            String chunk = carry + new String(buf, StandardCharsets.ISO_8859_1);
-            int lastNewline = chunk.lastIndexOf('\n');
-            carry = lastNewline < 0 ? chunk : chunk.substring(lastNewline + 1);
-            return chunk.contains(text);
-        } catch (IOException e) {
+        String read = t.console().readFrom(offset);
+        if (read.isEmpty()) {
             return false;
         }
+        offset += read.length(); // the console reads one char per byte
+        String chunk = carry + read;
+        int lastNewline = chunk.lastIndexOf('\n');
+        carry = lastNewline < 0 ? chunk : chunk.substring(lastNewline + 1);
+        return chunk.contains(text);
     }
 }

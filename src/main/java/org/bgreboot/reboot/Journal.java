@@ -9,9 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.bgreboot.vm.Durable;
-import org.bgreboot.vm.Json;
-import org.bgreboot.vm.StateDir;
+import org.bgreboot.state.Durable;
+import org.bgreboot.state.Json;
+import org.bgreboot.state.StateDir;
 
 /**
  * The reboot journal: the plan and every step, each written durably (temp file, fsync, rename)
@@ -22,11 +22,16 @@ public final class Journal {
     private static final ObjectMapper JSON = Json.mapper();
     private static final int HISTORY = 50;
 
-    /** One step: the phase it belongs to, its name, when it was about to act (epoch ms). */
-    public record Entry(Phase phase, String step, long atEpochMs) {}
+    /** One step, and when it was about to act (epoch ms). */
+    public record Entry(Step step, long atEpochMs) {}
 
     /** The journal file's content. */
-    public record Content(RebootPlan plan, List<Entry> entries, String outcome) {}
+    public record Content(RebootPlan plan, List<Entry> entries, String outcome) {
+        /** The step that was acting (or about to) when the journal was last written. */
+        public Step lastStep() {
+            return entries.isEmpty() ? Step.PLAN : entries.get(entries.size() - 1).step();
+        }
+    }
 
     private final Path dir;
     private final RebootPlan plan;
@@ -57,8 +62,9 @@ public final class Journal {
 
     /** Starts the journal of a new reboot; the caller has checked that none is active. */
     public static Journal begin(StateDir state, RebootPlan plan) {
+        state.create();
         Journal j = new Journal(state.journal(), plan, List.of());
-        j.record(Phase.PREPARE, "plan");
+        j.record(Step.PLAN);
         return j;
     }
 
@@ -71,13 +77,13 @@ public final class Journal {
         return plan;
     }
 
-    public List<Entry> entries() {
-        return List.copyOf(entries);
+    public Step lastStep() {
+        return entries.isEmpty() ? Step.PLAN : entries.get(entries.size() - 1).step();
     }
 
-    /** Durably records that {@code step} of {@code phase} is about to act. */
-    public void record(Phase phase, String step) {
-        entries.add(new Entry(phase, step, System.currentTimeMillis()));
+    /** Durably records that {@code step} is about to act. */
+    public void record(Step step) {
+        entries.add(new Entry(step, System.currentTimeMillis()));
         write(null);
     }
 
@@ -104,7 +110,8 @@ public final class Journal {
 
     private void pruneHistory() throws IOException {
         try (var s = Files.list(dir)) {
-            List<Path> old = s.filter(p -> p.getFileName().toString().startsWith("reboot-")).sorted().toList();
+            List<Path> old = s.filter(p -> p.getFileName().toString().startsWith("reboot-")
+                    && p.getFileName().toString().endsWith(".json")).sorted().toList();
             for (int i = 0; i < old.size() - HISTORY; i++) {
                 Files.deleteIfExists(old.get(i));
             }

@@ -1,94 +1,97 @@
 package org.bgreboot.reboot;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.agent.AgentTimeoutException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
-import org.bgreboot.qmp.QmpClient;
-import org.bgreboot.vm.QemuCommand;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.spec.VmSpec;
 
 /**
- * The persistent disk's way from the old VM to the new one. The guest's release hook leaves nothing
- * unsynced (or, with no hook, the filesystems are frozen); only after the old QEMU has exited is
- * the disk opened by the new one, so it is never open read-write in two processes — QEMU's image
- * locking would refuse, and never has to.
+ * The guest's side of the persistent disk's way from the old VM to the new one: the release hook
+ * in FG leaves nothing unsynced (or, with no hook, the filesystems are frozen); the attach hook in
+ * the new VM mounts the disk and starts what uses it. The host's side (which instance has the disk
+ * open) is the engine's: only after FG is stopped is the disk given to the clone.
  */
 final class PersistentDiskHandover {
     static final Duration HOOK_TIMEOUT = Duration.ofSeconds(60);
     /** The armed attach hook is polled this often: the downtime ends when it does. */
     private static final long ARMED_POLL_MILLIS = 5;
 
-    private final VmSpec spec;
+    private final VmSpec.Hooks hooks;
 
-    PersistentDiskHandover(VmSpec spec) {
-        this.spec = spec;
+    PersistentDiskHandover(VmSpec.Hooks hooks) {
+        this.hooks = hooks;
+    }
+
+    /** With no release hook, FG's filesystems are frozen instead (and thawed on a rollback). */
+    boolean releasesByFreeze() {
+        return hooks.release().isEmpty();
     }
 
     /** In the old VM: stop using the disk (the release hook, or with none, fsfreeze). */
     void release(GuestAgent old) {
-        if (spec.hooks().release().isEmpty()) {
+        if (releasesByFreeze()) {
             old.fsfreezeFreeze(HOOK_TIMEOUT);
         } else {
-            runHook(old, spec.hooks().release(), "release");
+            runHook(old, hooks.release(), "release");
         }
     }
 
-    /** Rollback of {@link #release} in the old VM, when the switch is abandoned before FG is killed. */
-    void unrelease(GuestAgent old, boolean frozen) {
-        if (frozen) {
-            old.fsfreezeThaw(HOOK_TIMEOUT);
-        } else if (!spec.hooks().attach().isEmpty()) {
-            runHook(old, spec.hooks().attach(), "attach");
+    /** Rollback of {@link #release} in the old VM, when the switch is abandoned before FG is stopped. */
+    void unrelease(GuestAgent old) {
+        old.fsfreezeThaw(HOOK_TIMEOUT); // a release that froze, or a hook that froze what stayed busy
+        if (!releasesByFreeze() && !hooks.attach().isEmpty()) {
+            runHook(old, hooks.attach(), "attach");
         }
-    }
-
-    /** In the new QEMU: open the image and hot-plug the disk with the same serial. */
-    void plug(QmpClient next) {
-        VmSpec.PersistentDisk p = spec.persistentDisk();
-        next.execute("blockdev-add", Map.of("driver", "file", "filename", p.path().toString(),
-                "node-name", QemuCommand.PERSIST_FILE_NODE));
-        next.execute("blockdev-add", Map.of("driver", p.format(), "file", QemuCommand.PERSIST_FILE_NODE,
-                "node-name", QemuCommand.PERSIST_NODE));
-        Map<String, Object> dev = new LinkedHashMap<>();
-        dev.put("driver", "virtio-blk-pci");
-        dev.put("id", QemuCommand.PERSIST_DEVICE);
-        dev.put("drive", QemuCommand.PERSIST_NODE);
-        dev.put("serial", p.serial());
-        if (QemuCommand.q35(spec)) {
-            dev.put("bus", QemuCommand.PERSIST_PORT);
-        }
-        next.execute("device_add", dev);
     }
 
     /**
-     * Starts the attach hook in the new guest before the disk is plugged: the hook waits for the
-     * disk to appear, so when it does, only the mount is left to do.
+     * Starts the attach hook in the new guest before the disk is given to it: the hook waits for
+     * the disk to appear, so when it does, only the mount is left to do.
      */
     Optional<GuestAgent.RunningCommand> armAttach(GuestAgent next) {
-        return spec.hooks().attach().isEmpty() ? Optional.empty() : Optional.of(next.start(spec.hooks().attach(), HOOK_TIMEOUT));
+        return hooks.attach().isEmpty() ? Optional.empty() : Optional.of(next.start(hooks.attach(), HOOK_TIMEOUT));
     }
 
-    /** In the new guest: mount the disk and start what uses it (waiting for an armed hook, if any). */
+    /**
+     * In the new guest: mount the disk and start what uses it. An armed hook is awaited; one that
+     * failed (it gave up waiting for a disk that came late, say) is run once more, now that the
+     * disk is there, and that one is retried once before the failure is final.
+     */
     void attach(GuestAgent next, Optional<GuestAgent.RunningCommand> armed) {
-        if (spec.hooks().attach().isEmpty()) {
+        if (hooks.attach().isEmpty()) {
             return;
         }
-        if (armed.isPresent()) {
-            ExecResult r = armed.get().await(HOOK_TIMEOUT, ARMED_POLL_MILLIS);
-            if (r.ok()) {
-                return;
-            }
-            // e.g. it gave up waiting for a disk that came late: once more, now that it is there
+        if (armed.isPresent() && armed.get().await(HOOK_TIMEOUT, ARMED_POLL_MILLIS).ok()) {
+            return;
         }
-        runHook(next, spec.hooks().attach(), "attach");
+        try {
+            runHook(next, hooks.attach(), "attach");
+        } catch (IllegalStateException e) {
+            runHook(next, hooks.attach(), "attach");
+        }
     }
 
+    /**
+     * Runs a hook to its end. One that outlives its timeout is killed in the guest (the agent of
+     * QEMU 7.2 cannot do it), so a hung release does not keep the disk busy behind a rollback.
+     */
     private static void runHook(GuestAgent agent, List<String> argv, String name) {
-        ExecResult r = agent.exec(argv, HOOK_TIMEOUT);
+        GuestAgent.RunningCommand hook = agent.start(argv, HOOK_TIMEOUT);
+        ExecResult r;
+        try {
+            r = hook.await(HOOK_TIMEOUT);
+        } catch (AgentTimeoutException e) {
+            try {
+                agent.exec(List.of("kill", "-KILL", String.valueOf(hook.pid())), Duration.ofSeconds(10));
+            } catch (RuntimeException killFailed) {
+                e.addSuppressed(killFailed);
+            }
+            throw new IllegalStateException("the guest's " + name + " hook " + String.join(" ", argv) + " did not finish within "
+                    + HOOK_TIMEOUT.toSeconds() + " s and was killed", e);
+        }
         if (!r.ok()) {
             throw new IllegalStateException("the guest's " + name + " hook " + String.join(" ", argv) + " failed ("
                     + r.status() + "): " + r.stderrText().strip());

@@ -1,44 +1,50 @@
 package org.bgreboot.reboot;
 
 import java.util.Optional;
+import org.bgreboot.engine.CpuShare;
 import org.bgreboot.measure.RunClock;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.spec.VmSpec;
 
 /**
  * @param install     run the spec's update install command in the VM first
  * @param kernel      overrides the spec's update kernel (direct kernel boot)
- * @param idleClone   boot the clone at idle CPU and I/O priority (off only to measure the difference)
+ * @param cloneShare  the clone's CPU share while it boots (IDLE normally; NORMAL only to measure the difference)
  * @param listener    hears the clone's launch and readiness
+ * @param cancel      asks the reboot to stop (signals)
  */
-public record RebootOptions(Method method, SwitchMode switchMode, boolean install,
-                            Optional<VmSpec.KernelBoot> kernel, boolean idleClone, RunClock clock, RebootListener listener) {
-
-    public RebootOptions(Method method, SwitchMode switchMode, boolean install, Optional<VmSpec.KernelBoot> kernel,
-                         boolean idleClone, RunClock clock) {
-        this(method, switchMode, install, kernel, idleClone, clock, RebootListener.NONE);
-    }
+public record RebootOptions(Method method, SwitchMode switchMode, boolean install, Optional<VmSpec.KernelBoot> kernel,
+                            CpuShare cloneShare, RunClock clock, RebootListener listener, Cancel cancel) {
 
     public static RebootOptions background(RunClock clock) {
-        return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), true, clock);
+        return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), CpuShare.IDLE, clock,
+                RebootListener.NONE, Cancel.NEVER);
     }
 
     public RebootOptions with(RebootListener l) {
-        return new RebootOptions(method, switchMode, install, kernel, idleClone, clock, l);
+        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, l, cancel);
     }
 
     public RebootOptions with(Method m) {
-        return new RebootOptions(m, switchMode, install, kernel, idleClone, clock, listener);
+        return new RebootOptions(m, switchMode, install, kernel, cloneShare, clock, listener, cancel);
     }
 
     public RebootOptions with(SwitchMode s) {
-        return new RebootOptions(method, s, install, kernel, idleClone, clock, listener);
+        return new RebootOptions(method, s, install, kernel, cloneShare, clock, listener, cancel);
+    }
+
+    public RebootOptions with(CpuShare share) {
+        return new RebootOptions(method, switchMode, install, kernel, share, clock, listener, cancel);
+    }
+
+    public RebootOptions with(Cancel c) {
+        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, listener, c);
     }
 
     public RebootOptions withInstall(boolean i) {
-        return new RebootOptions(method, switchMode, i, kernel, idleClone, clock, listener);
+        return new RebootOptions(method, switchMode, i, kernel, cloneShare, clock, listener, cancel);
     }
 
-    public RebootOptions withIdleClone(boolean idle) {
-        return new RebootOptions(method, switchMode, install, kernel, idle, clock, listener);
+    public RebootOptions withKernel(Optional<VmSpec.KernelBoot> k) {
+        return new RebootOptions(method, switchMode, install, k, cloneShare, clock, listener, cancel);
     }
 }

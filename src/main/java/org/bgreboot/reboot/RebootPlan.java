@@ -1,30 +1,43 @@
 package org.bgreboot.reboot;
 
-import java.nio.file.Path;
-import java.util.List;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Optional;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.engine.ClonePlan;
+import org.bgreboot.spec.VmSpec;
+import org.bgreboot.state.VmState;
 
 /**
- * Every name a background reboot will create, decided in PREPARE and journaled before anything is
- * created, so recovery knows what may exist.
+ * Everything a reboot will create, decided in PREPARE and journaled before anything is created,
+ * so recovery knows what may exist. An in-place reboot's "clone" is the VM itself restarted.
  *
- * @param fgOverlays     the overlays FG writes to now; they become the clone point (read-only)
- * @param fgScratch      where FG writes after the clone point; discarded after the switch
- * @param bgOverlays     the clone's overlays on the same backing files; they become the VM's
- * @param fgRuntime      FG's runtime directory (generation {@code fromGeneration})
- * @param bgRuntime      the clone's runtime directory (generation {@code toGeneration})
+ * @param nextBoot the kernel the updated OS boots (direct kernel boot), or empty (its boot loader)
  */
 public record RebootPlan(
         String id,
         String vm,
-        String method,
+        String engine,
+        Method method,
+        SwitchMode switchMode,
         int fromGeneration,
         int toGeneration,
-        long fgPid,
-        Path fgRuntime,
-        Path bgRuntime,
-        List<Path> fgOverlays,
-        List<Path> fgScratch,
-        List<Path> bgOverlays,
-        Optional<VmSpec.KernelBoot> bgBoot) {}
+        ClonePlan clonePlan,
+        Optional<VmSpec.KernelBoot> nextBoot,
+        Optional<VmSpec.KernelBoot> previousBoot) {
+
+    /** {@code 20261201T140602Z-g3}: when, and the generation it makes. */
+    static String newId(int toGeneration) {
+        return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-g" + toGeneration;
+    }
+
+    /** The VM as the clone runs it: the new layers and the new kernel. */
+    public VmState cloneState() {
+        return new VmState(toGeneration, clonePlan.bgOverlays(), nextBoot);
+    }
+
+    /** The VM as FG ran it before the reboot. */
+    public VmState fgState() {
+        return new VmState(fromGeneration, clonePlan.fgOverlays(), previousBoot);
+    }
+}

@@ -1,8 +1,67 @@
 package org.bgreboot.reboot;
 
-/** A timed step of a phase, e.g. the switch's "attach persistent disk"; times in RunClock ms. */
-public record Step(String name, double startMs, double endMs) {
-    public double ms() {
-        return endMs - startMs;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The steps of a reboot, in the order they act. Each is journaled before it acts, and each is
+ * safe to run again: recovery replays the one that was under way and those after it (past the
+ * point of no return), or undoes it and those before it. The last four belong to in-place reboots,
+ * which have no clone.
+ */
+public enum Step {
+    PLAN(Phase.PREPARE),
+    /** FG's scratch layers made and opened, while FG runs. */
+    PREPARE_CLONE(Phase.CLONE),
+    /** Freeze, cut the clone point, thaw: FG's only pause. */
+    CUT(Phase.CLONE),
+    CLONE_DISKS(Phase.CLONE),
+    LAUNCH_CLONE(Phase.BG_BOOT),
+    AWAIT_READY(Phase.READY),
+    /** FG lets go of the persistent disk; FG still answers what does not need it. */
+    RELEASE(Phase.SWITCH),
+    /** FG is stopped for good: the point of no return. From here on the switch is only completed. */
+    STOP_FG(Phase.SWITCH),
+    /** The paper-faithful switch only: the clone saved whole and loaded into a fresh instance. */
+    RESTORE_CLONE(Phase.SWITCH),
+    PLUG_DISK(Phase.SWITCH),
+    ATTACH(Phase.SWITCH),
+    TAKE_NETWORK(Phase.SWITCH),
+    PROMOTE(Phase.SWITCH),
+    RETIRE(Phase.DONE),
+
+    GUEST_REBOOT(Phase.SWITCH),
+    KEXEC(Phase.SWITCH),
+    POWER_OFF(Phase.SWITCH),
+    COLD_START(Phase.SWITCH);
+
+    private final Phase phase;
+
+    Step(Phase phase) {
+        this.phase = phase;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public boolean inPlace() {
+        return ordinal() >= GUEST_REBOOT.ordinal();
+    }
+
+    /** Past FG's stop, a background reboot can only go forward. */
+    public boolean pastPointOfNoReturn() {
+        return !inPlace() && ordinal() >= STOP_FG.ordinal();
+    }
+
+    /** The background reboot's steps from {@code first} to the end, in order. */
+    static List<Step> from(Step first) {
+        return Arrays.stream(values()).filter(s -> !s.inPlace() && s.ordinal() >= first.ordinal()).toList();
+    }
+
+    /** The background reboot's steps from {@code last} back to the start, in the order they are undone. */
+    static List<Step> backFrom(Step last) {
+        return Arrays.stream(values()).filter(s -> !s.inPlace() && s.ordinal() <= last.ordinal())
+                .sorted((a, b) -> b.ordinal() - a.ordinal()).toList();
     }
 }

@@ -1,18 +1,19 @@
 package org.bgreboot.reboot;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.bgreboot.Progress;
-import org.bgreboot.measure.PhaseMark;
 import org.bgreboot.measure.RunClock;
 
-/** Collects the timed steps and phases of one reboot and reports each as it ends. */
+/** Times a reboot's parts as they run, printing each, on the run's clock. */
 final class Timings {
     private final RunClock clock;
     private final Progress progress;
-    private final List<Step> steps = new ArrayList<>();
-    private final List<PhaseMark> phases = new ArrayList<>();
+    private final List<TimedStep> steps = new ArrayList<>();
+    private final Map<Span, Span.Interval> spans = new EnumMap<>(Span.class);
 
     Timings(RunClock clock, Progress progress) {
         this.clock = clock;
@@ -26,9 +27,9 @@ final class Timings {
     <T> T step(String name, Supplier<T> action) {
         double start = now();
         T result = action.get();
-        Step s = new Step(name, start, now());
+        TimedStep s = new TimedStep(name, start, now());
         steps.add(s);
-        progress.step(String.format("  %-28s %8.1f ms", name, s.ms()));
+        progress.step(String.format("  %-30s %8.1f ms", name, s.ms()));
         return result;
     }
 
@@ -39,23 +40,20 @@ final class Timings {
         });
     }
 
-    void phase(String name, double startMs, double endMs) {
-        phases.add(new PhaseMark(name, startMs, endMs));
+    void span(Span span, double startMs, double endMs) {
+        spans.put(span, new Span.Interval(startMs, endMs));
     }
 
-    double sum(String... names) {
-        double total = 0;
-        for (String n : names) {
-            total += steps.stream().filter(s -> s.name().equals(n)).mapToDouble(Step::ms).sum();
-        }
-        return total;
+    void instant(Span span) {
+        double now = now();
+        span(span, now, now);
     }
 
-    List<Step> steps() {
+    List<TimedStep> steps() {
         return List.copyOf(steps);
     }
 
-    List<PhaseMark> phases() {
-        return List.copyOf(phases);
+    Map<Span, Span.Interval> spans() {
+        return new EnumMap<>(spans);
     }
 }

@@ -8,16 +8,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.bgreboot.bench.Lab;
-import org.bgreboot.bench.MeasuredReboot;
-import org.bgreboot.bench.RebootMeasurement;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.report.RebootMeasurement;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.reboot.RebootOptions;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.engine.embedded.QemuProcess;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.spec.VmSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -27,22 +26,21 @@ class AbortIT {
 
     @Test
     void anUpdateWhoseKernelPanicsIsAbortedAndFgKeepsServing() throws Exception {
-        Vm vm = TestVms.newDemoVm("panic");
+        EmbeddedVm vm = TestVms.newDemoVm("panic");
         VmSpec.KernelBoot update = vm.spec().update().orElseThrow().boot().orElseThrow();
         VmSpec.KernelBoot panicking = new VmSpec.KernelBoot(update.kernel(), update.initrd(), update.cmdline() + " bgreboot.panic=1");
-        RebootMeasurement m = abortedReboot(vm, vm, clock -> new RebootOptions(org.bgreboot.reboot.Method.BACKGROUND,
-                org.bgreboot.reboot.SwitchMode.HANDOVER, true, Optional.of(panicking), true, clock));
+        RebootMeasurement m = abortedReboot(vm, vm, clock -> RebootOptions.background(clock).withKernel(Optional.of(panicking)));
         assertThat(m.reboot().abortReason().orElseThrow()).contains("panicked");
     }
 
     @Test
     void aReadinessCheckThatNeverPassesIsAbortedAndFgKeepsServing() throws Exception {
         Path specFile = TestVms.writeDemoSpec("notready");
-        Vm vm = Vm.of(org.bgreboot.vm.SpecLoader.forThisHost().load(specFile), TestVms.home());
+        EmbeddedVm vm = TestVms.vm(specFile);
         // the same VM, with a readiness check added after it started that no clone can pass
         VmSpec strict = TestVms.variant(specFile, s -> s.replace("timeout = \"10m\"", "timeout = \"20s\"")
                 .replace("commands = [ ", "commands = [ [\"/bin/false\"], "));
-        RebootMeasurement m = abortedReboot(vm, Vm.of(strict, TestVms.home()), RebootOptions::background);
+        RebootMeasurement m = abortedReboot(vm, TestVms.engine().vm(strict, TestVms.home().stateDir(strict.name())), RebootOptions::background);
         assertThat(m.reboot().abortReason().orElseThrow()).contains("/bin/false").contains("did not pass within 20 s");
     }
 
@@ -50,7 +48,7 @@ class AbortIT {
      * Starts {@code vm} fresh, reboots it as {@code rebooted} (the same VM, perhaps with another
      * spec), which must abort; checks FG served throughout and is exactly as before.
      */
-    private static RebootMeasurement abortedReboot(Vm vm, Vm rebooted, java.util.function.Function<RunClock, RebootOptions> options)
+    private static RebootMeasurement abortedReboot(EmbeddedVm vm, EmbeddedVm rebooted, java.util.function.Function<RunClock, RebootOptions> options)
             throws Exception {
         Lab lab = TestVms.lab();
         lab.freshStart(vm);
@@ -60,7 +58,7 @@ class AbortIT {
         long fgPid = vm.running().orElseThrow().pid();
 
         RunClock clock = RunClock.start();
-        RebootMeasurement m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(rebooted, options.apply(clock)));
+        RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(), () -> lab.reboot(rebooted, options.apply(clock)));
 
         assertThat(m.reboot().aborted()).isTrue();
         assertThat(m.downtime().downtimeMs()).as("downtime of an aborted reboot").isZero();
@@ -76,7 +74,7 @@ class AbortIT {
         assertThat(vm.stateDir().readState().orElseThrow()).isEqualTo(stateBefore);
         assertThat(files(vm.stateDir().disks())).isEqualTo(disksBefore);
         assertThat(Journal.active(vm.stateDir())).isEmpty();
-        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(vm.leftovers()).isEmpty();
         lab.stop(vm);
         return m;
     }

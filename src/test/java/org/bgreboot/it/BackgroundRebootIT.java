@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bgreboot.bench.Lab;
-import org.bgreboot.bench.MeasuredReboot;
-import org.bgreboot.bench.RebootMeasurement;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.report.RebootMeasurement;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.reboot.RebootOptions;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.Priority;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmState;
+import org.bgreboot.engine.embedded.Priority;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.state.VmState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,14 +22,14 @@ class BackgroundRebootIT {
 
     @Test
     void rebootsIntoTheUpdateKeepingEveryAcknowledgedWrite() throws Exception {
-        Vm vm = TestVms.newDemoVm("bg");
+        EmbeddedVm vm = TestVms.newDemoVm("bg");
         Lab lab = TestVms.lab();
         lab.freshStart(vm);
         VmState before = vm.stateDir().readState().orElseThrow();
         RunClock clock = RunClock.start();
         RebootMeasurement m;
         try (OpenFileWatch watch = new OpenFileWatch(vm.spec().persistentDisk().path())) {
-            m = MeasuredReboot.run(vm.spec(), clock, TestVms.progress(), () -> lab.reboot(vm, RebootOptions.background(clock)));
+            m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(), () -> lab.reboot(vm, RebootOptions.background(clock)));
             assertThat(watch.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isEqualTo(1);
             assertThat(watch.holders()).as("FG, then the clone").hasSize(2);
         }
@@ -52,7 +51,7 @@ class BackgroundRebootIT {
         assertThat(after.generation()).isEqualTo(before.generation() + 1);
         assertThat(after.boot().orElseThrow().kernel()).isEqualTo(vm.spec().update().orElseThrow().boot().orElseThrow().kernel());
         assertThat(Journal.active(vm.stateDir())).isEmpty();
-        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(vm.leftovers()).isEmpty();
         assertThat(m.reboot().chainDepth()).isLessThanOrEqualTo(3);
         long pid = vm.running().orElseThrow().pid();
         assertThat(Priority.policy(pid)).isEqualTo("SCHED_OTHER");
@@ -60,7 +59,7 @@ class BackgroundRebootIT {
             assertThat(Files.exists(old)).as("old generation layer streamed out and removed: " + old).isFalse();
         }
         lab.stop(vm);
-        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(vm.leftovers()).isEmpty();
     }
 
 }

@@ -14,13 +14,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.bgreboot.reboot.Journal;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.QemuImg;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmLock;
-import org.bgreboot.vm.VmState;
+import org.bgreboot.engine.embedded.QemuImg;
+import org.bgreboot.engine.embedded.QemuProcess;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.state.VmLock;
+import org.bgreboot.state.VmState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +41,7 @@ class BadInputIT {
     private static Path specFile;
     private static String specText;
     private static String name;
-    private static Vm vm;
+    private static EmbeddedVm vm;
     private Baseline baseline;
 
     @BeforeAll
@@ -50,7 +49,7 @@ class BadInputIT {
         specFile = TestVms.writeDemoSpec("bad");
         specText = Files.readString(specFile);
         name = TestVms.nameOf(specFile);
-        vm = Vm.of(SpecLoader.forThisHost().load(specFile), TestVms.home());
+        vm = TestVms.vm(specFile);
         TestVms.lab().freshStart(vm);
     }
 
@@ -205,9 +204,9 @@ class BadInputIT {
         TestVms.rewrite(spec, s -> s.replaceFirst("(?m)^path = \"[^\"]*system.qcow2\"", "path = \"" + fake + "\""));
         Cli.Run r = Cli.run("vm", "start", spec.toString());
         FaultIT.expectOneLineRefusal(r, "");
-        Vm notStarted = Vm.of(SpecLoader.forThisHost().load(spec), TestVms.home());
+        EmbeddedVm notStarted = TestVms.vm(spec);
         assertThat(TestVms.qemuPids(notStarted)).isEmpty();
-        assertThat(Leftovers.find(notStarted)).isEmpty();
+        assertThat(notStarted.leftovers()).isEmpty();
     }
 
     /**
@@ -224,7 +223,7 @@ class BadInputIT {
         Path spec = TestVms.writeDemoSpec("grabber");
         TestVms.rewrite(spec, s -> s.replace(TestVms.home().home().resolve("data").resolve(TestVms.nameOf(spec)).resolve("persist.img").toString(), victim.toString())
                 .replace("format = \"raw\"", "format = \"qcow2\""));
-        Vm grabber = Vm.of(SpecLoader.forThisHost().load(spec), TestVms.home());
+        EmbeddedVm grabber = TestVms.vm(spec);
         try {
             Cli.Run r = Cli.run("vm", "start", spec.toString());
             FaultIT.expectOneLineRefusal(r, "persistent_disk.path");
@@ -245,7 +244,7 @@ class BadInputIT {
         Path deep = TestVms.home().home().resolve("deep-" + "d".repeat(60)).resolve("e".repeat(40));
         Files.createDirectories(deep);
         Path spec = TestVms.writeDemoSpec("deep");
-        Vm deepVm = Vm.of(SpecLoader.forThisHost().load(spec), new org.bgreboot.Home(deep, TestVms.home().cache(), TestVms.REPO));
+        EmbeddedVm deepVm = TestVms.vm(spec, new org.bgreboot.Home(deep, TestVms.home().cache(), TestVms.REPO));
         try {
             Cli.Run r = Cli.run(Map.of("BGREBOOT_HOME", deep.toString()), "vm", "start", spec.toString());
             FaultIT.expectOneLineRefusal(r, "");
@@ -301,7 +300,7 @@ class BadInputIT {
     @Test
     void twoRebootsOfTheSameVmAtOnce() throws Exception {
         CompletableFuture<Cli.Run> first = CompletableFuture.supplyAsync(() -> Cli.run("reboot", name));
-        FaultIT.awaitJournalStep(vm, org.bgreboot.reboot.Phase.CLONE, "snapshot");
+        FaultIT.awaitJournalStep(vm, org.bgreboot.reboot.Step.CUT);
         Cli.Run second = Cli.run("reboot", name);
         Cli.Run done = first.get(10, TimeUnit.MINUTES);
         FaultIT.expectOneLineRefusal(second, "VM " + name + " is busy: 'reboot of " + name + "' (pid ");
@@ -347,7 +346,7 @@ class BadInputIT {
 
     /** The running VM as it was before a case. */
     record Baseline(long pid, String bootId, VmState state, List<Path> disks, List<Path> runtimes, List<Path> journal, boolean withJournal) {
-        static Baseline of(Vm vm) throws IOException {
+        static Baseline of(EmbeddedVm vm) throws IOException {
             try (QemuProcess p = vm.running().orElseThrow()) {
                 return new Baseline(p.pid(), Http.identity(vm.spec()).path("boot_id").asText(), vm.stateDir().readState().orElseThrow(),
                         list(vm.stateDir().disks()), list(vm.stateDir().path().resolve("run")), list(vm.stateDir().journal()), true);
@@ -358,7 +357,7 @@ class BadInputIT {
             return new Baseline(pid, bootId, state, disks, runtimes, journal, false);
         }
 
-        void assertUntouched(Vm vm) throws IOException {
+        void assertUntouched(EmbeddedVm vm) throws IOException {
             assertThat(vm.running().map(QemuProcess::pid)).as("the same QEMU serves").contains(pid);
             assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot serves").isEqualTo(bootId);
             assertThat(vm.stateDir().readState().orElseThrow()).as("vm.json").isEqualTo(state);
@@ -368,7 +367,7 @@ class BadInputIT {
                 assertThat(list(vm.stateDir().journal())).as("journal files").isEqualTo(journal);
             }
             assertThat(Journal.active(vm.stateDir())).isEmpty();
-            assertThat(Leftovers.find(vm)).isEmpty();
+            assertThat(vm.leftovers()).isEmpty();
             assertThat(TestVms.qemuPids(vm)).containsExactly(pid);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "test: is the lock free?")) {
                 assertThat(lock).isNotNull();

@@ -29,7 +29,7 @@ class CliIT {
         assertThat(uname.exit()).isZero();
         assertThat(uname.stdout().strip()).isEqualTo(TestVms.demoImage().first().kernelRelease());
 
-        var spec0 = org.bgreboot.vm.SpecLoader.forThisHost().load(spec);
+        var spec0 = org.bgreboot.spec.SpecLoader.forThisHost().load(spec);
         assertThat(Http.identity(spec0).path("version").asText()).isEqualTo("v1");
 
         var again = Cli.run("vm", "start", spec.toString());
@@ -48,7 +48,7 @@ class CliIT {
         try (Stream<Path> files = Files.walk(TestVms.home().vms().resolve(name))) {
             assertThat(files.filter(f -> f.toString().endsWith(".sock") || f.toString().endsWith(".pid")).toList()).isEmpty();
         }
-        assertThat(ProcessHandle.allProcesses().filter(h -> org.bgreboot.vm.Liveness.cmdline(h.pid()).contains("bgreboot-" + name + "-")).count()).isZero();
+        assertThat(ProcessHandle.allProcesses().filter(h -> org.bgreboot.engine.embedded.Liveness.cmdline(h.pid()).contains("bgreboot-" + name + "-")).count()).isZero();
     }
 
     @Test

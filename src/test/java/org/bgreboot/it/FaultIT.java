@@ -23,8 +23,8 @@ import java.util.stream.Stream;
 import org.bgreboot.Home;
 import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.GuestAgent;
-import org.bgreboot.bench.Lab;
-import org.bgreboot.bench.MeasuredReboot;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.measure.AppendWriter;
 import org.bgreboot.measure.Downtime;
 import org.bgreboot.measure.DowntimeResult;
@@ -34,16 +34,15 @@ import org.bgreboot.measure.ProbeLog;
 import org.bgreboot.measure.Prober;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.measure.WriteLog;
-import org.bgreboot.reboot.FaultPoint;
+import org.bgreboot.FaultPoint;
 import org.bgreboot.reboot.Journal;
-import org.bgreboot.reboot.Phase;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.Liveness;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.RuntimeDir;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmState;
+import org.bgreboot.reboot.Step;
+import org.bgreboot.engine.embedded.Liveness;
+import org.bgreboot.engine.embedded.QemuProcess;
+import org.bgreboot.engine.embedded.RuntimeDir;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.state.VmState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,14 +72,14 @@ class FaultIT {
     private static Path specFile;
     private static String specText;
     private static String name;
-    private static Vm vm;
+    private static EmbeddedVm vm;
 
     @BeforeAll
     static void startTheVm() throws IOException {
         specFile = TestVms.writeDemoSpec("fault");
         specText = Files.readString(specFile);
         name = TestVms.nameOf(specFile);
-        vm = Vm.of(SpecLoader.forThisHost().load(specFile), TestVms.home());
+        vm = TestVms.vm(specFile);
         TestVms.lab().freshStart(vm);
     }
 
@@ -95,7 +94,7 @@ class FaultIT {
         }
         TestVms.lab().stop(vm);
         assertThat(TestVms.qemuPids(vm)).as("QEMU processes of " + name + " after the tests").isEmpty();
-        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(vm.leftovers()).isEmpty();
     }
 
     /** Every fault starts from one serving VM and the spec as written. */
@@ -117,13 +116,18 @@ class FaultIT {
 
     @ParameterizedTest(name = "bgreboot killed at {0} (recovery {1})")
     @CsvSource({
-        "after-clone,    rolls back",
-        "after-bg-boot,  rolls back",
-        "after-ready,    rolls back",
-        "switch:release, rolls back",
-        "switch:quit-fg, completes",
-        "switch:attach,  completes",
-        "after-switch,   completes"})
+        "after:clone_disks,  rolls back",
+        "after:launch_clone, rolls back",
+        "after:await_ready,  rolls back",
+        "after:release,      rolls back",
+        "before:stop_fg,     completes",
+        "after:stop_fg,      completes",
+        "plug:file-node,     completes",
+        "plug:format-node,   completes",
+        "after:plug_disk,    completes",
+        "after:attach,       completes",
+        "after:take_network, completes",
+        "after:promote,      completes"})
     @Order(1)
     void bgrebootKilledAtAPointIsRecoveredToOneServingVm(String point, String recovery) {
         boolean forward = recovery.equals("completes");
@@ -188,7 +192,7 @@ class FaultIT {
             Path log = Files.createTempFile(TestVms.home().home(), "sigkill-", ".log");
             Process p = startCli(Map.of(), log, "reboot", name);
             try {
-                awaitJournalStep(vm, Phase.READY, "await");
+                awaitJournalStep(vm, Step.AWAIT_READY);
             } finally {
                 p.destroyForcibly(); // SIGKILL: no finally blocks, no shutdown hooks in bgreboot
             }
@@ -214,12 +218,12 @@ class FaultIT {
     @Order(3)
     void theClonesQemuKilledWhileItBootsAbortsTheRebootByItself() throws Exception {
         Before before = Before.of(vm);
-        RuntimeDir clone = vm.stateDir().runtime(before.generation() + 1);
+        RuntimeDir clone = vm.runtime(before.generation() + 1);
         Seen seen;
         Cli.Run run;
         try (Workload w = Workload.start(vm)) {
             CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run("reboot", name));
-            awaitJournalStep(vm, Phase.READY, "await");
+            awaitJournalStep(vm, Step.AWAIT_READY);
             long bgPid = Long.parseLong(Files.readString(clone.pidFile()).strip());
             assertThat(Liveness.cmdline(bgPid)).contains(clone.qmpSocket().toString());
             System.out.println("killing the clone's QEMU " + bgPid + " while it boots");
@@ -244,7 +248,7 @@ class FaultIT {
         Cli.Run run;
         try (Workload w = Workload.start(vm)) {
             CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run("reboot", name));
-            awaitJournalStep(vm, Phase.READY, "await");
+            awaitJournalStep(vm, Step.AWAIT_READY);
             System.out.println("killing the VM's QEMU " + before.pid() + " while the clone boots");
             ProcessHandle.of(before.pid()).ifPresent(ProcessHandle::destroyForcibly);
             run = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
@@ -275,7 +279,7 @@ class FaultIT {
         seen.print("guest agent not answering");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
-        assertThat(vm.stateDir().runtime(before.generation() + 1).dir()).doesNotExist();
+        assertThat(vm.runtime(before.generation() + 1).dir()).doesNotExist();
         awaitGuestAgent(vm, Duration.ofSeconds(120));
         assertOneServingVm(vm);
         assertNothingLeftToRecover(Map.of(), name);
@@ -343,7 +347,7 @@ class FaultIT {
         Path spec = TestVms.writeDemoSpec("full");
         TestVms.rewrite(spec, s -> s.replace("timeout = \"10m\"", "timeout = \"30s\""));
         String fullName = TestVms.nameOf(spec);
-        Vm fvm = Vm.of(SpecLoader.forThisHost().load(spec), full);
+        EmbeddedVm fvm = TestVms.vm(spec, full);
         Path filler = mnt.resolve("filler");
         try {
             Cli.Run start = Cli.run(env, "vm", "start", spec.toString());
@@ -360,7 +364,7 @@ class FaultIT {
                 Files.delete(filler);
 
                 CompletableFuture<Cli.Run> reboot = CompletableFuture.supplyAsync(() -> Cli.run(env, "reboot", fullName));
-                awaitJournalStep(fvm, Phase.READY, "await");
+                awaitJournalStep(fvm, Step.AWAIT_READY);
                 fill(filler, 0);
                 System.out.println("state disk full while the clone boots: " + Files.getFileStore(mnt).getUsableSpace() + " bytes free");
                 Cli.Run aborted = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
@@ -380,7 +384,7 @@ class FaultIT {
         } finally {
             Files.deleteIfExists(filler);
             try {
-                new Lab(TestVms.launcher(), TestVms.accel(), TestVms.progress()).stop(fvm);
+                TestVms.lab().stop(fvm);
             } catch (RuntimeException e) {
                 System.out.println("could not stop " + fullName + ": " + e.getMessage());
             }
@@ -407,7 +411,7 @@ class FaultIT {
     void aKilledQemuHoldsNoImageLockOnceItCountsAsDead() throws Exception {
         Path dir = Files.createTempDirectory(TestVms.home().home(), "kill-");
         Path overlay = dir.resolve("k.qcow2");
-        org.bgreboot.vm.QemuImg.createOverlay(overlay, vm.spec().systemDisks().get(0));
+        org.bgreboot.engine.embedded.QemuImg.createOverlay(overlay, vm.spec().systemDisks().get(0));
         long inode = ((Number) Files.getAttribute(overlay, "unix:ino")).longValue();
         RuntimeDir runtime = new RuntimeDir(dir);
         var boot = vm.spec().update().orElseThrow().boot().orElseThrow();
@@ -415,7 +419,7 @@ class FaultIT {
         int tries = 8;
         for (int i = 0; i < tries; i++) {
             // like a clone killed while it boots: the update kernel running, guest memory in use
-            Process launch = new ProcessBuilder(org.bgreboot.vm.QemuLauncher.qemuBinary().toString(), "-machine", "q35", "-accel", "tcg",
+            Process launch = new ProcessBuilder(org.bgreboot.engine.embedded.EmbeddedEngine.qemuBinary().toString(), "-machine", "q35", "-accel", "tcg",
                     "-m", "512", "-nodefaults", "-display", "none", "-daemonize", "-pidfile", runtime.pidFile().toString(),
                     "-blockdev", "driver=file,filename=" + overlay + ",node-name=f", "-blockdev", "driver=qcow2,file=f,node-name=s",
                     "-device", "virtio-blk-pci,drive=s", "-kernel", boot.kernel().toString(), "-initrd", boot.initrd().toString(),
@@ -424,7 +428,7 @@ class FaultIT {
             long pid = Long.parseLong(Files.readString(runtime.pidFile()).strip());
             TestVms.await("QEMU's image locks", Duration.ofSeconds(30), () -> locksOn(inode) > 0);
             sleep(2000 + 300L * i);
-            new QemuProcess(pid, runtime, org.bgreboot.vm.Accel.TCG).kill();
+            QemuProcess.kill(pid);
             int locks = locksOn(inode);
             System.out.println("kill " + i + ": QEMU " + pid + " counts as dead; locks on its image: " + locks);
             if (locks > 0) {
@@ -453,7 +457,7 @@ class FaultIT {
      * VM runs and it alone has the persistent disk open, no leftovers (processes, runtime
      * directories, disk files), no socket outside the serving runtime directory, no unfinished journal.
      */
-    static void assertOneServingVm(Vm vm) {
+    static void assertOneServingVm(EmbeddedVm vm) {
         assertThat(Journal.active(vm.stateDir())).as("unfinished journal").isEmpty();
         Optional<QemuProcess> serving = vm.running();
         assertThat(serving).as(vm.spec().name() + " runs").isPresent();
@@ -462,7 +466,7 @@ class FaultIT {
             assertThat(TestVms.processesWithOpen(vm.spec().persistentDisk().path())).as("processes with the persistent disk open")
                     .containsExactly(p.pid());
             assertThat(p.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
-            assertThat(Leftovers.find(vm)).as("leftovers").isEmpty();
+            assertThat(vm.leftovers()).as("leftovers").isEmpty();
             Path serving0 = p.runtime().dir();
             assertThat(sockets(vm).stream().filter(s -> !s.startsWith(serving0)).toList()).as("sockets besides the serving QEMU's").isEmpty();
         }
@@ -487,7 +491,7 @@ class FaultIT {
 
     /** The VM as a fault found it: after the fault it is either untouched or replaced by the update. */
     record Before(long pid, String bootId, int generation, String version, VmState state) {
-        static Before of(Vm vm) {
+        static Before of(EmbeddedVm vm) {
             JsonNode id = Http.identity(vm.spec());
             try (QemuProcess p = vm.running().orElseThrow()) {
                 return new Before(p.pid(), id.path("boot_id").asText(), vm.stateDir().readState().orElseThrow().generation(),
@@ -496,7 +500,7 @@ class FaultIT {
         }
 
         /** Nothing happened to the VM: the same process, the same boot, the same state, served throughout. */
-        void assertUntouched(Vm vm, Seen seen) {
+        void assertUntouched(EmbeddedVm vm, Seen seen) {
             assertThat(vm.running().map(QemuProcess::pid)).as("the same QEMU serves").contains(pid);
             assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot serves").isEqualTo(bootId);
             assertThat(vm.stateDir().readState().orElseThrow()).as("vm.json").isEqualTo(state);
@@ -504,7 +508,7 @@ class FaultIT {
         }
 
         /** The update took over: a new boot of the next generation answers v2. */
-        void assertReplacedByTheUpdate(Vm vm, Seen seen) {
+        void assertReplacedByTheUpdate(EmbeddedVm vm, Seen seen) {
             JsonNode id = Http.identity(vm.spec());
             assertThat(id.path("boot_id").asText()).as("a new boot serves").isNotEqualTo(bootId);
             assertThat(id.path("version").asText()).isEqualTo("v2");
@@ -539,7 +543,7 @@ class FaultIT {
         private final double faultMs;
         private boolean finished;
 
-        private Workload(Vm vm) {
+        private Workload(EmbeddedVm vm) {
             this.uri = MeasuredReboot.serviceUri(vm.spec());
             this.prober = new Prober(uri, Duration.ofMillis(10), Duration.ofSeconds(1), clock);
             this.writer = new AppendWriter(uri, clock);
@@ -550,7 +554,7 @@ class FaultIT {
             this.faultMs = clock.nowMs();
         }
 
-        static Workload start(Vm vm) {
+        static Workload start(EmbeddedVm vm) {
             return new Workload(vm);
         }
 
@@ -598,12 +602,12 @@ class FaultIT {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /** Waits until the running reboot's journal has recorded {@code step} of {@code phase}. */
-    static void awaitJournalStep(Vm vm, Phase phase, String step) {
-        TestVms.await("the journal to record " + phase + " " + step, Duration.ofMinutes(3), () -> {
+    /** Waits until the running reboot's journal has recorded {@code step}. */
+    static void awaitJournalStep(EmbeddedVm vm, Step step) {
+        TestVms.await("the journal to record " + step, Duration.ofMinutes(3), () -> {
             try {
                 return Journal.active(vm.stateDir()).map(c -> c.entries().stream()
-                        .anyMatch(e -> e.phase() == phase && e.step().equals(step))).orElse(false);
+                        .anyMatch(e -> e.step() == step)).orElse(false);
             } catch (UncheckedIOException e) {
                 return false;
             }
@@ -614,7 +618,7 @@ class FaultIT {
      * Stops qemu-ga in the guest (SIGSTOP: busybox init would restart a killed one) for {@code how
      * long}, then it resumes by itself; returns once the agent no longer answers.
      */
-    static void stopGuestAgent(Vm vm, Duration howLong) {
+    static void stopGuestAgent(EmbeddedVm vm, Duration howLong) {
         try (QemuProcess p = vm.running().orElseThrow()) {
             String script = "p=$(pidof qemu-ga); (sleep 1; kill -STOP $p; sleep " + howLong.toSeconds()
                     + "; kill -CONT $p) </dev/null >/dev/null 2>&1 &";
@@ -623,11 +627,11 @@ class FaultIT {
         TestVms.await("the guest agent to stop answering", Duration.ofSeconds(30), () -> !agentAnswers(vm, Duration.ofSeconds(1)));
     }
 
-    static void awaitGuestAgent(Vm vm, Duration timeout) {
+    static void awaitGuestAgent(EmbeddedVm vm, Duration timeout) {
         TestVms.await("the guest agent to answer again", timeout, () -> agentAnswers(vm, Duration.ofSeconds(3)));
     }
 
-    static boolean agentAnswers(Vm vm, Duration timeout) {
+    static boolean agentAnswers(EmbeddedVm vm, Duration timeout) {
         try (QemuProcess p = vm.running().orElseThrow(); GuestAgent a = GuestAgent.connect(p.runtime().agentSocket(), Duration.ofSeconds(5))) {
             a.sync(timeout);
             a.ping(timeout);
@@ -676,8 +680,8 @@ class FaultIT {
         }
     }
 
-    static List<Path> sockets(Vm vm) {
-        return org.bgreboot.bench.SoakSample.sockets(vm);
+    static List<Path> sockets(EmbeddedVm vm) {
+        return org.bgreboot.experiment.soak.SoakSample.sockets(vm);
     }
 
     static List<Path> list(Path dir) throws IOException {

@@ -7,8 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.bgreboot.bench.MeasuredReboot;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.spec.VmSpec;
 
 /** A test's HTTP client for the guest service through the VM's forwarded port. */
 public final class Http {

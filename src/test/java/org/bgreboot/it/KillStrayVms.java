@@ -1,6 +1,6 @@
 package org.bgreboot.it;
 
-import org.bgreboot.vm.Liveness;
+import org.bgreboot.engine.embedded.Liveness;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 

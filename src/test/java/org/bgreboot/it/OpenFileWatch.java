@@ -7,7 +7,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.bgreboot.vm.Liveness;
+import org.bgreboot.engine.embedded.Liveness;
 
 /**
  * Watches, every few milliseconds, how many QEMU processes have a file open (from /proc/PID/fd), and

@@ -22,13 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
-import org.bgreboot.reboot.FaultPoint;
+import org.bgreboot.FaultPoint;
 import org.bgreboot.reboot.Journal;
-import org.bgreboot.vm.Liveness;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.RuntimeDir;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.Vm;
+import org.bgreboot.engine.embedded.Liveness;
+import org.bgreboot.engine.embedded.QemuProcess;
+import org.bgreboot.engine.embedded.RuntimeDir;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.engine.embedded.EmbeddedVm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -47,13 +47,13 @@ class SecurityIT {
     private static final Duration EXEC = Duration.ofSeconds(60);
     private static Path specFile;
     private static String name;
-    private static Vm vm;
+    private static EmbeddedVm vm;
 
     @BeforeAll
     static void startTheVm() {
         specFile = TestVms.writeDemoSpec("sec");
         name = TestVms.nameOf(specFile);
-        vm = Vm.of(SpecLoader.forThisHost().load(specFile), TestVms.home());
+        vm = TestVms.vm(specFile);
         TestVms.lab().freshStart(vm);
     }
 
@@ -87,9 +87,9 @@ class SecurityIT {
     void theCloneCannotReachTheHostBeforeTheSwitch() throws Exception {
         int generation = vm.stateDir().readState().orElseThrow().generation();
         try (Listener listener = new Listener()) {
-            Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "after-ready"), "reboot", name);
+            Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "after:await_ready"), "reboot", name);
             assertThat(killed.exit()).isEqualTo(137);
-            RuntimeDir clone = vm.stateDir().runtime(generation + 1);
+            RuntimeDir clone = vm.runtime(generation + 1);
             long clonePid = Long.parseLong(Files.readString(clone.pidFile()).strip());
             assertThat(Liveness.alive(clonePid)).as("the clone is up").isTrue();
             assertPrivate(vm.stateDir().path());
@@ -170,7 +170,7 @@ class SecurityIT {
         Map<String, String> env = Map.of("BGREBOOT_HOME", home.toString());
         Path spec = TestVms.writeDemoSpec("quote");
         String quoteName = TestVms.nameOf(spec);
-        Vm qvm = Vm.of(SpecLoader.forThisHost().load(spec), new org.bgreboot.Home(home, TestVms.home().cache(), TestVms.REPO));
+        EmbeddedVm qvm = TestVms.vm(spec, new org.bgreboot.Home(home, TestVms.home().cache(), TestVms.REPO));
         try {
             Cli.Run start = Cli.run(env, "vm", "start", spec.toString());
             assertThat(start.exit()).as(start.stderr()).isZero();
@@ -189,7 +189,7 @@ class SecurityIT {
             }
             TestVms.qemuPids(qvm).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
             TestVms.await("the VM's QEMU gone", Duration.ofSeconds(30), () -> TestVms.qemuPids(qvm).isEmpty());
-            org.bgreboot.vm.Durable.deleteTree(Path.of("/tmp").resolve(home.getName(1))); // the path's '/' made two levels
+            org.bgreboot.state.Durable.deleteTree(Path.of("/tmp").resolve(home.getName(1))); // the path's '/' made two levels
         }
     }
 

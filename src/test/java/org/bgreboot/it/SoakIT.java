@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.Vm;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.engine.embedded.EmbeddedVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,7 +22,7 @@ class SoakIT {
     @Test
     void threeBackgroundReboots() throws Exception {
         Path spec = TestVms.writeDemoSpec("soak");
-        Vm vm = Vm.of(SpecLoader.forThisHost().load(spec), TestVms.home());
+        EmbeddedVm vm = TestVms.vm(spec);
         Path json = Files.createTempDirectory(TestVms.home().home(), "soak-").resolve("soak.json");
         long t0 = System.nanoTime();
         Cli.Run run = Cli.run("soak", spec.toString(), "--count", "3", "--json", json.toString());
@@ -68,7 +67,7 @@ class SoakIT {
         assertThat(run.stdout()).contains("soak of " + vm.spec().name()).contains("3 of 3").contains("soak passed");
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(TestVms.qemuPids(vm)).as("the soak stops its VM").isEmpty();
-        assertThat(Leftovers.find(vm)).isEmpty();
+        assertThat(vm.leftovers()).isEmpty();
     }
 
     @Test

@@ -9,17 +9,18 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bgreboot.Home;
 import org.bgreboot.Progress;
-import org.bgreboot.bench.Lab;
+import org.bgreboot.experiment.Lab;
 import org.bgreboot.guest.GuestBuilder;
 import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestSpecs;
-import org.bgreboot.vm.AccelChoice;
-import org.bgreboot.vm.AccelDetector;
-import org.bgreboot.vm.ByteSize;
-import org.bgreboot.vm.QemuLauncher;
-import org.bgreboot.vm.SpecLoader;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmSpec;
+import org.bgreboot.engine.embedded.AccelChoice;
+import org.bgreboot.engine.embedded.AccelDetector;
+import org.bgreboot.spec.ByteSize;
+import org.bgreboot.engine.embedded.EmbeddedEngine;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.engine.Vm;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.spec.VmSpec;
 
 /**
  * Real VMs for integration tests: the demo guest (built once into the shared cache, like a user's
@@ -59,24 +60,37 @@ public final class TestVms {
 
     public static synchronized AccelChoice accel() {
         if (accel == null) {
-            AccelDetector d = new AccelDetector(QemuLauncher.qemuBinary(), home().cache().resolve("accel.json"));
+            AccelDetector d = new AccelDetector(EmbeddedEngine.qemuBinary(), home().cache().resolve("accel.json"));
             accel = d.choose(Optional.empty(), () -> demoImage().kernel(demoImage().first()).orElseThrow());
             System.out.println("accelerator: " + accel);
         }
         return accel;
     }
 
-    public static QemuLauncher launcher() {
-        return QemuLauncher.fromEnvironment();
+    /** The embedded engine, as the CLI makes it. */
+    public static EmbeddedEngine engine() {
+        return EmbeddedEngine.fromEnvironment(TestVms::accel);
     }
 
     public static Lab lab() {
-        return new Lab(launcher(), accel(), progress());
+        return new Lab(progress());
+    }
+
+    /** The VM of a spec file, on the embedded engine. */
+    public static EmbeddedVm vm(Path spec) {
+        VmSpec s = SpecLoader.forThisHost().load(spec);
+        return engine().vm(s, home().stateDir(s.name()));
+    }
+
+    /** The VM of a spec file, with its state under another bgreboot home. */
+    public static EmbeddedVm vm(Path spec, Home other) {
+        VmSpec s = SpecLoader.forThisHost().load(spec);
+        return engine().vm(s, other.stateDir(s.name()));
     }
 
     /** A fresh demo VM (new name, new port, a pristine persistent disk), not started. */
-    public static Vm newDemoVm(String prefix) {
-        return Vm.of(SpecLoader.forThisHost().load(writeDemoSpec(prefix)), home());
+    public static EmbeddedVm newDemoVm(String prefix) {
+        return vm(writeDemoSpec(prefix));
     }
 
     public static Path writeDemoSpec(String prefix) {
@@ -118,7 +132,13 @@ public final class TestVms {
 
     /** Live QEMU processes of a VM: every qemu-system process naming a path in its state directory. */
     public static java.util.List<Long> qemuPids(Vm vm) {
-        return org.bgreboot.bench.SoakSample.qemuPids(vm);
+        String dir = vm.stateDir().path() + "/";
+        try (java.util.stream.Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            return all.map(ProcessHandle::pid).filter(org.bgreboot.engine.embedded.Liveness::alive).filter(pid -> {
+                String cmd = org.bgreboot.engine.embedded.Liveness.cmdline(pid);
+                return cmd.contains("qemu-system") && cmd.contains(dir);
+            }).sorted().toList();
+        }
     }
 
     /** Every process that has {@code file} open, from /proc/PID/fd (as {@link OpenFileWatch} looks). */

@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.ready.VmBoot;
-import org.bgreboot.vm.Leftovers;
-import org.bgreboot.vm.QemuProcess;
-import org.bgreboot.vm.Vm;
-import org.bgreboot.vm.VmLock;
+import org.bgreboot.engine.embedded.QemuProcess;
+import org.bgreboot.engine.embedded.EmbeddedVm;
+import org.bgreboot.state.VmLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,10 +21,11 @@ class VmLifecycleIT {
 
     @Test
     void startExecServeAndStopCleanly() throws Exception {
-        Vm vm = TestVms.newDemoVm("life");
+        EmbeddedVm vm = TestVms.newDemoVm("life");
         QemuProcess p;
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "test")) {
-            p = VmBoot.startAndAwait(vm, TestVms.accel(), TestVms.launcher(), TestVms.progress());
+            p = vm.start(TestVms.progress());
+            VmBoot.await(vm, p, TestVms.progress());
         }
         try (p) {
             Path run = p.runtime().dir();
@@ -50,7 +50,7 @@ class VmLifecycleIT {
             }
             assertThat(p.alive()).isFalse();
             assertThat(Files.exists(run)).isFalse();
-            assertThat(Leftovers.find(vm)).isEmpty();
+            assertThat(vm.leftovers()).isEmpty();
             try (Stream<Path> files = Files.walk(vm.stateDir().path())) {
                 assertThat(files.filter(f -> f.toString().endsWith(".sock")).toList()).isEmpty();
             }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+import org.bgreboot.render.Millis;
 class ProbeLogTest {
 
     @Test

@@ -1,0 +1,70 @@
+package org.bgreboot.engine;
+
+import java.util.Optional;
+import org.bgreboot.agent.GuestAgent;
+
+/**
+ * One running instance of a VM: a QEMU process, a libvirt domain. The serving one is FG; a clone
+ * booting the update beside it is BG. Closing it closes bgreboot's connections, not the instance.
+ */
+public interface Instance extends AutoCloseable {
+
+    InstanceId id();
+
+    /** For messages: {@code pid 1234}, {@code domain web-g2}. */
+    String describe();
+
+    boolean alive();
+
+    /** The guest agent, through whatever channel this engine has to it. */
+    GuestAgent agent();
+
+    /** Starts watching for the events that mean the guest will never become ready. */
+    LifecycleWatch watch();
+
+    Console console();
+
+    /** Ends the instance at once; nothing of it is kept. Returns once it no longer holds its disks. */
+    void kill();
+
+    /** Resumes a guest that the hypervisor paused (a failed disk write, a save in progress). */
+    void resumeIfPaused();
+
+    void share(CpuShare share);
+
+    /** What the hypervisor says of it: running, paused, shutdown... */
+    String runState();
+
+    /** Engine-specific facts for {@code vm status}: accelerator, start time, generation. */
+    default java.util.Map<String, String> details() {
+        return java.util.Map.of();
+    }
+
+    /** How the host schedules the instance now, for reports: "SCHED_IDLE on CPU 1". */
+    String cpuPolicy();
+
+    /** Whether the VM's persistent disk is attached to this instance now. */
+    boolean persistentDiskPlugged();
+
+    /**
+     * Gives this instance the VM's persistent disk. Safe to repeat: a half-done attempt (bgreboot
+     * killed midway) is completed or cleaned up first. Call only once no other instance has it.
+     */
+    void plugPersistentDisk();
+
+    /** Cuts the instance off its network before the switch: link down, no ports. */
+    void isolateNetwork();
+
+    /** Gives the instance the VM's network identity: link up, its ports, neighbours told. Safe to repeat. */
+    void takeNetwork();
+
+    /** Undoes whatever part of {@link #takeNetwork} a clone did (a crash mid-switch), so another can take it. */
+    void releaseNetwork();
+
+    /** The engine's save-and-restore capability, if it has one. */
+    default Optional<StateSaving> stateSaving() {
+        return Optional.empty();
+    }
+
+    @Override void close();
+}

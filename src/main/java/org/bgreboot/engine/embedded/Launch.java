@@ -1,0 +1,45 @@
+package org.bgreboot.engine.embedded;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.bgreboot.spec.VmSpec;
+/**
+ * Everything that decides one QEMU process of a VM. The serving VM ("FG") has the persistent disk
+ * and the port forwards; a background clone ("BG") starts paused with neither and is isolated until
+ * the switch. {@code idle} runs the process at idle CPU and I/O priority (the clone, normally).
+ */
+public record Launch(
+        VmSpec spec,
+        Accel accel,
+        RuntimeDir runtime,
+        int generation,
+        List<Path> systemOverlays,
+        Optional<VmSpec.KernelBoot> boot,
+        Role role,
+        boolean idle,
+        Optional<Path> incomingState) {
+
+    public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, int generation, List<Path> systemOverlays,
+                  Optional<VmSpec.KernelBoot> boot, Role role, boolean idle) {
+        this(spec, accel, runtime, generation, systemOverlays, boot, role, idle, Optional.empty());
+    }
+
+    public enum Role {
+        /** The serving VM: persistent disk attached, ports forwarded, normal priority. */
+        FOREGROUND,
+        /** The background clone: no persistent disk, no forwards, started paused, idle priority. */
+        BACKGROUND,
+        /**
+         * The clone's saved state loaded into a fresh process (the paper-faithful switch): the
+         * clone's devices, so no persistent disk (it is hot-plugged, as in a handover), but the
+         * VM's port forwards, which the old VM has freed by then.
+         */
+        RESTORED
+    }
+
+    public boolean background() {
+        return role == Role.BACKGROUND;
+    }
+}

@@ -1,0 +1,216 @@
+package org.bgreboot.engine.embedded;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.bgreboot.Sleep;
+import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.engine.Console;
+import org.bgreboot.engine.CpuShare;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.InstanceId;
+import org.bgreboot.engine.LifecycleWatch;
+import org.bgreboot.engine.StateSaving;
+import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.spec.VmSpec;
+
+/**
+ * One running QEMU process of a VM, an {@link Instance} of the embedded engine, with lazily opened
+ * QMP and guest-agent connections. Closing it closes the connections, not the process.
+ */
+public final class QemuProcess implements Instance {
+    private final long pid;
+    private final RuntimeDir runtime;
+    private final Accel accel;
+    private final VmSpec spec;
+    private final QemuStateSaving saving;
+    private QmpClient qmp;
+    private GuestAgent agent;
+
+    /** @param spec what the process was started with: its disks, network and machine */
+    QemuProcess(long pid, RuntimeDir runtime, Accel accel, VmSpec spec, QemuStateSaving saving, QmpClient qmp) {
+        this.pid = pid;
+        this.runtime = runtime;
+        this.accel = accel;
+        this.spec = spec;
+        this.saving = saving;
+        this.qmp = qmp;
+    }
+
+    /** The process of a runtime directory, if its pid file names a live QEMU using that directory. */
+    static Optional<Long> livePid(RuntimeDir r) {
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readString(r.pidFile()).trim());
+            if (Liveness.alive(pid) && Liveness.cmdline(pid).contains(r.qmpSocket().toString())) {
+                return Optional.of(pid);
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // no pid file or garbage: nothing running there
+        }
+        return Optional.empty();
+    }
+
+    @Override public InstanceId id() {
+        return new InstanceId(runtime.dir().getFileName().toString());
+    }
+
+    @Override public String describe() {
+        return "pid " + pid;
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public RuntimeDir runtime() {
+        return runtime;
+    }
+
+    public Accel accel() {
+        return accel;
+    }
+
+    VmSpec spec() {
+        return spec;
+    }
+
+    @Override public boolean alive() {
+        return Liveness.alive(pid);
+    }
+
+    public synchronized QmpClient qmp() {
+        if (qmp == null || !qmp.isConnected()) {
+            qmp = QmpClient.connect(runtime.qmpSocket(), Duration.ofSeconds(10));
+        }
+        return qmp;
+    }
+
+    @Override public synchronized GuestAgent agent() {
+        if (agent == null || !agent.isConnected()) {
+            agent = GuestAgent.connect(runtime.agentSocket(), Duration.ofSeconds(10));
+        }
+        return agent;
+    }
+
+    @Override public LifecycleWatch watch() {
+        return new QemuWatch(this);
+    }
+
+    @Override public Console console() {
+        return new SerialConsole(runtime.serialLog());
+    }
+
+    /** Waits for the process to end; true if it did within the timeout. */
+    public boolean awaitExit(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (alive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Sleep.ms(1); // on the switch path: every millisecond here is downtime
+        }
+        return true;
+    }
+
+    /** Asks QEMU to quit (nothing of the guest is asked); killed if it has not within {@code grace}. */
+    public void quit(Duration grace) {
+        try {
+            qmp().execute("quit");
+        } catch (RuntimeException e) {
+            // no monitor to ask (it is exiting, or hung): the kill below decides
+        }
+        if (!awaitExit(grace)) {
+            kill();
+        }
+    }
+
+    /** SIGKILL, then wait for the exit (which frees its image locks and ports). */
+    @Override public void kill() {
+        kill(pid);
+    }
+
+    /**
+     * SIGKILL to a QEMU, then waits until it counts as dead: until its last thread is gone, since
+     * the main thread turns zombie while others still hold its image locks.
+     */
+    public static void kill(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (Liveness.alive(pid)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("QEMU pid " + pid + " is still there 10 s after SIGKILL");
+            }
+            Sleep.ms(1);
+        }
+    }
+
+    @Override public void resumeIfPaused() {
+        if (!"running".equals(qmp().execute("query-status").path("status").asText())) {
+            qmp().execute("cont");
+        }
+    }
+
+    @Override public void share(CpuShare share) {
+        if (share == CpuShare.NORMAL) {
+            Priority.restoreNormal(pid);
+        } else {
+            Priority.idle(pid, spec.cpus());
+        }
+    }
+
+    /** Asked on the second monitor, which no reboot holds (QEMU serves one client per monitor). */
+    @Override public String runState() {
+        try (QmpClient observer = QmpClient.connect(runtime.observerSocket(), Duration.ofSeconds(5))) {
+            return observer.execute("query-status").path("status").asText();
+        }
+    }
+
+    @Override public java.util.Map<String, String> details() {
+        java.util.Map<String, String> d = new java.util.LinkedHashMap<>();
+        LaunchRecord.read(runtime).ifPresent(l -> {
+            d.put("accelerator", l.accel().qemuName() + " (" + l.accelReason() + ")");
+            d.put("generation", String.valueOf(l.generation()));
+            d.put("uptime", (System.currentTimeMillis() - l.startedAtEpochMs()) / 1000 + " s");
+        });
+        return d;
+    }
+
+    @Override public String cpuPolicy() {
+        return Priority.policy(pid) + " on CPU " + Priority.cpus(pid);
+    }
+
+    @Override public boolean persistentDiskPlugged() {
+        return PersistentDiskPlug.plugged(qmp());
+    }
+
+    @Override public void plugPersistentDisk() {
+        PersistentDiskPlug.plug(qmp(), spec);
+    }
+
+    @Override public void isolateNetwork() {
+        UserNetwork.isolate(qmp());
+    }
+
+    @Override public void takeNetwork() {
+        new UserNetwork(spec.network()).take(qmp());
+    }
+
+    @Override public void releaseNetwork() {
+        new UserNetwork(spec.network()).release(qmp());
+    }
+
+    @Override public Optional<StateSaving> stateSaving() {
+        StateSaving s = timeout -> saving.saveAndRestore(this);
+        return Optional.of(s);
+    }
+
+    @Override public synchronized void close() {
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        if (agent != null) {
+            agent.close();
+            agent = null;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.bgreboot.engine.embedded;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.state.Durable;
+
+/**
+ * The paper-faithful switch's way of moving a clone: its whole state saved (QEMU migration to a
+ * file) and loaded into a fresh QEMU ({@code -incoming}), in a runtime directory named after the
+ * clone's ({@code g<N>-restored}), where recovery finds it by the clone's id. The saved file, as
+ * large as the clone's memory, never outlives the move.
+ */
+record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) {
+
+    Instance saveAndRestore(QemuProcess clone) {
+        Path saved = stateDir.resolve("clone-state-" + clone.id().value());
+        LaunchRecord record = LaunchRecord.read(clone.runtime()).orElseThrow(() ->
+                new IllegalStateException("the clone's launch record is missing in " + clone.runtime().dir()));
+        try {
+            Migration.saveTo(clone.qmp(), saved, Duration.ofMinutes(10));
+            clone.quit(Duration.ofSeconds(10));
+            clone.close();
+            runtimes.remove(clone.runtime());
+            RuntimeDir runtime = runtimes.create(Runtimes.restoredName(record.generation()));
+            Launch launch = new Launch(clone.spec(), clone.accel(), runtime, record.generation(), record.systemOverlays(), record.boot(),
+                    Launch.Role.RESTORED, false, Optional.of(saved));
+            QemuLauncher.Started started = launcher.launch(launch);
+            record.as(Launch.Role.RESTORED, record.accelReason()).write(runtime);
+            QemuProcess restored = new QemuProcess(started.pid(), runtime, clone.accel(), clone.spec(), this, started.qmp());
+            Migration.awaitCompleted(restored.qmp(), Duration.ofMinutes(10));
+            restored.qmp().execute("cont");
+            return restored;
+        } finally {
+            Durable.deleteIfExists(saved);
+        }
+    }
+}

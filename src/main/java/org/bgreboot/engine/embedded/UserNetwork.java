@@ -1,0 +1,63 @@
+package org.bgreboot.engine.embedded;
+
+import java.util.List;
+import java.util.Map;
+import org.bgreboot.qmp.QmpClient;
+import org.bgreboot.spec.VmSpec;
+
+/**
+ * A VM's network identity under QEMU user networking: its MAC (the clone has the same one), its
+ * link and its host port forwards. The clone is isolated by holding its link down from before its
+ * first instruction until the switch; {@code restrict=on} cannot be lifted at runtime in QEMU 7.2.
+ */
+final class UserNetwork {
+    private final List<VmSpec.PortForward> forwards;
+
+    UserNetwork(VmSpec.Network network) {
+        this.forwards = network.forwards();
+    }
+
+    /** Link down on a clone that has not yet run (started with -S). */
+    static void isolate(QmpClient clone) {
+        setLink(clone, false);
+    }
+
+    /** Frees the host ports a VM holds (a clone that took some of them before a crash). */
+    void release(QmpClient vm) {
+        for (VmSpec.PortForward f : forwards) {
+            hmp(vm, "hostfwd_remove " + QemuCommand.NETDEV_ID + " tcp:" + f.hostAddress() + ":" + f.hostPort());
+        }
+    }
+
+    /** Link up and the host ports forwarded to this VM; ports it has already are left alone. */
+    void take(QmpClient vm) {
+        setLink(vm, true);
+        for (VmSpec.PortForward f : forwards) {
+            String out = vm.hmp("hostfwd_add " + QemuCommand.NETDEV_ID + " " + f.hostfwd()).strip();
+            // "could not set up host forwarding rule": ours already (a repeated take) or, if another
+            // process holds the port, the check below says so
+            if (!out.isEmpty() && !forwarded(vm, f)) {
+                throw new IllegalStateException("hostfwd_add " + f.hostfwd() + ": " + out);
+            }
+        }
+    }
+
+    /** Whether this QEMU forwards the host port already (HMP {@code info usernet} lists it). */
+    private static boolean forwarded(QmpClient vm, VmSpec.PortForward f) {
+        String table = vm.hmp("info usernet");
+        return table.lines().anyMatch(l -> l.contains("HOST_FORWARD") && l.contains(" " + f.hostAddress() + " ")
+                && l.matches(".*\\s" + f.hostPort() + "\\s.*"));
+    }
+
+    private static void setLink(QmpClient vm, boolean up) {
+        vm.execute("set_link", Map.of("name", QemuCommand.NIC_ID, "up", up));
+    }
+
+    /** HMP answers errors as text: hostfwd_remove says "host forwarding rule for ... removed" or "not found". */
+    private static void hmp(QmpClient vm, String command) {
+        String out = vm.hmp(command).strip();
+        if (!out.isEmpty() && !out.endsWith(" removed") && !out.contains("not found")) {
+            throw new IllegalStateException(command + ": " + out);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.bgreboot.experiment.bench;
+
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/** All repeats of one method at one memory size of one guest, and their medians. */
+public record BenchCell(String guest, int memoryMb, BenchMethod method, List<BenchRun> runs) {
+
+    public BenchCell {
+        runs = List.copyOf(runs);
+    }
+
+    public BenchStat downtime() {
+        return stat(BenchRun::downtimeMs);
+    }
+
+    public BenchStat switchTime() {
+        return stat(BenchRun::switchMs);
+    }
+
+    public BenchStat bgReady() {
+        return stat(BenchRun::bgReadyMs);
+    }
+
+    public BenchStat timeToNewOs() {
+        return stat(BenchRun::timeToNewOsMs);
+    }
+
+    /** Over the successful repeats only: a failed reboot's times say nothing about the method. */
+    private BenchStat stat(ToDoubleFunction<BenchRun> figure) {
+        return BenchStat.of(runs.stream().filter(BenchRun::ok).map(r -> figure.applyAsDouble(r)).toList());
+    }
+
+    /** Over every repeat, failed ones too: a write lost in a failed run is lost all the same. */
+    public int ackedWritesLost() {
+        return runs.stream().mapToInt(BenchRun::ackedWritesLost).sum();
+    }
+
+    public int ackedWrites() {
+        return runs.stream().mapToInt(BenchRun::ackedWrites).sum();
+    }
+
+    public long failures() {
+        return runs.stream().filter(r -> !r.ok()).count();
+    }
+
+    /** Repeats whose ledger could not be read back: their lost writes are unknown. */
+    public long unchecked() {
+        return runs.stream().filter(r -> !r.ledgerChecked()).count();
+    }
+}

@@ -1,0 +1,75 @@
+package org.bgreboot.experiment.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bgreboot.render.TimelinePanel;
+import org.bgreboot.engine.embedded.AccelChoice;
+import org.bgreboot.spec.ByteSize;
+
+import org.bgreboot.experiment.bench.BenchCell;
+import org.bgreboot.experiment.bench.BenchMachine;
+import org.bgreboot.experiment.bench.BenchMethod;
+import org.bgreboot.experiment.bench.BenchPlan;
+/**
+ * Everything one bench run measured, in the order it ran.
+ *
+ * @param timelines one probe timeline per method at the largest memory size
+ * @param leftovers what the bench's VMs held afterwards that they should not
+ */
+public record BenchResult(BenchPlan plan, AccelChoice accel, BenchMachine machine, String startedAt, double wallMs,
+                          List<BenchRun> runs, Optional<InterferenceResult> interference,
+                          List<TimelinePanel> timelines, List<String> leftovers) {
+
+    public BenchResult {
+        runs = List.copyOf(runs);
+        timelines = List.copyOf(timelines);
+        leftovers = List.copyOf(leftovers);
+    }
+
+    /** One cell per (memory, method) of the plan, small memory first, even where no run got done. */
+    public List<BenchCell> cells() {
+        List<BenchCell> cells = new ArrayList<>();
+        for (ByteSize mem : plan.memories()) {
+            for (BenchMethod m : plan.methods()) {
+                cells.add(cell((int) mem.mib(), m).orElseThrow());
+            }
+        }
+        return cells;
+    }
+
+    /** Empty when the plan does not include the method. */
+    public Optional<BenchCell> cell(int memoryMb, BenchMethod method) {
+        if (!plan.methods().contains(method)) {
+            return Optional.empty();
+        }
+        return Optional.of(new BenchCell(plan.guest(), memoryMb, method,
+                runs.stream().filter(r -> r.memoryMb() == memoryMb && r.method() == method).toList()));
+    }
+
+    /** Background (handover) downtime over normal-reboot downtime, medians; NaN if either is missing. */
+    public double downtimeRatio(int memoryMb) {
+        double bg = cell(memoryMb, BenchMethod.BACKGROUND).map(c -> c.downtime().median()).orElse(Double.NaN);
+        double normal = cell(memoryMb, BenchMethod.NORMAL).map(c -> c.downtime().median()).orElse(Double.NaN);
+        return normal > 0 ? bg / normal : Double.NaN;
+    }
+
+    public int ackedWritesLost() {
+        return runs.stream().mapToInt(BenchRun::ackedWritesLost).sum();
+    }
+
+    /** Why this bench is not a clean result: failed runs, lost writes, leftovers, a void interference case. */
+    public List<String> problems() {
+        List<String> p = new ArrayList<>();
+        for (BenchRun r : runs) {
+            String run = r.guest() + " " + r.memoryMb() + "M " + r.method().label() + " #" + r.repeat();
+            r.failure().ifPresent(f -> p.add(run + " failed: " + f));
+            if (r.ackedWritesLost() > 0) {
+                p.add(run + " lost " + r.ackedWritesLost() + " acknowledged writes");
+            }
+        }
+        interference.ifPresent(i -> p.addAll(i.problems()));
+        leftovers.forEach(l -> p.add("left behind: " + l));
+        return p;
+    }
+}

@@ -1,0 +1,80 @@
+package org.bgreboot.experiment.bench;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.reboot.TimedStep;
+
+import org.bgreboot.report.RebootMeasurement;
+import org.bgreboot.experiment.bench.BenchMethod;
+/**
+ * The figures of one measured reboot in the bench matrix. A failed run keeps what was measured
+ * (its lost writes count) but its times stay out of the medians.
+ *
+ * @param repeat          1-based repetition number
+ * @param ledgerChecked   whether the ledger was read back (a run that failed early could not)
+ * @param wallMs          the whole run as the bench saw it: fresh start, reboot, measurement
+ * @param stepsMs         the flow's own steps (save clone state, plug persistent disk...), to see where time went
+ */
+public record BenchRun(String guest, int memoryMb, BenchMethod method, int repeat,
+                       double downtimeMs, double switchMs, double bgReadyMs, double timeToNewOsMs,
+                       int ackedWrites, int ackedWritesLost, boolean ledgerChecked, double wallMs,
+                       Map<String, Double> stepsMs, Optional<String> failure) {
+
+    public BenchRun {
+        stepsMs = Collections.unmodifiableMap(new LinkedHashMap<>(stepsMs));
+    }
+
+    public boolean ok() {
+        return failure.isEmpty();
+    }
+
+    /** A run measured to the end; fails when the new OS is not what serves afterwards. */
+    public static BenchRun of(String guest, int memoryMb, BenchMethod method, int repeat, RebootMeasurement m, double wallMs) {
+        return new BenchRun(guest, memoryMb, method, repeat, m.downtime().downtimeMs(), m.reboot().switchMs(),
+                method.background() ? m.reboot().bgReadyMs() : Double.NaN, m.downtime().timeToNewOsMs(),
+                m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, steps(m), failure(method, m));
+    }
+
+    /** A run that threw before its ledger could be read back. */
+    public static BenchRun failed(String guest, int memoryMb, BenchMethod method, int repeat, String reason, double wallMs) {
+        return new BenchRun(guest, memoryMb, method, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                0, 0, false, wallMs, Map.of(), Optional.of(reason));
+    }
+
+    /** Step name → ms; a step run more than once (one per disk) is summed. */
+    private static Map<String, Double> steps(RebootMeasurement m) {
+        Map<String, Double> steps = new LinkedHashMap<>();
+        for (TimedStep s : m.reboot().steps()) {
+            steps.merge(s.name(), s.ms(), Double::sum);
+        }
+        return steps;
+    }
+
+    static Optional<String> failure(BenchMethod method, RebootMeasurement m) {
+        var r = m.reboot();
+        var d = m.downtime();
+        if (r.aborted()) {
+            return Optional.of("aborted: " + r.abortReason().orElse(""));
+        }
+        if (!d.newBootSeen()) {
+            return Optional.of("the new OS never answered the prober");
+        }
+        if (d.versionAfter() == null || d.versionAfter().equals(d.versionBefore())) {
+            return Optional.of("the service still reports " + d.versionBefore());
+        }
+        if (!r.fgStoppedAfterReady()) {
+            return Optional.of("FG was stopped before the clone was ready");
+        }
+        if (method == BenchMethod.RESTORE && r.steps().stream().map(TimedStep::name).noneMatch(BenchRun::savesOrRestores)) {
+            // a flow that ignores the switch mode would hand over instead: its figures are not restore's
+            return Optional.of("no save/restore step ran: the switch was not a restore");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean savesOrRestores(String step) {
+        return step.toLowerCase().matches(".*(save|restore|migrat|incoming).*");
+    }
+}

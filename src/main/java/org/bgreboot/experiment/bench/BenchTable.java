@@ -1,0 +1,102 @@
+package org.bgreboot.experiment.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.bgreboot.render.Table;
+import org.bgreboot.spec.ByteSize;
+
+import org.bgreboot.experiment.bench.BenchCell;
+import org.bgreboot.experiment.bench.BenchMethod;
+import org.bgreboot.experiment.bench.BenchResult;
+import org.bgreboot.experiment.bench.BenchStat;
+/**
+ * The bench's table, laid out like the paper's: one row per guest and memory size, the normal
+ * reboot's downtime first, then ours. Cells are medians with the min–max over the repeats.
+ */
+public final class BenchTable {
+    static final List<String> COLUMNS = List.of("guest", "memory", "normal reboot downtime", "kexec downtime",
+            "background downtime (handover)", "background downtime (restore)", "switch (handover)", "switch (restore)",
+            "background / normal", "acked writes lost");
+
+    private BenchTable() {}
+
+    public static Table of(BenchResult r) {
+        Table t = new Table(COLUMNS);
+        for (ByteSize mem : r.plan().memories()) {
+            int mb = (int) mem.mib();
+            List<String> row = new ArrayList<>();
+            row.add(r.plan().guest());
+            row.add(mem.toString());
+            row.add(cell(r.cell(mb, BenchMethod.NORMAL), BenchCell::downtime));
+            row.add(cell(r.cell(mb, BenchMethod.KEXEC), BenchCell::downtime));
+            row.add(cell(r.cell(mb, BenchMethod.BACKGROUND), BenchCell::downtime));
+            row.add(cell(r.cell(mb, BenchMethod.RESTORE), BenchCell::downtime));
+            row.add(cell(r.cell(mb, BenchMethod.BACKGROUND), BenchCell::switchTime));
+            row.add(cell(r.cell(mb, BenchMethod.RESTORE), BenchCell::switchTime));
+            row.add(percent(r.downtimeRatio(mb)));
+            row.add(lost(r, mb));
+            t.row(row);
+        }
+        return t;
+    }
+
+    /** The table as Markdown with the command and machine that made it, for the README. */
+    public static String markdown(BenchResult r) {
+        StringBuilder b = new StringBuilder();
+        b.append("Made by `").append(r.plan().command()).append("` on ").append(r.startedAt()).append(": ")
+         .append(r.machine().nproc()).append(" CPUs (").append(r.machine().cpu()).append("), ")
+         .append(r.machine().qemuVersion()).append(", accelerator ").append(r.accel())
+         .append(String.format(", %.1f min.%n%n", r.wallMs() / 60_000));
+        b.append("Medians over ").append(r.plan().repeat()).append(r.plan().repeat() == 1 ? " run" : " runs")
+         .append(" (min–max); downtime is what a prober outside the VM saw, every 10 ms.\n\n");
+        b.append(of(r).toMarkdown());
+        r.interference().ifPresent(i -> b.append("\nFG throughput while BG boots (").append(i.vm()).append(", same run):\n\n")
+                .append(i.table().toMarkdown()));
+        List<String> problems = r.problems();
+        if (!problems.isEmpty()) {
+            b.append("\nProblems:\n\n");
+            problems.forEach(p -> b.append("- ").append(p).append('\n'));
+        }
+        return b.toString();
+    }
+
+    /** "–" where the method was not run; failed repeats are counted beside the median of the others. */
+    static String cell(Optional<BenchCell> cell, Function<BenchCell, BenchStat> figure) {
+        if (cell.isEmpty() || cell.get().runs().isEmpty()) {
+            return "–";
+        }
+        BenchCell c = cell.get();
+        BenchStat s = figure.apply(c);
+        String failed = c.failures() + "/" + c.runs().size() + " failed";
+        if (c.failures() == 0) {
+            return s.format();
+        }
+        return s.empty() ? failed : s.format() + ", " + failed;
+    }
+
+    static String percent(double ratio) {
+        if (Double.isNaN(ratio)) {
+            return "–";
+        }
+        double p = 100 * ratio;
+        return String.format(p < 10 ? "%.2f %%" : "%.0f %%", p);
+    }
+
+    static String lost(BenchResult r, int mb) {
+        int lost = 0;
+        long unchecked = 0;
+        boolean any = false;
+        for (BenchMethod m : r.plan().methods()) {
+            BenchCell c = r.cell(mb, m).orElseThrow();
+            lost += c.ackedWritesLost();
+            unchecked += c.unchecked();
+            any |= !c.runs().isEmpty();
+        }
+        if (!any) {
+            return "–";
+        }
+        return lost + (unchecked > 0 ? " (" + unchecked + " unchecked)" : "");
+    }
+}

@@ -1,0 +1,26 @@
+package org.bgreboot.report;
+
+import org.bgreboot.measure.DowntimeResult;
+import org.bgreboot.measure.LedgerCheckResult;
+import org.bgreboot.measure.ProbeLog;
+import org.bgreboot.measure.WriteLog;
+import org.bgreboot.reboot.RebootResult;
+
+/**
+ * One reboot seen from both sides: the flow's own timings ({@code reboot}) and what clients outside
+ * the VM saw (probes, acknowledged writes, the ledger read back afterwards).
+ *
+ * @param writesDuringBgBoot acknowledged writes made while the clone booted (all must be in the ledger)
+ */
+public record RebootMeasurement(
+        RebootResult reboot,
+        DowntimeResult downtime,
+        ProbeLog probes,
+        WriteLog writes,
+        LedgerCheckResult ledger,
+        int writesDuringBgBoot) {
+
+    public boolean noAckedWriteLost() {
+        return ledger.noAckedWriteLost();
+    }
+}

@@ -1,0 +1,60 @@
+package org.bgreboot.report;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.RebootResult;
+import org.bgreboot.reboot.TimedStep;
+
+import org.bgreboot.report.RebootMeasurement;
+/** Reboot results as JSON objects with stable snake_case keys (null where a method has no such part). */
+public final class ResultJson {
+    private ResultJson() {}
+
+    /** The flow's own figures. */
+    public static Map<String, Object> of(RebootResult x) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("vm", x.vm());
+        j.put("engine", x.engine());
+        j.put("method", x.method().label());
+        j.put("switch_mode", x.method() == Method.BACKGROUND ? x.switchMode().name().toLowerCase() : null);
+        j.put("aborted", x.abortReason().orElse(null));
+        j.put("fg_pause_ms", num(x.fgPauseMs()));
+        j.put("bg_ready_ms", x.method() == Method.BACKGROUND ? num(x.bgReadyMs()) : null);
+        j.put("switch_ms", num(x.switchMs()));
+        j.put("install_ms", num(x.installMs()));
+        j.put("fg_stopped_after_bg_ready", x.fgStoppedAfterReady());
+        j.put("generation", x.generation());
+        j.put("chain_depth", x.chainDepth());
+        Map<String, Object> steps = new LinkedHashMap<>();
+        for (TimedStep s : x.steps()) {
+            steps.put(s.name(), num(s.ms()));
+        }
+        j.put("steps_ms", steps);
+        return j;
+    }
+
+    /** The flow's figures plus what clients saw. */
+    public static Map<String, Object> of(RebootMeasurement r) {
+        Map<String, Object> j = of(r.reboot());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", j.remove("method"));
+        m.put("downtime_ms", num(r.downtime().downtimeMs()));
+        m.putAll(j);
+        m.put("time_to_new_os_ms", num(r.downtime().timeToNewOsMs()));
+        m.put("max_probe_gap_ms", num(r.downtime().maxGapMs()));
+        m.put("acked_writes", r.ledger().ackedCount());
+        m.put("acked_writes_lost", r.ledger().missingAcked().size());
+        m.put("acked_writes_during_bg_boot", r.reboot().method() == Method.BACKGROUND ? r.writesDuringBgBoot() : null);
+        m.put("write_gap_ms", num(r.writes().maxAckGapMs()));
+        m.put("version_before", r.downtime().versionBefore());
+        m.put("version_after", r.downtime().versionAfter());
+        m.put("kernel_before", r.downtime().kernelBefore());
+        m.put("kernel_after", r.downtime().kernelAfter());
+        return m;
+    }
+
+    public static Double num(double v) {
+        return Double.isNaN(v) ? null : Math.round(v * 10) / 10.0;
+    }
+}

@@ -1,0 +1,46 @@
+package org.bgreboot.spec;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+import org.bgreboot.spec.SpecLoader;
+/**
+ * The spec file as written (TOML), before validation. Every field may be missing here; {@link
+ * SpecLoader} fills defaults and checks values. Unknown keys are refused by the mapper.
+ */
+record SpecFile(
+        String name,
+        String memory,
+        Integer cpus,
+        String machine,
+        @JsonProperty("system_disk") List<Disk> systemDisk,
+        @JsonProperty("persistent_disk") Persistent persistentDisk,
+        Net network,
+        Boot boot,
+        HookSet hooks,
+        Ready ready,
+        Upd update) {
+
+    record Disk(String path) {}
+
+    record Persistent(String path, String format, String serial) {}
+
+    record Net(String mac, List<Forward> forwards) {}
+
+    record Forward(@JsonProperty("host_port") Integer hostPort, @JsonProperty("guest_port") Integer guestPort,
+                   @JsonProperty("host_address") String hostAddress) {}
+
+    record Boot(String kernel, String initrd, String cmdline) {}
+
+    record HookSet(List<String> release, List<String> attach) {}
+
+    record Ready(String timeout, Boolean agent, List<List<String>> commands, String serial, String service) {}
+
+    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec) {}
+
+    /** Keys by section, for the "did you mean" part of an unknown-key error. */
+    static final Map<String, String> SECTIONS = Map.of(
+            "system_disk", "[[system_disk]]", "persistent_disk", "[persistent_disk]", "network", "[network]",
+            "boot", "[boot]", "hooks", "[hooks]", "ready", "[ready]", "update", "[update]");
+}

@@ -1,0 +1,378 @@
+package org.bgreboot.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.bgreboot.UserError;
+
+import org.bgreboot.spec.VmSpec;
+/**
+ * Reads and validates a VM spec. Every problem becomes a {@link UserError} of one line naming the
+ * file, the key and what to write instead. Relative paths are taken relative to the spec file.
+ */
+public final class SpecLoader {
+    /** Names become directory names and QEMU ids: no '/', '..', spaces or shell metacharacters. */
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+    private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+    private static final Pattern SERIAL = Pattern.compile("[A-Za-z0-9_-]{1,20}");
+    private static final long MIN_MEMORY = 64L << 20;
+    private static final Set<String> MACHINES = Set.of("q35", "pc");
+    private static final Set<String> DISK_FORMATS = Set.of("raw", "qcow2");
+
+    private static final TomlMapper MAPPER = TomlMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private final long hostMemoryBytes;
+    private final Optional<Path> stateRoot;
+
+    /** @param stateRoot where VMs' state lives ({@code BGREBOOT_HOME/vms}): no spec may point into it */
+    public SpecLoader(long hostMemoryBytes, Optional<Path> stateRoot) {
+        this.hostMemoryBytes = hostMemoryBytes;
+        this.stateRoot = stateRoot.map(r -> r.toAbsolutePath().normalize());
+    }
+
+    public SpecLoader(long hostMemoryBytes) {
+        this(hostMemoryBytes, Optional.empty());
+    }
+
+    public static SpecLoader forThisHost() {
+        return new SpecLoader(HostInfo.memoryBytes(), Optional.empty());
+    }
+
+    public static SpecLoader forThisHost(Path stateRoot) {
+        return new SpecLoader(HostInfo.memoryBytes(), Optional.of(stateRoot));
+    }
+
+    public VmSpec load(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        String text;
+        try {
+            text = Files.readString(abs);
+        } catch (NoSuchFileException e) {
+            throw new UserError("spec " + file + " does not exist: give the path of a VM spec (.toml) or the name of one in the specs directory");
+        } catch (IOException e) {
+            throw new UserError("cannot read spec " + file + ": " + e.getMessage());
+        }
+        SpecFile raw;
+        try {
+            raw = MAPPER.readValue(text, SpecFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            String where = e.getPath().size() > 1 ? " in " + section(e) : "";
+            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new UserError("spec " + file + ": unknown key '" + e.getPropertyName() + "'" + where + "; known keys there: " + known);
+        } catch (MismatchedInputException e) {
+            throw new UserError("spec " + file + ": key '" + pathOf(e) + "' has the wrong type: " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw new UserError("spec " + file + " is not valid TOML: " + firstLine(e.getOriginalMessage())
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        }
+        if (raw == null || text.isBlank()) {
+            throw new UserError("spec " + file + " is empty: it needs at least name, memory, [[system_disk]] and [persistent_disk]");
+        }
+        return new Validator(abs, raw).validate();
+    }
+
+    /** qcow2 images start with "QFI\xfb". */
+    static boolean isQcow2(Path p) {
+        try (var in = Files.newInputStream(p)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String section(JsonMappingException e) {
+        String head = e.getPath().get(0).getFieldName();
+        return head == null ? "the spec" : SpecFile.SECTIONS.getOrDefault(head, "[" + head + "]");
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** Checks one parsed spec; kept apart so each check reads as one line. */
+    private final class Validator {
+        private final Path file;
+        private final Path dir;
+        private final SpecFile raw;
+
+        Validator(Path file, SpecFile raw) {
+            this.file = file;
+            this.dir = file.getParent();
+            this.raw = raw;
+        }
+
+        VmSpec validate() {
+            String name = require(raw.name(), "name", "name = \"myvm\"");
+            if (!NAME.matcher(name).matches()) {
+                fail("name '" + shown(name) + "' is not allowed: use 1-32 lowercase letters, digits, '-' or '_' (no '/', '..', spaces or shell characters)");
+            }
+            ByteSize memory = memory();
+            int cpus = raw.cpus() == null ? 1 : raw.cpus();
+            if (cpus < 1 || cpus > Runtime.getRuntime().availableProcessors() * 4L) {
+                fail("cpus = " + cpus + " is impossible: use 1 to " + Runtime.getRuntime().availableProcessors() * 4);
+            }
+            String machine = raw.machine() == null ? "q35" : raw.machine();
+            if (!MACHINES.contains(machine)) {
+                fail("machine '" + machine + "' is not supported: use q35 (default) or pc");
+            }
+            List<Path> systemDisks = systemDisks();
+            VmSpec.PersistentDisk persistent = persistentDisk(systemDisks);
+            VmSpec.Network network = network();
+            Optional<VmSpec.KernelBoot> boot = raw.boot() == null ? Optional.empty()
+                    : Optional.of(kernelBoot("boot", raw.boot().kernel(), raw.boot().initrd(), raw.boot().cmdline()));
+            VmSpec.Hooks hooks = hooks();
+            VmSpec.Readiness ready = readiness();
+            Optional<VmSpec.Update> update = update(boot.isPresent());
+            return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update);
+        }
+
+        private ByteSize memory() {
+            String text = require(raw.memory(), "memory", "memory = \"512M\"");
+            ByteSize size;
+            try {
+                size = ByteSize.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw fail("memory " + e.getMessage());
+            }
+            if (size.bytes() < MIN_MEMORY || size.bytes() > hostMemoryBytes) {
+                fail("memory = \"" + text + "\" is impossible on this host: use between 64M and " + ByteSize.ofMiB(hostMemoryBytes >> 20));
+            }
+            return size;
+        }
+
+        private List<Path> systemDisks() {
+            if (raw.systemDisk() == null || raw.systemDisk().isEmpty()) {
+                fail("no system disk: add a [[system_disk]] table with path = \"system.qcow2\"");
+            }
+            List<Path> disks = new ArrayList<>();
+            for (SpecFile.Disk d : raw.systemDisk()) {
+                Path p = existingFile("system_disk.path", d == null ? null : d.path());
+                if (!p.toString().endsWith(".qcow2")) {
+                    fail("system_disk " + p + " must be a qcow2 image (it is cloned by a qcow2 snapshot): convert it with qemu-img convert -O qcow2");
+                }
+                disks.add(p);
+            }
+            if (new HashSet<>(disks).size() != disks.size()) {
+                fail("the same system disk is listed twice");
+            }
+            return List.copyOf(disks);
+        }
+
+        private VmSpec.PersistentDisk persistentDisk(List<Path> systemDisks) {
+            SpecFile.Persistent p = raw.persistentDisk();
+            if (p == null) {
+                fail("no persistent disk: add [persistent_disk] with path and serial (user data must live on a disk that is handed over, not cloned)");
+            }
+            Path path = existingFile("persistent_disk.path", p.path());
+            if (systemDisks.contains(path)) {
+                fail("persistent_disk.path is also a system disk: the persistent disk must be a disk of its own");
+            }
+            String format = p.format() == null ? "raw" : p.format();
+            if (!DISK_FORMATS.contains(format)) {
+                fail("persistent_disk.format '" + format + "' is not supported: use raw or qcow2");
+            }
+            boolean qcow2 = isQcow2(path);
+            if (qcow2 != format.equals("qcow2")) {
+                fail("persistent_disk.format is " + format + " but " + path + (qcow2 ? " is a qcow2 image: set format = \"qcow2\""
+                        : " is not a qcow2 image: set format = \"raw\""));
+            }
+            String serial = require(p.serial(), "persistent_disk.serial", "serial = \"bgpersist\"");
+            if (!SERIAL.matcher(serial).matches()) {
+                fail("persistent_disk.serial '" + serial + "' is not allowed: use up to 20 letters, digits, '-' or '_'");
+            }
+            return new VmSpec.PersistentDisk(path, format, serial);
+        }
+
+        private VmSpec.Network network() {
+            SpecFile.Net n = raw.network();
+            if (n == null) {
+                return new VmSpec.Network(defaultMac(), List.of());
+            }
+            String mac = n.mac() == null ? defaultMac() : n.mac().toLowerCase();
+            if (!MAC.matcher(mac).matches()) {
+                fail("network.mac '" + n.mac() + "' is not a MAC address: write it like 52:54:00:12:34:56");
+            }
+            List<VmSpec.PortForward> forwards = new ArrayList<>();
+            Set<Integer> hostPorts = new HashSet<>();
+            for (SpecFile.Forward f : n.forwards() == null ? List.<SpecFile.Forward>of() : n.forwards()) {
+                int host = port("network.forwards.host_port", f.hostPort());
+                int guest = port("network.forwards.guest_port", f.guestPort());
+                String addr = f.hostAddress() == null ? "127.0.0.1" : f.hostAddress();
+                if (!ipv4(addr)) {
+                    fail("network.forwards.host_address '" + addr + "' must be an IPv4 address like 127.0.0.1");
+                }
+                if (!hostPorts.add(host)) {
+                    fail("host port " + host + " is forwarded twice");
+                }
+                forwards.add(new VmSpec.PortForward(addr, host, guest));
+            }
+            return new VmSpec.Network(mac, List.copyOf(forwards));
+        }
+
+        private static boolean ipv4(String addr) {
+            String[] parts = addr.split("\\.", -1);
+            if (parts.length != 4) {
+                return false;
+            }
+            for (String part : parts) {
+                if (!part.matches("\\d{1,3}") || Integer.parseInt(part) > 255) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A stable locally administered MAC derived from the name, so a VM keeps its MAC. */
+        private String defaultMac() {
+            int h = raw.name() == null ? 0 : raw.name().hashCode();
+            return String.format("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+        }
+
+        private int port(String key, Integer value) {
+            if (value == null || value < 1 || value > 65535) {
+                fail(key + " = " + value + " is not a port: use 1-65535");
+            }
+            return value;
+        }
+
+        private VmSpec.KernelBoot kernelBoot(String section, String kernel, String initrd, String cmdline) {
+            Path k = existingFile(section + ".kernel", kernel);
+            Path i = initrd == null ? null : existingFile(section + ".initrd", initrd);
+            return new VmSpec.KernelBoot(k, i, cmdline == null ? "console=ttyS0" : cmdline);
+        }
+
+        private VmSpec.Hooks hooks() {
+            SpecFile.HookSet h = raw.hooks();
+            List<String> release = h == null || h.release() == null ? List.of() : argv("hooks.release", h.release());
+            List<String> attach = h == null || h.attach() == null ? List.of() : argv("hooks.attach", h.attach());
+            return new VmSpec.Hooks(release, attach);
+        }
+
+        private VmSpec.Readiness readiness() {
+            SpecFile.Ready r = raw.ready();
+            if (r == null) {
+                return new VmSpec.Readiness(Duration.ofMinutes(5), true, List.of(), Optional.empty(), Optional.empty());
+            }
+            Duration timeout = r.timeout() == null ? Duration.ofMinutes(5) : duration("ready.timeout", r.timeout());
+            List<List<String>> commands = new ArrayList<>();
+            for (List<String> c : r.commands() == null ? List.<List<String>>of() : r.commands()) {
+                commands.add(argv("ready.commands", c));
+            }
+            if (r.service() != null && !r.service().matches("https?://[^\\s'\"`;|&$]+")) {
+                fail("ready.service '" + r.service() + "' must be an http:// URL as seen inside the guest, like http://127.0.0.1/");
+            }
+            return new VmSpec.Readiness(timeout, r.agent() == null || r.agent(), List.copyOf(commands),
+                    Optional.ofNullable(r.serial()), Optional.ofNullable(r.service()));
+        }
+
+        private Optional<VmSpec.Update> update(boolean direct) {
+            SpecFile.Upd u = raw.update();
+            if (u == null) {
+                return Optional.empty();
+            }
+            List<String> install = u.install() == null ? List.of() : argv("update.install", u.install());
+            Optional<VmSpec.KernelBoot> boot = Optional.empty();
+            if (u.kernel() != null) {
+                if (!direct) {
+                    fail("update.kernel is set but the VM boots from disk: drop update.kernel (the updated disk chooses the kernel) or add [boot]");
+                }
+                String cmdline = u.cmdline() != null ? u.cmdline() : raw.boot().cmdline();
+                boot = Optional.of(kernelBoot("update", u.kernel(), u.initrd(), cmdline));
+            }
+            List<String> kexec = u.kexec() == null ? List.of() : argv("update.kexec", u.kexec());
+            return Optional.of(new VmSpec.Update(install, boot, kexec));
+        }
+
+        private Duration duration(String key, String text) {
+            var m = Pattern.compile("(\\d{1,6})\\s*(ms|s|m|min)?").matcher(text.trim());
+            if (!m.matches()) {
+                fail(key + " '" + text + "' is not a duration: write it like 90s or 5m");
+            }
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            Duration d = switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofMinutes(n);
+            };
+            if (d.isZero()) {
+                fail(key + " must be longer than 0");
+            }
+            return d;
+        }
+
+        private List<String> argv(String key, List<String> argv) {
+            if (argv.isEmpty() || argv.get(0) == null || argv.get(0).isBlank()) {
+                fail(key + " must be a non-empty argv array, like [\"/usr/sbin/bgreboot-release\"]");
+            }
+            if (!argv.get(0).startsWith("/") && argv.get(0).contains("/")) {
+                fail(key + " program '" + argv.get(0) + "' must be an absolute path or a bare command name");
+            }
+            return List.copyOf(argv);
+        }
+
+        private Path existingFile(String key, String value) {
+            if (value == null || value.isBlank()) {
+                fail(key + " is missing");
+            }
+            Path p = dir.resolve(value).normalize();
+            if (stateRoot.isPresent() && p.startsWith(stateRoot.get())) {
+                fail(key + " " + p + " is inside bgreboot's state directory " + stateRoot.get()
+                        + ": files there belong to the VMs bgreboot runs; copy the image elsewhere");
+            }
+            if (Files.isDirectory(p)) {
+                fail(key + " " + p + " is a directory: give the path of an image file");
+            }
+            if (!Files.isRegularFile(p)) {
+                fail(key + " " + p + " does not exist: build or copy the image there, or fix the path");
+            }
+            if (!Files.isReadable(p)) {
+                fail(key + " " + p + " is not readable by this user");
+            }
+            return p;
+        }
+
+        private String require(String value, String key, String example) {
+            if (value == null || value.isBlank()) {
+                fail(key + " is missing: add " + example);
+            }
+            return value;
+        }
+
+        /** A value as it may appear in a one-line message: control characters escaped, long ones cut. */
+        private static String shown(String value) {
+            StringBuilder b = new StringBuilder();
+            value.codePoints().limit(40).forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : Character.toString(c)));
+            return value.length() > 40 ? b + "..." : b.toString();
+        }
+
+        private UserError fail(String message) {
+            throw new UserError("spec " + file + ": " + message);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.bgreboot.spec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.bgreboot.state.VmState;
+/**
+ * What a VM is: read from its spec file by {@link SpecLoader}, validated, paths absolute. The state
+ * that changes as the VM is rebooted (current overlay, current kernel) lives in {@link VmState}.
+ */
+public record VmSpec(
+        Path file,
+        String name,
+        ByteSize memory,
+        int cpus,
+        String machine,
+        List<Path> systemDisks,
+        PersistentDisk persistentDisk,
+        Network network,
+        Optional<KernelBoot> boot,
+        Hooks hooks,
+        Readiness ready,
+        Optional<Update> update) {
+
+    /** The user-data disk: never cloned, handed from FG to BG at the switch. */
+    public record PersistentDisk(Path path, String format, String serial) {}
+
+    public record Network(String mac, List<PortForward> forwards) {}
+
+    /** A host loopback port forwarded to a guest port (QEMU user networking). */
+    public record PortForward(String hostAddress, int hostPort, int guestPort) {
+        /** The argument of {@code hostfwd=} and of HMP {@code hostfwd_add}. */
+        public String hostfwd() {
+            return "tcp:" + hostAddress + ":" + hostPort + "-:" + guestPort;
+        }
+    }
+
+    /** Direct kernel boot; absent means the VM boots from its system disk through its boot loader. */
+    public record KernelBoot(Path kernel, Path initrd, String cmdline) {}
+
+    /** Guest commands (argv) run through the agent at the switch. */
+    public record Hooks(List<String> release, List<String> attach) {}
+
+    /** Readiness checks of the background clone; all must pass within the timeout. */
+    public record Readiness(Duration timeout, boolean agent, List<List<String>> commands,
+                            Optional<String> serial, Optional<String> service) {}
+
+    /**
+     * The update a reboot applies: a guest command run in FG before the clone (installs packages,
+     * writes the new version) and, for direct kernel boot, the kernel the clone boots. {@code kexec}
+     * is the guest command of a kexec reboot (a baseline), empty if the guest has none.
+     */
+    public record Update(List<String> install, Optional<KernelBoot> boot, List<String> kexec) {}
+
+    public boolean directKernelBoot() {
+        return boot.isPresent();
+    }
+}

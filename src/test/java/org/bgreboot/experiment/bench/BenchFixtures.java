@@ -1,0 +1,77 @@
+package org.bgreboot.experiment.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bgreboot.guest.GuestImage;
+import org.bgreboot.measure.DowntimeResult;
+import org.bgreboot.measure.LedgerCheckResult;
+import org.bgreboot.measure.ProbeLog;
+import org.bgreboot.measure.WriteLog;
+import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.RebootResult;
+import org.bgreboot.reboot.TimedStep;
+import org.bgreboot.reboot.Span;
+import java.util.EnumMap;
+import java.util.Map;
+import org.bgreboot.reboot.SwitchMode;
+import org.bgreboot.engine.embedded.Accel;
+import org.bgreboot.engine.embedded.AccelChoice;
+import org.bgreboot.spec.ByteSize;
+
+import org.bgreboot.report.RebootMeasurement;
+import org.bgreboot.experiment.bench.BenchMachine;
+import org.bgreboot.experiment.bench.BenchMethod;
+import org.bgreboot.experiment.bench.BenchPlan;
+import org.bgreboot.experiment.bench.BenchResult;
+import org.bgreboot.experiment.bench.BenchRun;
+import org.bgreboot.experiment.bench.InterferenceResult;
+/** Synthetic bench figures: no VM, every number chosen by the test. */
+final class BenchFixtures {
+    static final BenchMachine MACHINE = new BenchMachine(2, "QEMU emulator version 7.2.22", "Linux 6.1", "test CPU");
+    static final AccelChoice TCG = new AccelChoice(Accel.TCG, "forced by a test");
+
+    private BenchFixtures() {}
+
+    static BenchPlan plan(List<BenchMethod> methods, int repeat, String... memories) {
+        return new BenchPlan("tiny", List.of(memories).stream().map(ByteSize::parse).toList(), methods, repeat, false, 15);
+    }
+
+    static BenchRun ok(int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs, int lost) {
+        return new BenchRun("tiny", mb, m, repeat, downtimeMs, switchMs, m.background() ? 9000 : Double.NaN, downtimeMs + 500,
+                100, lost, true, 30_000, java.util.Map.of("stop FG", 1.0), Optional.empty());
+    }
+
+    static BenchRun failed(int mb, BenchMethod m, int repeat, String why) {
+        return BenchRun.failed("tiny", mb, m, repeat, why, 20_000);
+    }
+
+    static BenchResult result(BenchPlan plan, List<BenchRun> runs, Optional<InterferenceResult> interference) {
+        return new BenchResult(plan, TCG, MACHINE, "2025-01-01T00:00:00Z", 600_000, runs, interference, List.of(), List.of());
+    }
+
+    static GuestImage image(List<String> kexec) {
+        return new GuestImage(java.nio.file.Path.of("/nonexistent"), new GuestImage.Manifest("g", "system.qcow2", "persist.img", "bgpersist",
+                "disk", null, List.of(), List.of("update"), List.of("release"), List.of("attach"), List.of("ready"), null, null, kexec));
+    }
+
+    /** What a reboot measured, for {@link BenchRun#of}: the flow's steps and what clients saw. */
+    static RebootMeasurement measurement(Method method, SwitchMode mode, Optional<String> abort, List<String> steps,
+                                         String versionBefore, String versionAfter, List<Long> missing) {
+        List<TimedStep> s = new ArrayList<>();
+        for (String name : steps) {
+            s.add(new TimedStep(name, 0, 1));
+        }
+        Map<Span, Span.Interval> spans = new EnumMap<>(Span.class);
+        spans.put(Span.FG_PAUSE, new Span.Interval(1000, 1050));
+        spans.put(Span.BG_BOOT, new Span.Interval(6000, 15_000));
+        spans.put(Span.FG_STOPPED, new Span.Interval(15_100, 15_100));
+        spans.put(Span.SWITCH, new Span.Interval(15_050, 15_250));
+        RebootResult r = new RebootResult("vm", "embedded", method, mode, abort, 0, 1000, 20_000, s, spans, 1, 2);
+        boolean newBoot = !versionBefore.equals(versionAfter);
+        DowntimeResult d = new DowntimeResult(150, 15_000, newBoot ? 15_150 : Double.NaN, 150, versionBefore, versionAfter,
+                "k1", "k2", "b1", newBoot ? "b2" : "b1", newBoot ? 14_150 : Double.NaN);
+        LedgerCheckResult ledger = new LedgerCheckResult(100, 100, missing, missing.isEmpty(), List.of(), List.of(), List.of(), List.of());
+        return new RebootMeasurement(r, d, new ProbeLog(List.of()), new WriteLog(List.of(), List.of()), ledger, 40);
+    }
+}

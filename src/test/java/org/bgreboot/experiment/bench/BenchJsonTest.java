@@ -1,0 +1,112 @@
+package org.bgreboot.experiment.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.bgreboot.experiment.bench.BenchFixtures.failed;
+import static org.bgreboot.experiment.bench.BenchFixtures.ok;
+import static org.bgreboot.experiment.bench.BenchFixtures.plan;
+import static org.bgreboot.experiment.bench.BenchFixtures.result;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import org.bgreboot.experiment.bench.BenchJson;
+import org.bgreboot.experiment.bench.BenchMethod;
+import org.bgreboot.experiment.bench.BenchResult;
+import org.bgreboot.experiment.bench.InterferenceCase;
+import org.bgreboot.experiment.bench.InterferenceResult;
+import org.bgreboot.experiment.bench.BenchFixtures;
+class BenchJsonTest {
+
+    private static JsonNode json(BenchResult r) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        return m.readTree(m.writeValueAsString(BenchJson.of(r)));
+    }
+
+    private static BenchResult sample(Optional<InterferenceResult> interference) {
+        return result(plan(List.of(BenchMethod.NORMAL, BenchMethod.BACKGROUND), 2, "256M", "2G"), List.of(
+                ok(256, BenchMethod.NORMAL, 1, 7000, Double.NaN, 0),
+                ok(256, BenchMethod.NORMAL, 2, 9000, Double.NaN, 0),
+                ok(256, BenchMethod.BACKGROUND, 1, 100, 200, 1),
+                ok(256, BenchMethod.BACKGROUND, 2, 140, 260, 2),
+                ok(2048, BenchMethod.NORMAL, 1, 8000, Double.NaN, 0),
+                failed(2048, BenchMethod.NORMAL, 2, "did not come back"),
+                ok(2048, BenchMethod.BACKGROUND, 1, 120, 210, 0),
+                ok(2048, BenchMethod.BACKGROUND, 2, 130, 230, 0)), interference);
+    }
+
+    @Test
+    void oneObjectPerGuestMemoryAndMethodWithTheAgreedKeys() throws Exception {
+        JsonNode results = json(sample(Optional.empty())).get("results");
+        assertThat(results).hasSize(4);
+        for (JsonNode o : results) {
+            assertThat(o.has("guest") && o.has("memory_mb") && o.has("method") && o.has("downtime_ms") && o.has("switch_ms")
+                    && o.has("acked_writes_lost") && o.has("downtime_min_ms") && o.has("downtime_max_ms") && o.has("switch_min_ms")
+                    && o.has("switch_max_ms") && o.has("accel") && o.has("machine") && o.has("repeats")).as(o.toString()).isTrue();
+            assertThat(o.get("machine").get("nproc").asInt()).isEqualTo(2);
+            assertThat(o.get("machine").get("qemu_version").asText()).contains("7.2");
+            assertThat(o.get("accel").asText()).isEqualTo("tcg");
+        }
+        JsonNode bg256 = results.get(1);
+        assertThat(bg256.get("memory_mb").asInt()).isEqualTo(256);
+        assertThat(bg256.get("method").asText()).isEqualTo("background");
+        assertThat(bg256.get("downtime_ms").asDouble()).isEqualTo(120);
+        assertThat(bg256.get("downtime_min_ms").asDouble()).isEqualTo(100);
+        assertThat(bg256.get("downtime_max_ms").asDouble()).isEqualTo(140);
+        assertThat(bg256.get("switch_ms").asDouble()).isEqualTo(230);
+        assertThat(bg256.get("acked_writes_lost").asInt()).as("summed over repeats").isEqualTo(3);
+        assertThat(bg256.get("repeats")).hasSize(2);
+        assertThat(bg256.get("repeats").get(1).get("downtime_ms").asDouble()).isEqualTo(140);
+        assertThat(bg256.get("repeats").get(1).get("steps_ms").get("stop FG").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aFailedRepeatStaysInTheRawFiguresButNotInTheMedian() throws Exception {
+        JsonNode normal2g = json(sample(Optional.empty())).get("results").get(2);
+        assertThat(normal2g.get("method").asText()).isEqualTo("normal");
+        assertThat(normal2g.get("downtime_ms").asDouble()).isEqualTo(8000);
+        assertThat(normal2g.get("failed").asInt()).isEqualTo(1);
+        JsonNode failed = normal2g.get("repeats").get(1);
+        assertThat(failed.get("failure").asText()).isEqualTo("did not come back");
+        assertThat(failed.get("downtime_ms").isNull()).isTrue();
+        assertThat(failed.get("acked_writes_lost").isNull()).as("unknown, not zero").isTrue();
+        assertThat(normal2g.get("switch_ms").isNull()).as("a normal reboot has no switch").isTrue();
+    }
+
+    @Test
+    void topLevelSaysWhatRanWhereAndWhatWentWrong() throws Exception {
+        JsonNode j = json(sample(Optional.empty()));
+        assertThat(j.get("command").asText()).startsWith("bgreboot bench --guest tiny --memory 256M,2G --repeat 2");
+        assertThat(j.get("acked_writes_lost").asInt()).isEqualTo(3);
+        assertThat(j.get("background_normal_ratio_by_memory_mb").get("256").asDouble()).isEqualTo(0.015);
+        assertThat(j.get("interference").isNull()).isTrue();
+        assertThat(j.get("problems")).hasSize(3);
+    }
+
+    @Test
+    void interferenceHasThroughputsAndRatios() throws Exception {
+        InterferenceResult i = new InterferenceResult("bench-tiny-2g", 2048, 4, 15, List.of(
+                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty())));
+        JsonNode j = json(sample(Optional.of(i))).get("interference");
+        assertThat(j.get("no_bg_rps").asDouble()).isEqualTo(200);
+        assertThat(j.get("bg_idle_rps").asDouble()).isEqualTo(190);
+        assertThat(j.get("bg_normal_rps").asDouble()).isEqualTo(100);
+        assertThat(j.get("idle_ratio").asDouble()).isEqualTo(0.95);
+        assertThat(j.get("normal_ratio").asDouble()).isEqualTo(0.5);
+        assertThat(j.get("windows")).hasSize(3);
+    }
+
+    @Test
+    void notANumberBecomesNull() {
+        assertThat(BenchJson.num(Double.NaN)).isNull();
+        assertThat(BenchJson.num(12.345)).isEqualTo(12.3);
+        assertThat(BenchJson.ratio(0.012345)).isEqualTo(0.0123);
+        Map<String, Object> run = BenchJson.run(BenchFixtures.failed(128, BenchMethod.RESTORE, 1, "x"));
+        assertThat(run).containsEntry("switch_ms", null).containsEntry("failure", "x");
+    }
+}
