@@ -8,6 +8,10 @@ package org.bgreboot;
  */
 public final class FaultPoint {
     public static final String ENV = "BGREBOOT_FAULT";
+    /** Where a test makes bgreboot stop for a while (to send it a signal there): {@code BGREBOOT_PAUSE=<point>}. */
+    public static final String PAUSE_ENV = "BGREBOOT_PAUSE";
+    private static final long PAUSE_MS = 20_000;
+    private static volatile boolean woken;
 
     private FaultPoint() {}
 
@@ -17,5 +21,18 @@ public final class FaultPoint {
             System.err.flush();
             Runtime.getRuntime().halt(137);
         }
+        if (point.equals(System.getenv(PAUSE_ENV))) {
+            System.err.println("bgreboot: paused at " + point + " for " + PAUSE_MS / 1000 + " s");
+            System.err.flush();
+            long until = System.nanoTime() + PAUSE_MS * 1_000_000;
+            while (!woken && System.nanoTime() < until) {
+                Sleep.ms(10);
+            }
+        }
+    }
+
+    /** Ends a pause early: a signal came, which is what the pause waited for. */
+    public static void wake() {
+        woken = true;
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.bgreboot.Home;
 import org.bgreboot.Progress;
+import org.bgreboot.UserError;
 import org.bgreboot.engine.Engine;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.engine.embedded.AccelChoice;
@@ -36,6 +37,27 @@ final class App {
     Vm vm(String ref) {
         VmSpec spec = specs().resolve(ref, progress);
         return engine().vm(spec, home.stateDir(spec.name()));
+    }
+
+    /**
+     * The VM to stop or inspect. When its spec no longer loads (edited, broken) but the VM runs,
+     * the spec it was started with stands in: stopping or looking at a running VM never needs a valid spec.
+     */
+    Vm runningVm(String ref) {
+        try {
+            return vm(ref);
+        } catch (UserError e) {
+            if (!ref.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+                throw e;
+            }
+            Engine engine = engine();
+            Optional<VmSpec> launched = engine.runningSpec(home.stateDir(ref));
+            if (launched.isEmpty()) {
+                throw e;
+            }
+            progress.step("the spec of " + ref + " does not load (" + e.getMessage() + "); using the one it was started with");
+            return engine.vm(launched.get(), home.stateDir(ref));
+        }
     }
 
     /** KVM if it really works here, else TCG; printed so nobody wonders why a boot is slow. Asked once. */

@@ -30,7 +30,7 @@ public final class BgrebootCommand implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(cmd.getErr(), e));
         cl.setParameterExceptionHandler((e, args2) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("bgreboot: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.println("bgreboot: " + oneLine(e.getMessage()) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USER_ERROR;
         });
         return cl.execute(args);
@@ -40,12 +40,29 @@ public final class BgrebootCommand implements Runnable {
     static int report(PrintWriter err, Exception e) {
         boolean user = e instanceof UserError;
         boolean known = user || e instanceof ExplainedFailure;
-        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        err.println("bgreboot: " + msg.lines().findFirst().orElse(msg) + (known || debug ? "" : " (run with --debug for details)"));
+        String msg = oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
+        err.println("bgreboot: " + msg + (known || debug ? "" : " (run with --debug for details)"));
         if (debug) {
             e.printStackTrace(err);
         }
         err.flush();
         return user ? EXIT_USER_ERROR : EXIT_FAILED;
+    }
+
+    /** A message as one line: what the user typed may hold newlines or other control characters. */
+    static String oneLine(String msg) {
+        StringBuilder b = new StringBuilder();
+        msg.strip().codePoints().forEach(c -> {
+            if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\t') {
+                b.append("\\t");
+            } else if (Character.isISOControl(c)) {
+                b.append(String.format("\\x%02x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 }

@@ -56,6 +56,10 @@ final class RebootCommand implements Callable<Integer> {
     @Option(names = "--initrd", paramLabel = "FILE", description = "With --kernel: its initrd.")
     Path initrd;
 
+    @Option(names = "--take-persistent-disk", description = "When the spec names another persistent disk than the VM runs with, "
+            + "hand the spec's to the updated VM (without this, such a reboot is refused).")
+    boolean takePersistentDisk;
+
     @Option(names = "--normal-priority", description = "Boot the clone at normal CPU and I/O priority (to measure what idle priority saves).")
     boolean normalPriority;
 
@@ -73,7 +77,8 @@ final class RebootCommand implements Callable<Integer> {
         RunClock clock = RunClock.start();
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
-                .withKernel(kernelOverride(vm.spec())).with(normalPriority ? CpuShare.NORMAL : CpuShare.IDLE).with(cancel);
+                .withKernel(kernelOverride(vm.spec())).with(normalPriority ? CpuShare.NORMAL : CpuShare.IDLE).with(cancel)
+                .takingSpecPersistentDisk(takePersistentDisk);
         Map<String, Object> out;
         RebootResult result;
         try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {

@@ -1,6 +1,7 @@
 package org.bgreboot.cli;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bgreboot.FaultPoint;
 import org.bgreboot.reboot.Cancel;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -26,6 +27,7 @@ final class Signals implements AutoCloseable {
             String name = "SIG" + signal.getName();
             if (seen.incrementAndGet() == 1) {
                 cancel.request(name);
+                FaultPoint.wake();
                 System.err.println("bgreboot: " + name + ": " + (cancel.committed()
                         ? "the switch is past its point of no return: completing it first (stopping now would leave no VM serving)"
                         : "aborting the reboot: the clone is discarded, " + vm + " keeps serving unchanged")

@@ -17,6 +17,7 @@ import org.bgreboot.agent.ExecResult;
 import org.bgreboot.ready.VmBoot;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.reboot.Journal;
 import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +43,21 @@ final class VmCommand {
         @Override public Integer call() {
             App app = new App(engine);
             Vm vm = app.vm(ref);
+            boolean firstStart = vm.stateDir().readState().isEmpty();
+            try {
+                start(app, vm);
+            } catch (RuntimeException e) {
+                if (firstStart && vm.instances().isEmpty()) {
+                    // a VM that never ran is not kept: 'vm list' shows no name whose start was refused
+                    org.bgreboot.state.Durable.deleteTree(vm.stateDir().path());
+                    app.specs().unregister(vm.spec());
+                }
+                throw e;
+            }
+            return 0;
+        }
+
+        private void start(App app, Vm vm) {
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm start")) {
                 Optional<Instance> running = vm.serving();
                 if (running.isPresent()) {
@@ -55,7 +71,6 @@ final class VmCommand {
                     }
                 }
             }
-            return 0;
         }
     }
 
@@ -70,7 +85,11 @@ final class VmCommand {
 
         @Override public Integer call() {
             App app = new App(null);
-            Vm vm = app.vm(ref);
+            Vm vm = app.runningVm(ref);
+            if (Journal.active(vm.stateDir()).isPresent()) {
+                throw new UserError("VM " + vm.spec().name() + " has an unfinished reboot (a clone may run beside it): run 'bgreboot recover "
+                        + vm.spec().name() + "' first, which leaves exactly one serving VM, then stop it");
+            }
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm stop")) {
                 vm.stop(Duration.ofSeconds(timeoutSeconds), app.progress);
             }
@@ -87,7 +106,7 @@ final class VmCommand {
 
         @Override public Integer call() throws IOException {
             App app = new App(null);
-            Vm vm = app.vm(ref);
+            Vm vm = app.runningVm(ref);
             VmStatus s = VmStatus.of(vm);
             if (json) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));

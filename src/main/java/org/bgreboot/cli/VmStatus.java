@@ -26,6 +26,7 @@ record VmStatus(
         @JsonProperty("guest_kernel") String guestKernel,
         List<String> others,
         @JsonProperty("unfinished_reboot") String unfinishedReboot,
+        @JsonProperty("spec_drift") List<String> specDrift,
         @JsonProperty("memory_mb") long memoryMb,
         List<String> forwards) {
 
@@ -43,7 +44,7 @@ record VmStatus(
             i.close();
         }
         if (serving.isEmpty()) {
-            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished,
+            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
                     vm.spec().memory().mib(), fwd);
         }
         try (Instance p = serving.get()) {
@@ -54,7 +55,7 @@ record VmStatus(
             });
             String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
             return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
-                    others, unfinished, vm.spec().memory().mib(), fwd);
+                    others, unfinished, vm.specDrift(), vm.spec().memory().mib(), fwd);
         }
     }
 
@@ -73,6 +74,7 @@ record VmStatus(
             }
         }
         others.forEach(o -> line(b, "also running", o));
+        specDrift.forEach(d -> line(b, "spec differs", d));
         if (unfinishedReboot != null) {
             line(b, "unfinished", unfinishedReboot);
         }

@@ -17,5 +17,13 @@ public interface Engine extends AutoCloseable {
     /** The VM a spec names, on this engine; {@code state} is bgreboot's own record of it (journal, lock). */
     Vm vm(VmSpec spec, StateDir state);
 
+    /**
+     * The spec a VM's serving instance was started with, from the engine's own record: how a
+     * running VM is stopped or inspected when its spec file no longer loads.
+     */
+    default java.util.Optional<VmSpec> runningSpec(StateDir state) {
+        return java.util.Optional.empty();
+    }
+
     @Override default void close() { }
 }

@@ -23,6 +23,12 @@ public interface Vm {
     /** The engine's name, for messages and results. */
     String engine();
 
+    /**
+     * How the spec now differs from what the serving instance was started with (its persistent
+     * disk, network identity, memory...), one line each; empty when it runs as specified or not at all.
+     */
+    List<String> specDrift();
+
     /** The instance that serves, if one runs. */
     Optional<Instance> serving();
 

@@ -28,7 +28,11 @@ public final class GuestSpecs {
                 Files.copy(r.image().persistentDisk(), r.persistentDisk());
             }
             Files.createDirectories(specFile.getParent());
-            Durable.write(specFile, toml(r).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] text = toml(r).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            // written only when it changes: commands that only look must not write
+            if (!Files.exists(specFile) || !java.util.Arrays.equals(Files.readAllBytes(specFile), text)) {
+                Durable.write(specFile, text);
+            }
             return specFile;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write spec " + specFile, e);

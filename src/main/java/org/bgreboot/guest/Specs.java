@@ -38,6 +38,18 @@ public final class Specs {
         return spec;
     }
 
+    /** Forgets a spec registered by {@link #resolve} (a VM whose first start was refused). */
+    public void unregister(VmSpec spec) {
+        Path named = home.specs().resolve(spec.name() + ".toml");
+        try {
+            if (Files.isSymbolicLink(named) && Files.readSymbolicLink(named).equals(spec.file())) {
+                Files.delete(named);
+            }
+        } catch (java.io.IOException e) {
+            throw new UserError("cannot unregister " + named + ": " + e.getMessage());
+        }
+    }
+
     private void register(VmSpec spec) {
         Path named = home.specs().resolve(spec.name() + ".toml");
         try {

@@ -149,7 +149,7 @@ final class BackgroundFlow {
     private void launchClone() {
         progress.step("BG_BOOT" + (opts.cloneShare() == CpuShare.IDLE ? " (idle CPU and I/O priority)" : " (normal priority)"));
         bgLaunchedAtMs = t.now();
-        bg = t.step("launch clone", () -> vm.launchClone(plan.clonePlan(), plan.cloneState(), opts.cloneShare()));
+        bg = t.step("launch clone", () -> vm.launchClone(plan.clonePlan(), plan.to(), opts.cloneShare()));
         opts.listener().cloneLaunched(bg, t.now());
     }
 
@@ -175,8 +175,8 @@ final class BackgroundFlow {
         if (opts.cloneShare() == CpuShare.IDLE) {
             t.step("normal priority for BG", () -> b.share(CpuShare.NORMAL));
         }
-        quietly("rehearse the switch in BG", () -> t.step("rehearse the switch in BG", () -> vm.beforeSwitch(b)));
-        if (plan.switchMode() == SwitchMode.HANDOVER) {
+        if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
+            quietly("rehearse the switch in BG", () -> t.step("rehearse the switch in BG", () -> vm.beforeSwitch(b)));
             armedAttach = t.step("arm attach hook in BG", () -> disk.armAttach(b.agent()));
         }
     }
@@ -220,7 +220,7 @@ final class BackgroundFlow {
 
     private void promote() {
         Instance b = liveBg();
-        vm.promote(b, plan.cloneState());
+        vm.promote(b, plan.to());
         quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
     }
 
@@ -265,7 +265,7 @@ final class BackgroundFlow {
             b.kill();
         });
         fg().ifPresent(Instance::kill);
-        VmState updated = new VmState(plan.toGeneration() + 1, plan.clonePlan().bgOverlays(), plan.nextBoot());
+        VmState updated = plan.to().withGeneration(plan.toGeneration() + 1);
         Instance booted = vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress);
         try {
             VmBoot.await(vm, booted, progress);
@@ -315,7 +315,8 @@ final class BackgroundFlow {
         if (fg().isPresent()) {
             return Optional.of("rolled back: the VM kept serving, the clone was discarded");
         }
-        VmState own = new VmState(plan.toGeneration() + 1, vm.clonePoint().fgLayers(plan.clonePlan()), plan.previousBoot());
+        VmState own = new VmState(plan.toGeneration() + 1, vm.clonePoint().fgLayers(plan.clonePlan()), plan.from().boot(),
+                plan.from().persistentDisk());
         vm.forget(plan.clonePlan().fg());
         Instance booted = vm.coldBoot(own, "the VM's instance is gone: booting it again from its own disks", progress);
         booted.close();

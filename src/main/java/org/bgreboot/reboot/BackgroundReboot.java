@@ -3,7 +3,9 @@ package org.bgreboot.reboot;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.Progress;
+import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.Instance;
+import org.bgreboot.state.VmState;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
@@ -92,9 +94,10 @@ public final class BackgroundReboot {
     }
 
     private RebootPlan plan(Prepared p, Instance fg) {
-        int to = p.state().generation() + 1;
-        return new RebootPlan(RebootPlan.newId(to), vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(),
-                p.state().generation(), to, vm.planClone(fg, p.state()), p.nextBoot(), p.state().boot());
+        ClonePlan clone = vm.planClone(fg, p.state());
+        VmState to = new VmState(p.state().generation() + 1, clone.bgOverlays(), p.nextBoot(), p.persistentDisk());
+        return new RebootPlan(RebootPlan.newId(to.generation()), vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(),
+                clone, p.state(), to);
     }
 
     private RebootResult result(Prepared p, RebootPlan plan, double start, Optional<String> abortReason, int generation) {

@@ -53,7 +53,7 @@ public final class InPlaceReboot {
             int to = vm.spec().directKernelBoot() ? s.generation() + 1 : s.generation();
             ClonePlan itself = new ClonePlan(p.fg().id(), p.fg().id(), s.systemOverlays(), List.of(), s.systemOverlays());
             RebootPlan plan = new RebootPlan(RebootPlan.newId(to), vm.spec().name(), vm.engine(), opts.method(), opts.switchMode(),
-                    s.generation(), to, itself, p.nextBoot(), s.boot());
+                    itself, s, new VmState(to, s.systemOverlays(), p.nextBoot(), p.persistentDisk()));
             Journal journal = Journal.begin(vm.stateDir(), plan);
             double start = t.now();
             long consoleMark = p.fg().console().length(); // the new boot's output starts here, if it is the same instance
@@ -135,7 +135,7 @@ public final class InPlaceReboot {
         });
         vm.forget(fg.id());
         journal.record(Step.COLD_START);
-        return t.step("start the VM", () -> vm.coldBoot(plan.cloneState(), "booting " + vm.spec().name() + " into the update", progress));
+        return t.step("start the VM", () -> vm.coldBoot(plan.to(), "booting " + vm.spec().name() + " into the update", progress));
     }
 
     /** Waits until the agent answers from a new boot (another boot_id). */

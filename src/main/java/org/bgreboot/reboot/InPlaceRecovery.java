@@ -23,13 +23,13 @@ record InPlaceRecovery(Vm vm, RebootPlan plan, Progress progress) {
         Optional<Instance> restarted = vm.serving().or(() -> vm.instances().stream().findFirst());
         if (restarted.isPresent()) {
             try (Instance i = restarted.get()) {
-                vm.promote(i, plan.cloneState());
+                vm.promote(i, plan.to());
                 VmBoot.await(vm, i, progress);
                 return new Recovery.Outcome("the restarted VM runs the update", plan.toGeneration(), i.describe());
             }
         }
         vm.forget(plan.clonePlan().fg());
-        try (Instance i = vm.coldBoot(plan.cloneState(), "the VM's instance is gone: booting it into the update from its disks", progress)) {
+        try (Instance i = vm.coldBoot(plan.to(), "the VM's instance is gone: booting it into the update from its disks", progress)) {
             VmBoot.await(vm, i, progress);
             return new Recovery.Outcome("the VM was booted into the update from its disks (its instance had gone)", plan.toGeneration(), i.describe());
         }

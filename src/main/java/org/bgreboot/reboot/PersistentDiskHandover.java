@@ -15,7 +15,6 @@ import org.bgreboot.spec.VmSpec;
  * open) is the engine's: only after FG is stopped is the disk given to the clone.
  */
 final class PersistentDiskHandover {
-    static final Duration HOOK_TIMEOUT = Duration.ofSeconds(60);
     /** The armed attach hook is polled this often: the downtime ends when it does. */
     private static final long ARMED_POLL_MILLIS = 5;
 
@@ -33,7 +32,7 @@ final class PersistentDiskHandover {
     /** In the old VM: stop using the disk (the release hook, or with none, fsfreeze). */
     void release(GuestAgent old) {
         if (releasesByFreeze()) {
-            old.fsfreezeFreeze(HOOK_TIMEOUT);
+            old.fsfreezeFreeze(hooks.timeout());
         } else {
             runHook(old, hooks.release(), "release");
         }
@@ -41,7 +40,7 @@ final class PersistentDiskHandover {
 
     /** Rollback of {@link #release} in the old VM, when the switch is abandoned before FG is stopped. */
     void unrelease(GuestAgent old) {
-        old.fsfreezeThaw(HOOK_TIMEOUT); // a release that froze, or a hook that froze what stayed busy
+        old.fsfreezeThaw(hooks.timeout()); // a release that froze, or a hook that froze what stayed busy
         if (!releasesByFreeze() && !hooks.attach().isEmpty()) {
             runHook(old, hooks.attach(), "attach");
         }
@@ -52,7 +51,7 @@ final class PersistentDiskHandover {
      * the disk to appear, so when it does, only the mount is left to do.
      */
     Optional<GuestAgent.RunningCommand> armAttach(GuestAgent next) {
-        return hooks.attach().isEmpty() ? Optional.empty() : Optional.of(next.start(hooks.attach(), HOOK_TIMEOUT));
+        return hooks.attach().isEmpty() ? Optional.empty() : Optional.of(next.start(hooks.attach(), hooks.timeout()));
     }
 
     /**
@@ -64,7 +63,7 @@ final class PersistentDiskHandover {
         if (hooks.attach().isEmpty()) {
             return;
         }
-        if (armed.isPresent() && armed.get().await(HOOK_TIMEOUT, ARMED_POLL_MILLIS).ok()) {
+        if (armed.isPresent() && armed.get().await(hooks.timeout(), ARMED_POLL_MILLIS).ok()) {
             return;
         }
         try {
@@ -78,11 +77,11 @@ final class PersistentDiskHandover {
      * Runs a hook to its end. One that outlives its timeout is killed in the guest (the agent of
      * QEMU 7.2 cannot do it), so a hung release does not keep the disk busy behind a rollback.
      */
-    private static void runHook(GuestAgent agent, List<String> argv, String name) {
-        GuestAgent.RunningCommand hook = agent.start(argv, HOOK_TIMEOUT);
+    private void runHook(GuestAgent agent, List<String> argv, String name) {
+        GuestAgent.RunningCommand hook = agent.start(argv, hooks.timeout());
         ExecResult r;
         try {
-            r = hook.await(HOOK_TIMEOUT);
+            r = hook.await(hooks.timeout());
         } catch (AgentTimeoutException e) {
             try {
                 agent.exec(List.of("kill", "-KILL", String.valueOf(hook.pid())), Duration.ofSeconds(10));
@@ -90,7 +89,7 @@ final class PersistentDiskHandover {
                 e.addSuppressed(killFailed);
             }
             throw new IllegalStateException("the guest's " + name + " hook " + String.join(" ", argv) + " did not finish within "
-                    + HOOK_TIMEOUT.toSeconds() + " s and was killed", e);
+                    + hooks.timeout().toSeconds() + " s and was killed", e);
         }
         if (!r.ok()) {
             throw new IllegalStateException("the guest's " + name + " hook " + String.join(" ", argv) + " failed ("

@@ -14,9 +14,11 @@ import org.bgreboot.state.VmState;
  * is disk space, and the update is installed in the running guest. Nothing on the host has changed
  * when this fails, so a failure here is always safe.
  *
- * @param nextBoot the kernel the updated OS boots (direct kernel boot), or empty (boot from disk)
+ * @param nextBoot       the kernel the updated OS boots (direct kernel boot), or empty (boot from disk)
+ * @param persistentDisk the persistent disk the updated VM gets: the one the VM runs with, unless
+ *                       the spec names another and the reboot was told to take it
  */
-record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot, double installMs) {
+record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot, VmSpec.PersistentDisk persistentDisk, double installMs) {
     private static final long MIN_FREE_BYTES = 256L << 20;
 
     static Prepared check(Vm vm, RebootOptions opts, Progress progress) {
@@ -43,13 +45,31 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
         }
         try {
             VmState state = vm.state();
+            VmSpec.PersistentDisk persistentDisk = persistentDisk(spec, state.persistentDiskOr(spec), opts, progress);
             Optional<VmSpec.KernelBoot> nextBoot = opts.kernel().isPresent() ? opts.kernel()
                     : spec.update().flatMap(VmSpec.Update::boot).or(state::boot);
             double installMs = opts.install() ? Updates.install(spec, fg.agent(), opts.cancel(), progress) : 0;
-            return new Prepared(fg, state, nextBoot, installMs);
+            return new Prepared(fg, state, nextBoot, persistentDisk, installMs);
         } catch (RuntimeException e) {
             fg.close(); // its monitor and agent serve one client each: free them for whoever comes next
             throw e;
         }
+    }
+
+    /**
+     * A spec edited while the VM runs must not silently hand the service another disk (its data
+     * would seem to vanish): the running one is kept unless the reboot was told to take the spec's.
+     */
+    private static VmSpec.PersistentDisk persistentDisk(VmSpec spec, VmSpec.PersistentDisk running, RebootOptions opts, Progress progress) {
+        if (running.equals(spec.persistentDisk())) {
+            return running;
+        }
+        if (!opts.takeSpecPersistentDisk()) {
+            throw new UserError("VM " + spec.name() + " runs with the persistent disk " + running.path() + " (serial " + running.serial()
+                    + "), but its spec now names " + spec.persistentDisk().path() + " (serial " + spec.persistentDisk().serial()
+                    + "); a reboot keeps the running one: put the spec back, or pass --take-persistent-disk to hand over the spec's instead");
+        }
+        progress.step("PREPARE: the updated VM gets the spec's persistent disk " + spec.persistentDisk().path() + " instead of " + running.path());
+        return spec.persistentDisk();
     }
 }

@@ -11,40 +11,45 @@ import org.bgreboot.spec.VmSpec;
  * @param cloneShare  the clone's CPU share while it boots (IDLE normally; NORMAL only to measure the difference)
  * @param listener    hears the clone's launch and readiness
  * @param cancel      asks the reboot to stop (signals)
+ * @param takeSpecPersistentDisk hand the updated VM the spec's persistent disk when it differs from the running one's
  */
 public record RebootOptions(Method method, SwitchMode switchMode, boolean install, Optional<VmSpec.KernelBoot> kernel,
-                            CpuShare cloneShare, RunClock clock, RebootListener listener, Cancel cancel) {
+                            CpuShare cloneShare, RunClock clock, RebootListener listener, Cancel cancel, boolean takeSpecPersistentDisk) {
 
     public static RebootOptions background(RunClock clock) {
         return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), CpuShare.IDLE, clock,
-                RebootListener.NONE, Cancel.NEVER);
+                RebootListener.NONE, Cancel.NEVER, false);
     }
 
     public RebootOptions with(RebootListener l) {
-        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, l, cancel);
+        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, l, cancel, takeSpecPersistentDisk);
     }
 
     public RebootOptions with(Method m) {
-        return new RebootOptions(m, switchMode, install, kernel, cloneShare, clock, listener, cancel);
+        return new RebootOptions(m, switchMode, install, kernel, cloneShare, clock, listener, cancel, takeSpecPersistentDisk);
     }
 
     public RebootOptions with(SwitchMode s) {
-        return new RebootOptions(method, s, install, kernel, cloneShare, clock, listener, cancel);
+        return new RebootOptions(method, s, install, kernel, cloneShare, clock, listener, cancel, takeSpecPersistentDisk);
     }
 
     public RebootOptions with(CpuShare share) {
-        return new RebootOptions(method, switchMode, install, kernel, share, clock, listener, cancel);
+        return new RebootOptions(method, switchMode, install, kernel, share, clock, listener, cancel, takeSpecPersistentDisk);
     }
 
     public RebootOptions with(Cancel c) {
-        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, listener, c);
+        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, listener, c, takeSpecPersistentDisk);
     }
 
     public RebootOptions withInstall(boolean i) {
-        return new RebootOptions(method, switchMode, i, kernel, cloneShare, clock, listener, cancel);
+        return new RebootOptions(method, switchMode, i, kernel, cloneShare, clock, listener, cancel, takeSpecPersistentDisk);
+    }
+
+    public RebootOptions takingSpecPersistentDisk(boolean take) {
+        return new RebootOptions(method, switchMode, install, kernel, cloneShare, clock, listener, cancel, take);
     }
 
     public RebootOptions withKernel(Optional<VmSpec.KernelBoot> k) {
-        return new RebootOptions(method, switchMode, install, k, cloneShare, clock, listener, cancel);
+        return new RebootOptions(method, switchMode, install, k, cloneShare, clock, listener, cancel, takeSpecPersistentDisk);
     }
 }

@@ -33,7 +33,7 @@ record SpecFile(
 
     record Boot(String kernel, String initrd, String cmdline) {}
 
-    record HookSet(List<String> release, List<String> attach) {}
+    record HookSet(List<String> release, List<String> attach, String timeout) {}
 
     record Ready(String timeout, Boolean agent, List<List<String>> commands, String serial, String service) {}
 

@@ -37,6 +37,7 @@ public final class SpecLoader {
     private static final TomlMapper MAPPER = TomlMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // cpus = 2.5 is a mistake, not 2
             .build();
 
     private final long hostMemoryBytes;
@@ -270,7 +271,8 @@ public final class SpecLoader {
             SpecFile.HookSet h = raw.hooks();
             List<String> release = h == null || h.release() == null ? List.of() : argv("hooks.release", h.release());
             List<String> attach = h == null || h.attach() == null ? List.of() : argv("hooks.attach", h.attach());
-            return new VmSpec.Hooks(release, attach);
+            Duration timeout = h == null || h.timeout() == null ? VmSpec.Hooks.DEFAULT_TIMEOUT : duration("hooks.timeout", h.timeout());
+            return new VmSpec.Hooks(release, attach, timeout);
         }
 
         private VmSpec.Readiness readiness() {

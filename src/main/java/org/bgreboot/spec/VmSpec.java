@@ -40,8 +40,13 @@ public record VmSpec(
     /** Direct kernel boot; absent means the VM boots from its system disk through its boot loader. */
     public record KernelBoot(Path kernel, Path initrd, String cmdline) {}
 
-    /** Guest commands (argv) run through the agent at the switch. */
-    public record Hooks(List<String> release, List<String> attach) {}
+    /**
+     * Guest commands (argv) run through the agent at the switch. A hook still running after
+     * {@code timeout} is killed in the guest and counts as failed.
+     */
+    public record Hooks(List<String> release, List<String> attach, Duration timeout) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    }
 
     /** Readiness checks of the background clone; all must pass within the timeout. */
     public record Readiness(Duration timeout, boolean agent, List<List<String>> commands,
@@ -56,5 +61,10 @@ public record VmSpec(
 
     public boolean directKernelBoot() {
         return boot.isPresent();
+    }
+
+    /** The same VM with another network identity and persistent disk: what a running instance keeps. */
+    public VmSpec withIdentity(Network net, PersistentDisk disk) {
+        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update);
     }
 }

@@ -107,6 +107,11 @@ class BadInputIT {
     }
 
     @Test
+    void aFractionalCpuCount() {
+        refuseReboot(s -> s.replaceFirst("(?m)^cpus = 1$", "cpus = 2.5"), "key 'cpus' has the wrong type");
+    }
+
+    @Test
     void aNegativeTimeout() {
         refuseReboot(s -> s.replace("timeout = \"10m\"", "timeout = \"-10s\""), "ready.timeout '-10s' is not a duration");
     }
@@ -181,6 +186,22 @@ class BadInputIT {
         FaultIT.expectOneLineRefusal(r, "");
         assertThat(marker).as("a shell ran the argument").doesNotExist();
         assertThat(list(TestVms.home().vms())).as("state directories").isEqualTo(vmsBefore);
+    }
+
+    @Test
+    void aNameWithANewlineIsRefusedOnOneLine() {
+        Cli.Run r = Cli.run("vm", "status", "two\nlines");
+        FaultIT.expectOneLineRefusal(r, "'two\\nlines' is neither");
+    }
+
+    @Test
+    void aVmWhoseFirstStartIsRefusedIsNotListed() throws IOException {
+        Path spec = TestVms.writeDemoSpec("refused");
+        String refused = TestVms.nameOf(spec);
+        TestVms.rewrite(spec, s -> s.replaceFirst("host_port = \\d+", "host_port = " + vm.spec().network().forwards().get(0).hostPort()));
+        FaultIT.expectOneLineRefusal(Cli.run("vm", "start", spec.toString()), "is in use");
+        assertThat(Cli.run("vm", "list").stdout()).doesNotContain(refused);
+        assertThat(TestVms.home().vms().resolve(refused)).doesNotExist();
     }
 
     @Test

@@ -112,6 +112,128 @@ class FaultIT {
         Http.identity(vm.spec());
     }
 
+    // ---- after the point of no return, a failure still ends with a serving VM --------------------
+
+    @Test
+    @Order(8)
+    void anAttachHookThatFailsEndsWithTheUpdatedDisksColdBooted() {
+        TestVms.rewrite(specFile, s -> s.replaceFirst("attach = \\[[^\\]]*\\]", "attach = [\"/bin/false\"]"));
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            run = Cli.run("reboot", name);
+            seen = w.finish();
+        }
+        seen.print("attach hook fails");
+        assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
+        assertThat(run.stderr()).contains("the switch failed at attach").contains("updated disks were cold-booted");
+        seen.assertNothingLost();
+        before.assertReplacedByTheUpdate(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    // ---- status and stop tell the truth; an edited spec does not hurt a running VM ----------------
+
+    @Test
+    @Order(9)
+    void statusAndStopTellTheTruthWhileAKilledRebootLeftACloneRunning() {
+        Before before = Before.of(vm);
+        Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "after:await_ready"), "reboot", name);
+        assertThat(killed.exit()).isEqualTo(137);
+        assertThat(TestVms.qemuPids(vm)).as("the VM and its clone run").hasSize(2);
+
+        Cli.Run status = Cli.run("vm", "status", name);
+        assertThat(status.exit()).as("the VM serves").isZero();
+        assertThat(status.stdout()).contains("state         running").contains("also running")
+                .contains("unfinished").contains("bgreboot recover " + name);
+
+        Cli.Run stop = Cli.run("vm", "stop", name);
+        expectOneLineRefusal(stop, "unfinished reboot");
+        assertThat(stop.error()).contains("bgreboot recover " + name);
+        assertThat(TestVms.qemuPids(vm)).as("a refused stop stops nothing").hasSize(2);
+
+        Cli.Run recovered = Cli.run("recover", name);
+        assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+        assertThat(vm.running().map(QemuProcess::pid)).contains(before.pid());
+        assertOneServingVm(vm);
+        assertThat(Cli.run("vm", "status", name).stdout()).doesNotContain("also running").doesNotContain("unfinished");
+    }
+
+    @Test
+    @Order(10)
+    void aPersistentDiskChangedInTheSpecOfARunningVmIsReportedAndNotTaken() throws IOException {
+        Path other = vm.spec().persistentDisk().path().resolveSibling("other.img");
+        Files.copy(TestVms.demoImage().persistentDisk(), other, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        TestVms.rewrite(specFile, s -> s.replace(vm.spec().persistentDisk().path().toString(), other.toString()));
+        Before before = Before.of(vm);
+        Cli.Run status = Cli.run("vm", "status", name);
+        assertThat(status.stdout()).contains("spec differs").contains("persistent disk").contains(other.toString());
+        Cli.Run reboot = Cli.run("reboot", name);
+        expectOneLineRefusal(reboot, "runs with the persistent disk " + vm.spec().persistentDisk().path());
+        assertThat(reboot.error()).contains("--take-persistent-disk");
+        assertThat(vm.running().map(QemuProcess::pid)).contains(before.pid());
+        assertThat(Http.identity(vm.spec()).path("boot_id").asText()).isEqualTo(before.bootId());
+        assertThat(Journal.active(vm.stateDir())).isEmpty();
+    }
+
+    @Test
+    @Order(11)
+    void aSpecBrokenWhileTheVmRunsStillLetsItBeInspectedAndStopped() {
+        TestVms.rewrite(specFile, s -> s.replace("cpus = 1", "cpus = 0"));
+        Cli.Run status = Cli.run("vm", "status", name);
+        assertThat(status.exit()).as(status.stderr()).isZero();
+        assertThat(status.stdout()).contains("state         running");
+        assertThat(status.stderr()).contains("does not load").contains("cpus = 0");
+        Cli.Run stop = Cli.run("vm", "stop", name);
+        assertThat(stop.exit()).as(stop.stderr()).isZero();
+        assertThat(TestVms.qemuPids(vm)).isEmpty();
+        expectOneLineRefusal(Cli.run("vm", "start", name), "cpus = 0");
+    }
+
+    @Test
+    @Order(12)
+    void aReleaseHookThatTimesOutIsKilledInTheGuestAndTheSwitchRolledBack() {
+        TestVms.rewrite(specFile, s -> s.replaceFirst("release = \\[[^\\]]*\\]", "release = [\"/bin/sleep\", \"37\"]\ntimeout = \"3s\""));
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            run = Cli.run("reboot", name);
+            seen = w.finish();
+        }
+        seen.print("release hook times out");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stdout()).contains("ABORTED").contains("release hook").contains("did not finish within 3 s and was killed");
+        try (QemuProcess p = vm.running().orElseThrow()) {
+            String ps = p.agent().exec(List.of("ps"), Duration.ofSeconds(10)).stdoutText();
+            assertThat(ps).as("the hung hook is gone from FG").doesNotContain("sleep 37");
+        }
+        seen.assertNothingLost();
+        before.assertUntouched(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    @Test
+    @Order(13)
+    void concurrentStatusAndRecoverCommandsDoNotCollide() throws Exception {
+        List<CompletableFuture<Cli.Run>> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> Cli.run("vm", "status", name)));
+        }
+        for (int i = 0; i < 2; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> Cli.run("recover", name)));
+        }
+        for (CompletableFuture<Cli.Run> f : runs) {
+            Cli.Run r = f.get(5, TimeUnit.MINUTES);
+            assertThat(r.stderr()).doesNotContain("cannot write").doesNotContain("Exception");
+            assertThat(r.exit() == 0 || r.error().contains("is busy")).as(r.stderr()).isTrue();
+        }
+        assertOneServingVm(vm);
+    }
+
     // ---- bgreboot dies --------------------------------------------------------------------------
 
     @ParameterizedTest(name = "bgreboot killed at {0} (recovery {1})")
@@ -256,7 +378,7 @@ class FaultIT {
         }
         seen.print("FG's QEMU killed while the clone boots");
         assertThat(run.exit()).as(run.stderr()).isZero();
-        assertThat(run.stderr()).contains("FG's QEMU died while the clone booted");
+        assertThat(run.stderr()).contains("FG's instance died while the clone booted");
         seen.assertNothingLost();
         before.assertReplacedByTheUpdate(vm, seen);
         assertOneServingVm(vm);

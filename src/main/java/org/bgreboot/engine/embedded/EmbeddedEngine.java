@@ -42,6 +42,10 @@ public final class EmbeddedEngine implements Engine {
         return NAME;
     }
 
+    @Override public java.util.Optional<VmSpec> runningSpec(StateDir state) {
+        return new Runtimes(state).current().filter(r -> QemuProcess.livePid(r).isPresent()).flatMap(LaunchRecord::read).map(LaunchRecord::spec);
+    }
+
     @Override public EmbeddedVm vm(VmSpec spec, StateDir state) {
         return new EmbeddedVm(spec, state, launcher, accel);
     }

@@ -91,8 +91,10 @@ public final class EmbeddedVm implements Vm {
         return p.map(x -> x);
     }
 
+    /** A live process of a runtime directory, with the spec it was started with (the file may have changed since). */
     private Optional<QemuProcess> process(RuntimeDir r) {
-        return QemuProcess.livePid(r).map(pid -> new QemuProcess(pid, r, accelOf(r), spec, saving(), null));
+        VmSpec launched = LaunchRecord.read(r).map(LaunchRecord::spec).orElse(spec);
+        return QemuProcess.livePid(r).map(pid -> new QemuProcess(pid, r, accelOf(r), launched, saving(), null));
     }
 
     /** The accelerator a runtime directory's QEMU was started with (its launch record), else the chosen one. */
@@ -108,6 +110,29 @@ public final class EmbeddedVm implements Vm {
 
     public Optional<LaunchRecord> launchRecord() {
         return runtimes.current().flatMap(LaunchRecord::read);
+    }
+
+    @Override public List<String> specDrift() {
+        Optional<VmSpec> running = runtimes.current().filter(r -> QemuProcess.livePid(r).isPresent())
+                .flatMap(LaunchRecord::read).map(LaunchRecord::spec);
+        if (running.isEmpty()) {
+            return List.of();
+        }
+        VmSpec r = running.get();
+        List<String> drift = new ArrayList<>();
+        differ(drift, "persistent disk", r.persistentDisk(), spec.persistentDisk());
+        differ(drift, "network", r.network(), spec.network());
+        differ(drift, "memory", r.memory(), spec.memory());
+        differ(drift, "cpus", r.cpus(), spec.cpus());
+        differ(drift, "machine", r.machine(), spec.machine());
+        differ(drift, "system disks", r.systemDisks(), spec.systemDisks());
+        return drift;
+    }
+
+    private static void differ(List<String> drift, String what, Object running, Object specified) {
+        if (!running.equals(specified)) {
+            drift.add(what + ": runs with " + running + ", the spec now says " + specified);
+        }
     }
 
     // ---- state --------------------------------------------------------------------------------
@@ -131,7 +156,7 @@ public final class EmbeddedVm implements Vm {
             QemuImg.createOverlay(overlay, spec.systemDisks().get(i));
             overlays.add(overlay);
         }
-        VmState initial = new VmState(0, overlays, spec.boot());
+        VmState initial = new VmState(0, overlays, spec.boot(), spec.persistentDisk());
         state.writeState(initial);
         return initial;
     }
@@ -170,7 +195,8 @@ public final class EmbeddedVm implements Vm {
         checkPortsFree();
         RuntimeDir runtime = runtimes.create(Runtimes.name(s.generation()));
         progress.step("starting " + spec.name() + " (generation " + s.generation() + ", " + accel.accel().qemuName() + ")");
-        Launch launch = new Launch(spec, accel.accel(), runtime, s.generation(), s.systemOverlays(), s.boot(), Launch.Role.FOREGROUND, false, incoming);
+        VmSpec launched = spec.withIdentity(spec.network(), s.persistentDiskOr(spec));
+        Launch launch = new Launch(launched, accel.accel(), runtime, s, Launch.Role.FOREGROUND, false, incoming);
         QemuLauncher.Started started;
         try {
             started = launcher.launch(launch);
@@ -180,7 +206,7 @@ public final class EmbeddedVm implements Vm {
         }
         LaunchRecord.of(launch, accel.reason()).write(runtime);
         runtimes.setCurrent(runtime);
-        return new QemuProcess(started.pid(), runtime, accel.accel(), spec, saving(), started.qmp());
+        return new QemuProcess(started.pid(), runtime, accel.accel(), launched, saving(), started.qmp());
     }
 
     /**
@@ -291,13 +317,16 @@ public final class EmbeddedVm implements Vm {
 
     /** Started with -S: its link goes down before its first instruction; a reboot or panic of it is noticed. */
     @Override public Instance launchClone(ClonePlan plan, VmState clone, CpuShare share) {
+        RuntimeDir fgRuntime = runtimes.of(plan.fg().value());
         RuntimeDir runtime = runtimes.create(plan.bg().value());
-        Accel a = accelOf(runtimes.of(plan.fg().value()));
-        Launch launch = new Launch(spec, a, runtime, clone.generation(), clone.systemOverlays(), clone.boot(), Launch.Role.BACKGROUND,
-                share == CpuShare.IDLE);
+        Accel a = accelOf(fgRuntime);
+        // the clone takes over FG's network identity, whatever the spec says now, and the persistent disk chosen for it
+        VmSpec.Network identity = LaunchRecord.read(fgRuntime).map(l -> l.spec().network()).orElse(spec.network());
+        VmSpec cloneSpec = spec.withIdentity(identity, clone.persistentDiskOr(spec));
+        Launch launch = new Launch(cloneSpec, a, runtime, clone, Launch.Role.BACKGROUND, share == CpuShare.IDLE);
         QemuLauncher.Started started = launcher.launch(launch);
         LaunchRecord.of(launch, "same as the VM").write(runtime);
-        QemuProcess bg = new QemuProcess(started.pid(), runtime, a, spec, saving(), started.qmp());
+        QemuProcess bg = new QemuProcess(started.pid(), runtime, a, cloneSpec, saving(), started.qmp());
         bg.isolateNetwork();
         // a reboot of the clone while it boots is a failure: make it a shutdown we notice; a
         // panicked clone stays paused, so the panic (not just an exit) is what we report

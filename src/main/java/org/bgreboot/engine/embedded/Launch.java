@@ -1,29 +1,21 @@
 package org.bgreboot.engine.embedded;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
-
 import org.bgreboot.spec.VmSpec;
-/**
- * Everything that decides one QEMU process of a VM. The serving VM ("FG") has the persistent disk
- * and the port forwards; a background clone ("BG") starts paused with neither and is isolated until
- * the switch. {@code idle} runs the process at idle CPU and I/O priority (the clone, normally).
- */
-public record Launch(
-        VmSpec spec,
-        Accel accel,
-        RuntimeDir runtime,
-        int generation,
-        List<Path> systemOverlays,
-        Optional<VmSpec.KernelBoot> boot,
-        Role role,
-        boolean idle,
-        Optional<Path> incomingState) {
+import org.bgreboot.state.VmState;
 
-    public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, int generation, List<Path> systemOverlays,
-                  Optional<VmSpec.KernelBoot> boot, Role role, boolean idle) {
-        this(spec, accel, runtime, generation, systemOverlays, boot, role, idle, Optional.empty());
+/**
+ * Everything that decides one QEMU process of a VM: the spec it runs (its network identity and
+ * persistent disk as that process has them), what it runs of the VM ({@link VmState}: generation,
+ * layers, kernel), and its role. The serving VM ("FG") has the persistent disk and the port
+ * forwards; a background clone ("BG") starts paused with neither and is isolated until the switch.
+ * {@code idle} runs the process at idle CPU and I/O priority (the clone, normally).
+ */
+public record Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle, Optional<Path> incomingState) {
+
+    public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle) {
+        this(spec, accel, runtime, state, role, idle, Optional.empty());
     }
 
     public enum Role {

@@ -3,7 +3,6 @@ package org.bgreboot.engine.embedded;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.Durable;
@@ -12,23 +11,18 @@ import org.bgreboot.state.VmState;
 
 /**
  * What a runtime directory's QEMU was started as and with ({@code launch.json}): its role, its
- * accelerator and why, the generation, layers and kernel it runs. Status, recovery and the restore
- * switch read it instead of the spec, which may have been edited since.
+ * accelerator and why, the spec it runs (network identity, persistent disk) and what it runs of the
+ * VM. Status, stop, recovery and the switch read this rather than the spec file, which may have been
+ * edited, or broken, since.
  */
-public record LaunchRecord(Accel accel, Launch.Role role, long startedAtEpochMs, String accelReason,
-                           int generation, List<Path> systemOverlays, Optional<VmSpec.KernelBoot> boot) {
+public record LaunchRecord(Accel accel, Launch.Role role, long startedAtEpochMs, String accelReason, VmSpec spec, VmState state) {
 
     static LaunchRecord of(Launch l, String accelReason) {
-        return new LaunchRecord(l.accel(), l.role(), System.currentTimeMillis(), accelReason, l.generation(), l.systemOverlays(), l.boot());
+        return new LaunchRecord(l.accel(), l.role(), System.currentTimeMillis(), accelReason, l.spec(), l.state());
     }
 
     LaunchRecord as(Launch.Role newRole, String why) {
-        return new LaunchRecord(accel, newRole, System.currentTimeMillis(), why, generation, systemOverlays, boot);
-    }
-
-    /** The VM state this process runs. */
-    VmState state() {
-        return new VmState(generation, systemOverlays, boot);
+        return new LaunchRecord(accel, newRole, System.currentTimeMillis(), why, spec, state);
     }
 
     static Path file(RuntimeDir r) {

@@ -38,7 +38,7 @@ public final class QemuCommand {
         RuntimeDir r = l.runtime();
         List<String> a = new ArrayList<>();
         a.add(qemuBinary.toString());
-        add(a, "-name", "guest=" + s.name() + ",process=bgreboot-" + s.name() + "-g" + l.generation());
+        add(a, "-name", "guest=" + s.name() + ",process=bgreboot-" + s.name() + "-g" + l.state().generation());
         add(a, "-machine", s.machine());
         // TCG: a 128 MiB translation cache; with 7.2's default a guest reset after heavy work (the
         // Debian kernel install) crawls for minutes while QEMU discards what it had translated
@@ -57,19 +57,19 @@ public final class QemuCommand {
         add(a, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0");
         add(a, "-chardev", "file,id=ser0,path=" + r.serialLog());
         add(a, "-serial", "chardev:ser0");
-        l.boot().ifPresent(b -> {
+        l.state().boot().ifPresent(b -> {
             add(a, "-kernel", b.kernel().toString()); // -kernel/-initrd take plain paths
             if (b.initrd() != null) {
                 add(a, "-initrd", b.initrd().toString());
             }
             add(a, "-append", b.cmdline());
         });
-        for (int i = 0; i < l.systemOverlays().size(); i++) {
+        for (int i = 0; i < l.state().systemOverlays().size(); i++) {
             String node = systemNode(i);
-            add(a, "-blockdev", "driver=file,filename=" + opt(l.systemOverlays().get(i)) + ",node-name=" + node + "-file");
+            add(a, "-blockdev", "driver=file,filename=" + opt(l.state().systemOverlays().get(i)) + ",node-name=" + node + "-file");
             add(a, "-blockdev", "driver=qcow2,file=" + node + "-file,node-name=" + node);
             add(a, "-device", "virtio-blk-pci,drive=" + node + ",id=" + systemDevice(i) + ",serial=bgsystem" + i
-                    + (l.boot().isEmpty() && i == 0 ? ",bootindex=0" : ""));
+                    + (l.state().boot().isEmpty() && i == 0 ? ",bootindex=0" : ""));
         }
         if (q35(s)) {
             // pcie.0 refuses hotplug: the persistent disk lives on a root port created at start.

@@ -168,8 +168,9 @@ public final class QemuProcess implements Instance {
         java.util.Map<String, String> d = new java.util.LinkedHashMap<>();
         LaunchRecord.read(runtime).ifPresent(l -> {
             d.put("accelerator", l.accel().qemuName() + " (" + l.accelReason() + ")");
-            d.put("generation", String.valueOf(l.generation()));
+            d.put("generation", String.valueOf(l.state().generation()));
             d.put("uptime", (System.currentTimeMillis() - l.startedAtEpochMs()) / 1000 + " s");
+            d.put("persistent disk", l.spec().persistentDisk().path() + " (serial " + l.spec().persistentDisk().serial() + ")");
         });
         return d;
     }

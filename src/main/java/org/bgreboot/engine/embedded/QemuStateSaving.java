@@ -23,9 +23,8 @@ record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) 
             clone.quit(Duration.ofSeconds(10));
             clone.close();
             runtimes.remove(clone.runtime());
-            RuntimeDir runtime = runtimes.create(Runtimes.restoredName(record.generation()));
-            Launch launch = new Launch(clone.spec(), clone.accel(), runtime, record.generation(), record.systemOverlays(), record.boot(),
-                    Launch.Role.RESTORED, false, Optional.of(saved));
+            RuntimeDir runtime = runtimes.create(Runtimes.restoredName(record.state().generation()));
+            Launch launch = new Launch(record.spec(), clone.accel(), runtime, record.state(), Launch.Role.RESTORED, false, Optional.of(saved));
             QemuLauncher.Started started = launcher.launch(launch);
             record.as(Launch.Role.RESTORED, record.accelReason()).write(runtime);
             QemuProcess restored = new QemuProcess(started.pid(), runtime, clone.accel(), clone.spec(), this, started.qmp());
