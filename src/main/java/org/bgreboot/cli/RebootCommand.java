@@ -60,6 +60,10 @@ final class RebootCommand implements Callable<Integer> {
             + "hand the spec's to the updated VM (without this, such a reboot is refused).")
     boolean takePersistentDisk;
 
+    @Option(names = "--quiesce", description = "Freeze the VM's system-disk filesystems around the clone point (a clean clone, "
+            + "a longer pause) instead of a sync before it (a crash-consistent clone, a pause of the snapshot alone).")
+    boolean quiesce;
+
     @Option(names = "--normal-priority", description = "Boot the clone at normal CPU and I/O priority (to measure what idle priority saves).")
     boolean normalPriority;
 
@@ -78,7 +82,7 @@ final class RebootCommand implements Callable<Integer> {
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(normalPriority ? CpuShare.NORMAL : CpuShare.IDLE).with(cancel)
-                .takingSpecPersistentDisk(takePersistentDisk);
+                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce);
         Map<String, Object> out;
         RebootResult result;
         try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {

@@ -48,9 +48,11 @@ public interface Instance extends AutoCloseable {
 
     /**
      * Gives this instance the VM's persistent disk. Safe to repeat: a half-done attempt (bgreboot
-     * killed midway) is completed or cleaned up first. Call only once no other instance has it.
+     * killed midway) is completed first. Call only once no other instance has it open.
+     *
+     * @return how: "swap" (the device it booted with, now backed by the image), "hot-plug"
      */
-    void plugPersistentDisk();
+    String plugPersistentDisk();
 
     /** Cuts the instance off its network before the switch: link down, no ports. */
     void isolateNetwork();

@@ -77,8 +77,10 @@ public interface Vm {
     /** Removes what remains of an instance that no longer runs (its runtime files, its definition). */
     void forget(InstanceId id);
 
-    /** Free bytes where the clone's layers go. */
-    long freeBytes();
+    /** Free space where the clone's layers go, and where that is. */
+    FreeSpace freeSpace();
+
+    record FreeSpace(long bytes, String where) {}
 
     /** How many layers the serving system disk's backing chain has: it must stay short. */
     int chainDepth();

@@ -52,6 +52,7 @@ final class BackgroundFlow {
     private Optional<GuestAgent.RunningCommand> armedAttach = Optional.empty();
     private double bgLaunchedAtMs = Double.NaN;
     private double switchStartMs = Double.NaN;
+    private String diskHandover;
 
     /** @param fg the serving instance when this process has it already, else null (found by its id) */
     BackgroundFlow(Vm vm, RebootPlan plan, Journal journal, RebootOptions opts, Progress progress, Timings t, Instance fg) {
@@ -61,7 +62,7 @@ final class BackgroundFlow {
         this.opts = opts;
         this.progress = progress;
         this.t = t;
-        this.disk = new PersistentDiskHandover(vm.spec().hooks());
+        this.disk = new PersistentDiskHandover(vm.spec());
         this.fg = fg;
     }
 
@@ -112,7 +113,7 @@ final class BackgroundFlow {
             case RELEASE -> release();
             case STOP_FG -> stopFg();
             case RESTORE_CLONE -> restoreClone();
-            case PLUG_DISK -> t.step("plug persistent disk into BG", () -> liveBg().plugPersistentDisk());
+            case PLUG_DISK -> diskHandover = t.step("give BG the persistent disk", () -> liveBg().plugPersistentDisk());
             case ATTACH -> t.step("attach hook in BG", () -> disk.attach(liveBg().agent(), armedAttach));
             case TAKE_NETWORK -> {
                 t.step("BG takes the network", () -> liveBg().takeNetwork());
@@ -127,21 +128,28 @@ final class BackgroundFlow {
     }
 
     /**
-     * CLONE: freeze FG's system-disk filesystems, cut the clone point, thaw. The persistent disk is
-     * not cloned, so it is not frozen: the service keeps writing. FG's dirty pages are flushed
-     * first, while it runs, so the freeze has little left to write.
+     * CLONE: the clone point. FG's dirty pages are flushed first, while it runs; then the cut alone
+     * is FG's pause, and the clone boots from a crash-consistent system disk (its journal replays a
+     * sync's worth at most). With {@code quiesce}, FG's system-disk filesystems are frozen around the
+     * cut instead, at the cost of two more agent round trips in the pause. The persistent disk is
+     * not cloned, so it is never frozen here: the service keeps writing.
      */
     private void cut() {
         Instance f = liveFg();
-        Optional<List<String>> mounts = SystemMounts.of(f.agent(), AGENT_OP);
+        Optional<List<String>> mounts = opts.quiesce()
+                ? GuestMounts.system(f.agent(), vm.spec().persistentDisk().serial(), AGENT_OP) : Optional.empty();
         t.step("sync FG filesystems", () -> f.agent().exec(List.of("sync"), AGENT_OP));
         double start = t.now();
-        try {
-            t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
-                    ? f.agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : f.agent().fsfreezeFreeze(AGENT_OP));
+        if (opts.quiesce()) {
+            try {
+                t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
+                        ? f.agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : f.agent().fsfreezeFreeze(AGENT_OP));
+                t.step("cut the clone point", () -> vm.clonePoint().cut(f, plan.clonePlan()));
+            } finally {
+                t.step("thaw", () -> f.agent().fsfreezeThaw(AGENT_OP));
+            }
+        } else {
             t.step("cut the clone point", () -> vm.clonePoint().cut(f, plan.clonePlan()));
-        } finally {
-            t.step("thaw", () -> f.agent().fsfreezeThaw(AGENT_OP));
         }
         t.span(Span.FG_PAUSE, start, t.now());
     }
@@ -177,8 +185,11 @@ final class BackgroundFlow {
         }
         if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
             quietly("rehearse the switch in BG", () -> t.step("rehearse the switch in BG", () -> vm.beforeSwitch(b)));
+            quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
             armedAttach = t.step("arm attach hook in BG", () -> disk.armAttach(b.agent()));
         }
+        fg().ifPresent(f -> quietly("find the persistent disk's mounts in FG", () -> t.step("find persistent mounts in FG",
+                () -> disk.findMounts(f.agent(), vm.spec().persistentDisk().serial()))));
     }
 
     /** FG lets go of the persistent disk; it keeps answering what does not need it. */
@@ -190,7 +201,7 @@ final class BackgroundFlow {
             progress.step("  FG's instance died while the clone booted: the clone takes over at once");
             return;
         }
-        t.step("release hook in FG", () -> disk.release(f.get().agent()));
+        t.step(disk.releasesByFreeze() ? "freeze persistent disk in FG" : "release hook in FG", () -> disk.release(f.get().agent()));
     }
 
     /**
@@ -218,10 +229,18 @@ final class BackgroundFlow {
                 .saveAndRestore(Duration.ofMinutes(10)));
     }
 
+    /** The clone is the VM. Its clock was set before the switch; a restored clone's stood still meanwhile. */
     private void promote() {
         Instance b = liveBg();
         vm.promote(b, plan.to());
-        quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
+        if (plan.switchMode() == SwitchMode.RESTORE || armedAttach.isEmpty()) {
+            quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
+        }
+    }
+
+    /** How the persistent disk reached the clone ("swap", "hot-plug"), once it has. */
+    Optional<String> diskHandover() {
+        return Optional.ofNullable(diskHandover);
     }
 
     /** DONE: the old instance's remains and the old layers go; the chain stays short. */

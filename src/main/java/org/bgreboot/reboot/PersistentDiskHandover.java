@@ -19,22 +19,40 @@ final class PersistentDiskHandover {
     private static final long ARMED_POLL_MILLIS = 5;
 
     private final VmSpec.Hooks hooks;
+    private final VmSpec.SwitchPolicy.Release releaseBy;
+    /** The persistent disk's mountpoints in FG, found before the switch; empty: freeze them all. */
+    private Optional<List<String>> mounts = Optional.empty();
 
-    PersistentDiskHandover(VmSpec.Hooks hooks) {
-        this.hooks = hooks;
+    PersistentDiskHandover(VmSpec spec) {
+        this.hooks = spec.hooks();
+        this.releaseBy = spec.hooks().release().isEmpty() ? VmSpec.SwitchPolicy.Release.FREEZE : spec.switchPolicy().release();
     }
 
-    /** With no release hook, FG's filesystems are frozen instead (and thawed on a rollback). */
+    /**
+     * Released by freezing the disk's filesystem: one agent call, and then everything acknowledged
+     * is on the disk and the filesystem is clean for the clone to mount. Writers in FG block on it
+     * until FG is gone, so nothing more is acknowledged. The release hook instead stops services
+     * (its release.d) and unmounts: for guests whose services must be stopped first.
+     */
     boolean releasesByFreeze() {
-        return hooks.release().isEmpty();
+        return releaseBy == VmSpec.SwitchPolicy.Release.FREEZE;
     }
 
-    /** In the old VM: stop using the disk (the release hook, or with none, fsfreeze). */
-    void release(GuestAgent old) {
+    /** Looks up, before the switch, which of FG's filesystems the release freezes. */
+    void findMounts(GuestAgent fg, String serial) {
         if (releasesByFreeze()) {
-            old.fsfreezeFreeze(hooks.timeout());
-        } else {
+            mounts = GuestMounts.persistent(fg, serial, hooks.timeout());
+        }
+    }
+
+    /** In the old VM: stop using the disk (freeze it, or the release hook). */
+    void release(GuestAgent old) {
+        if (!releasesByFreeze()) {
             runHook(old, hooks.release(), "release");
+        } else if (mounts.isPresent()) {
+            old.fsfreezeFreeze(mounts.get(), hooks.timeout());
+        } else {
+            old.fsfreezeFreeze(hooks.timeout()); // the disk cannot be told apart: every filesystem, as before the clone
         }
     }
 

@@ -37,11 +37,11 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
                     + "); a reboot needs qemu-ga in the guest on org.qemu.guest_agent.0 (see guest/README.md)");
         }
         long needed = MIN_FREE_BYTES + (opts.switchMode() == SwitchMode.RESTORE ? spec.memory().bytes() : 0);
-        long free = vm.freeBytes();
-        if (free < needed) {
+        Vm.FreeSpace free = vm.freeSpace();
+        if (free.bytes() < needed) {
             fg.close();
-            throw new UserError("only " + (free >> 20) + " MiB free for the clone of " + spec.name() + ", which needs "
-                    + (needed >> 20) + " MiB: free some space");
+            throw new UserError("only " + (free.bytes() >> 20) + " MiB free under " + free.where() + "; a reboot of " + spec.name()
+                    + " needs " + (needed >> 20) + " MiB: free some space");
         }
         try {
             VmState state = vm.state();

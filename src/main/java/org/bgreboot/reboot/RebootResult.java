@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param spans      the reboot's spans (see {@link Span})
  * @param generation the generation serving afterwards
  * @param chainDepth the serving system disk's backing chain length afterwards (0 where unknown)
+ * @param diskHandover how the persistent disk reached the new VM: "swap", "hot-plug" (empty for other methods)
  */
 public record RebootResult(
         String vm,
@@ -29,7 +30,8 @@ public record RebootResult(
         List<TimedStep> steps,
         Map<Span, Span.Interval> spans,
         int generation,
-        int chainDepth) {
+        int chainDepth,
+        Optional<String> diskHandover) {
 
     public RebootResult {
         steps = List.copyOf(steps);

@@ -23,6 +23,7 @@ public final class ResultJson {
         j.put("bg_ready_ms", x.method() == Method.BACKGROUND ? num(x.bgReadyMs()) : null);
         j.put("switch_ms", num(x.switchMs()));
         j.put("install_ms", num(x.installMs()));
+        j.put("disk_handover", x.diskHandover().orElse(null));
         j.put("fg_stopped_after_bg_ready", x.fgStoppedAfterReady());
         j.put("generation", x.generation());
         j.put("chain_depth", x.chainDepth());

@@ -20,7 +20,8 @@ record SpecFile(
         Boot boot,
         HookSet hooks,
         Ready ready,
-        Upd update) {
+        Upd update,
+        @JsonProperty("switch") Sw switchPolicy) {
 
     record Disk(String path) {}
 
@@ -37,10 +38,12 @@ record SpecFile(
 
     record Ready(String timeout, Boolean agent, List<List<String>> commands, String serial, String service) {}
 
+    record Sw(String release, String disk) {}
+
     record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec) {}
 
     /** Keys by section, for the "did you mean" part of an unknown-key error. */
     static final Map<String, String> SECTIONS = Map.of(
             "system_disk", "[[system_disk]]", "persistent_disk", "[persistent_disk]", "network", "[network]",
-            "boot", "[boot]", "hooks", "[hooks]", "ready", "[ready]", "update", "[update]");
+            "boot", "[boot]", "hooks", "[hooks]", "ready", "[ready]", "update", "[update]", "switch", "[switch]");
 }

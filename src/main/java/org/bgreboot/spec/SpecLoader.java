@@ -149,7 +149,33 @@ public final class SpecLoader {
             VmSpec.Hooks hooks = hooks();
             VmSpec.Readiness ready = readiness();
             Optional<VmSpec.Update> update = update(boot.isPresent());
-            return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update);
+            return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update, switchPolicy());
+        }
+
+        private VmSpec.SwitchPolicy switchPolicy() {
+            SpecFile.Sw sw = raw.switchPolicy();
+            if (sw == null) {
+                return VmSpec.SwitchPolicy.DEFAULT;
+            }
+            VmSpec.SwitchPolicy.Release release = sw.release() == null ? VmSpec.SwitchPolicy.DEFAULT.release()
+                    : choice("switch.release", sw.release(), VmSpec.SwitchPolicy.Release.class);
+            VmSpec.SwitchPolicy.DiskHandover disk = sw.disk() == null ? VmSpec.SwitchPolicy.DEFAULT.disk()
+                    : choice("switch.disk", sw.disk(), VmSpec.SwitchPolicy.DiskHandover.class);
+            if (release == VmSpec.SwitchPolicy.Release.HOOK && (raw.hooks() == null || raw.hooks().release() == null)) {
+                fail("switch.release = \"hook\" needs a release hook: add release = [...] to [hooks], or use \"freeze\"");
+            }
+            return new VmSpec.SwitchPolicy(release, disk);
+        }
+
+        private <E extends Enum<E>> E choice(String key, String text, Class<E> type) {
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(text)) {
+                    return e;
+                }
+            }
+            fail(key + " = \"" + shown(text) + "\" is unknown: use " + java.util.Arrays.stream(type.getEnumConstants())
+                    .map(e -> "\"" + e.name().toLowerCase(java.util.Locale.ROOT) + "\"").collect(Collectors.joining(" or ")));
+            return null;
         }
 
         private ByteSize memory() {

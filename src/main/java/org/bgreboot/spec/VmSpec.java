@@ -22,7 +22,8 @@ public record VmSpec(
         Optional<KernelBoot> boot,
         Hooks hooks,
         Readiness ready,
-        Optional<Update> update) {
+        Optional<Update> update,
+        SwitchPolicy switchPolicy) {
 
     /** The user-data disk: never cloned, handed from FG to BG at the switch. */
     public record PersistentDisk(Path path, String format, String serial) {}
@@ -35,6 +36,21 @@ public record VmSpec(
         public String hostfwd() {
             return "tcp:" + hostAddress + ":" + hostPort + "-:" + guestPort;
         }
+    }
+
+    /**
+     * How the switch hands the persistent disk over. {@code release}: FREEZE freezes its
+     * filesystem in the old VM (one agent call; everything acknowledged is on the disk and the
+     * filesystem is clean), HOOK runs the release hook (its release.d stops services, then it
+     * unmounts). {@code disk}: SWAP gives the clone the disk's device from boot, backed by nothing,
+     * and points it at the image at the switch; HOTPLUG plugs the device in at the switch.
+     */
+    public record SwitchPolicy(Release release, DiskHandover disk) {
+        public static final SwitchPolicy DEFAULT = new SwitchPolicy(Release.FREEZE, DiskHandover.SWAP);
+
+        public enum Release { FREEZE, HOOK }
+
+        public enum DiskHandover { SWAP, HOTPLUG }
     }
 
     /** Direct kernel boot; absent means the VM boots from its system disk through its boot loader. */
@@ -65,6 +81,6 @@ public record VmSpec(
 
     /** The same VM with another network identity and persistent disk: what a running instance keeps. */
     public VmSpec withIdentity(Network net, PersistentDisk disk) {
-        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update);
+        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update, switchPolicy);
     }
 }

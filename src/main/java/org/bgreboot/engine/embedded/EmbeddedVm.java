@@ -323,7 +323,9 @@ public final class EmbeddedVm implements Vm {
         // the clone takes over FG's network identity, whatever the spec says now, and the persistent disk chosen for it
         VmSpec.Network identity = LaunchRecord.read(fgRuntime).map(l -> l.spec().network()).orElse(spec.network());
         VmSpec cloneSpec = spec.withIdentity(identity, clone.persistentDiskOr(spec));
-        Launch launch = new Launch(cloneSpec, a, runtime, clone, Launch.Role.BACKGROUND, share == CpuShare.IDLE);
+        Optional<Long> placeholder = swaps(cloneSpec, fgRuntime)
+                ? Optional.of(QemuImg.virtualSize(cloneSpec.persistentDisk().path(), cloneSpec.persistentDisk().format())) : Optional.empty();
+        Launch launch = new Launch(cloneSpec, a, runtime, clone, Launch.Role.BACKGROUND, share == CpuShare.IDLE, Optional.empty(), placeholder);
         QemuLauncher.Started started = launcher.launch(launch);
         LaunchRecord.of(launch, "same as the VM").write(runtime);
         QemuProcess bg = new QemuProcess(started.pid(), runtime, a, cloneSpec, saving(), started.qmp());
@@ -335,10 +337,33 @@ public final class EmbeddedVm implements Vm {
         return bg;
     }
 
-    /** Under TCG the clone rehearses the switch's hot-plug first (see {@link Rehearsal}). */
+    /**
+     * A swap needs the spec to ask for one and a QEMU that can reopen a node onto another image
+     * ({@code blockdev-reopen}, 6.1 on): else the disk is hot-plugged at the switch.
+     */
+    private boolean swaps(VmSpec cloneSpec, RuntimeDir fgRuntime) {
+        if (cloneSpec.switchPolicy().disk() != VmSpec.SwitchPolicy.DiskHandover.SWAP) {
+            return false;
+        }
+        return process(fgRuntime).map(fg -> {
+            try (fg) {
+                for (var c : fg.qmp().execute("query-commands")) {
+                    if ("blockdev-reopen".equals(c.path("name").asText())) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }).orElse(false);
+    }
+
+    /**
+     * Under TCG a clone that will get the disk by hot-plug rehearses it first (see {@link
+     * Rehearsal}); one that gets it by a swap has nothing to rehearse.
+     */
     @Override public void beforeSwitch(Instance clone) {
         QemuProcess p = (QemuProcess) clone;
-        if (p.accel() == Accel.TCG) {
+        if (p.accel() == Accel.TCG && !p.persistentDevicePresent()) {
             Rehearsal.run(p, spec, rehearsalImage(p));
         }
     }
@@ -370,12 +395,12 @@ public final class EmbeddedVm implements Vm {
         }
     }
 
-    @Override public long freeBytes() {
+    @Override public FreeSpace freeSpace() {
         try {
             state.create();
-            return Files.getFileStore(state.path()).getUsableSpace();
+            return new FreeSpace(Files.getFileStore(state.path()).getUsableSpace(), state.path().toString());
         } catch (IOException e) {
-            return Long.MAX_VALUE;
+            return new FreeSpace(Long.MAX_VALUE, state.path().toString());
         }
     }
 

@@ -10,12 +10,19 @@ import org.bgreboot.state.VmState;
  * persistent disk as that process has them), what it runs of the VM ({@link VmState}: generation,
  * layers, kernel), and its role. The serving VM ("FG") has the persistent disk and the port
  * forwards; a background clone ("BG") starts paused with neither and is isolated until the switch.
- * {@code idle} runs the process at idle CPU and I/O priority (the clone, normally).
+ * {@code idle} runs the process at idle CPU and I/O priority (the clone, normally). A clone that
+ * will get the persistent disk by a swap boots with its device present, backed by nothing, of
+ * {@code persistentPlaceholderBytes}.
  */
-public record Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle, Optional<Path> incomingState) {
+public record Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle, Optional<Path> incomingState,
+                     Optional<Long> persistentPlaceholderBytes) {
 
     public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle) {
-        this(spec, accel, runtime, state, role, idle, Optional.empty());
+        this(spec, accel, runtime, state, role, idle, Optional.empty(), Optional.empty());
+    }
+
+    public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle, Optional<Path> incomingState) {
+        this(spec, accel, runtime, state, role, idle, incomingState, Optional.empty());
     }
 
     public enum Role {

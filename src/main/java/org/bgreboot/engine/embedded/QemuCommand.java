@@ -76,8 +76,10 @@ public final class QemuCommand {
             add(a, "-device", "pcie-root-port,id=" + PERSIST_PORT + ",chassis=1,slot=1");
             add(a, "-device", "pcie-root-port,id=" + REHEARSAL_PORT + ",chassis=2,slot=2");
         }
-        if (l.role() == Launch.Role.FOREGROUND) {
-            for (String blockdev : persistentBlockdevs(s.persistentDisk())) {
+        if (l.role() == Launch.Role.FOREGROUND || l.persistentPlaceholderBytes().isPresent()) {
+            List<String> blockdevs = l.role() == Launch.Role.FOREGROUND ? persistentBlockdevs(s.persistentDisk())
+                    : PersistentDiskPlug.placeholderBlockdevs(l.persistentPlaceholderBytes().get());
+            for (String blockdev : blockdevs) {
                 add(a, "-blockdev", blockdev);
             }
             add(a, "-device", persistentDevice(s));

@@ -28,6 +28,16 @@ public final class QemuImg {
                 overlay.toString(), String.valueOf(size)));
     }
 
+    /** The size the guest sees of an image (qcow2's virtual size, a raw file's length); it may be open in a QEMU. */
+    public static long virtualSize(Path image, String format) {
+        String json = run(List.of("qemu-img", "info", "-U", "-f", format, "--output=json", image.toString()));
+        try {
+            return new ObjectMapper().readTree(json).path("virtual-size").asLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException("qemu-img info printed something unreadable for " + image, e);
+        }
+    }
+
     /** The files of an image's backing chain, the image itself first. */
     public static List<Path> chain(Path image) {
         String json = run(List.of("qemu-img", "info", "-U", "--backing-chain", "--output=json", image.toString()));

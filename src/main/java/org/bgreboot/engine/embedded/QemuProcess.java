@@ -183,8 +183,13 @@ public final class QemuProcess implements Instance {
         return PersistentDiskPlug.plugged(qmp());
     }
 
-    @Override public void plugPersistentDisk() {
-        PersistentDiskPlug.plug(qmp(), spec);
+    /** Whether the persistent disk's device is there already (the serving VM's, or a clone's placeholder). */
+    boolean persistentDevicePresent() {
+        return PersistentDiskPlug.devicePresent(qmp());
+    }
+
+    @Override public String plugPersistentDisk() {
+        return PersistentDiskPlug.plug(qmp(), spec);
     }
 
     @Override public void isolateNetwork() {
