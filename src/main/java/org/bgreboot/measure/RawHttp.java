@@ -50,7 +50,7 @@ public final class RawHttp {
         }
         head.append("\r\n");
 
-        try (Socket socket = new Socket()) {
+        try (Socket socket = ClientNetns.socketFor(url.getHost())) {
             // RST on close: no TIME_WAIT left behind by a hundred probes a second, nor by abandoned requests.
             socket.setSoLinger(true, 0);
             socket.setTcpNoDelay(true);

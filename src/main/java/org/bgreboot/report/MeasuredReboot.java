@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.measure.Ack;
+import org.bgreboot.measure.ClientNetns;
 import org.bgreboot.measure.Downtime;
 import org.bgreboot.measure.DowntimeResult;
 import org.bgreboot.measure.RunClock;
@@ -16,9 +17,17 @@ import org.bgreboot.spec.VmSpec;
 public final class MeasuredReboot {
     private MeasuredReboot() {}
 
-    /** The service URL of a VM: its first forwarded port on the host. */
+    /**
+     * The service URL of a VM, as its clients reach it: a bridged VM's own address (its clients'
+     * network namespace routed for this JVM's sockets), else its first forwarded port on the host.
+     */
     public static URI serviceUri(VmSpec spec) {
-        VmSpec.PortForward f = spec.network().forwards().stream().findFirst().orElseThrow(() ->
+        VmSpec.Network n = spec.network();
+        if (n.bridged()) {
+            ClientNetns.route(n.address(), n.clientNetns());
+            return URI.create("http://" + n.address() + ":" + n.servicePort() + "/");
+        }
+        VmSpec.PortForward f = n.forwards().stream().findFirst().orElseThrow(() ->
                 new UserError("VM " + spec.name() + " forwards no port: measuring needs its service on a host port ([network] forwards)"));
         return URI.create("http://" + f.hostAddress() + ":" + f.hostPort() + "/");
     }

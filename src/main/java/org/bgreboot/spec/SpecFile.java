@@ -27,7 +27,8 @@ record SpecFile(
 
     record Persistent(String path, String format, String serial) {}
 
-    record Net(String mac, List<Forward> forwards) {}
+    record Net(String mode, String mac, List<Forward> forwards, String bridge, String netns, String address,
+               @JsonProperty("client_netns") String clientNetns, @JsonProperty("service_port") Integer servicePort) {}
 
     record Forward(@JsonProperty("host_port") Integer hostPort, @JsonProperty("guest_port") Integer guestPort,
                    @JsonProperty("host_address") String hostAddress) {}

@@ -40,6 +40,9 @@ public final class SpecLoader {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // cpus = 2.5 is a mistake, not 2
             .build();
 
+    private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final java.util.regex.Pattern NETNS = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
     private final long hostMemoryBytes;
     private final Optional<Path> stateRoot;
 
@@ -238,11 +241,27 @@ public final class SpecLoader {
         private VmSpec.Network network() {
             SpecFile.Net n = raw.network();
             if (n == null) {
-                return new VmSpec.Network(defaultMac(), List.of());
+                return VmSpec.Network.user(defaultMac(), List.of());
             }
-            String mac = n.mac() == null ? defaultMac() : n.mac().toLowerCase();
+            String mac = n.mac() == null ? defaultMac() : n.mac().toLowerCase(java.util.Locale.ROOT);
             if (!MAC.matcher(mac).matches()) {
-                fail("network.mac '" + n.mac() + "' is not a MAC address: write it like 52:54:00:12:34:56");
+                fail("network.mac '" + shown(n.mac()) + "' is not a MAC address: write it like 52:54:00:12:34:56");
+            }
+            if ((Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0 || mac.equals("00:00:00:00:00:00")) {
+                fail("network.mac " + mac + " is a multicast or all-zero address, which no NIC may have: use one like 52:54:00:12:34:56");
+            }
+            String mode = n.mode() == null ? "user" : n.mode();
+            if (mode.equals("bridge")) {
+                return bridged(n, mac);
+            }
+            if (!mode.equals("user")) {
+                fail("network.mode = \"" + shown(mode) + "\" is unknown: use \"user\" (port forwards) or \"bridge\" (the VM's own address on a bridge)");
+            }
+            for (String key : new String[] {n.bridge() == null ? null : "bridge", n.netns() == null ? null : "netns", n.address() == null ? null : "address",
+                    n.clientNetns() == null ? null : "client_netns"}) {
+                if (key != null) {
+                    fail("network." + key + " applies to mode = \"bridge\" only");
+                }
             }
             List<VmSpec.PortForward> forwards = new ArrayList<>();
             Set<Integer> hostPorts = new HashSet<>();
@@ -258,7 +277,31 @@ public final class SpecLoader {
                 }
                 forwards.add(new VmSpec.PortForward(addr, host, guest));
             }
-            return new VmSpec.Network(mac, List.copyOf(forwards));
+            return VmSpec.Network.user(mac, List.copyOf(forwards));
+        }
+
+        /** Bridge mode: the bridge (and the namespace it lives in), the VM's own address, where clients are. */
+        private VmSpec.Network bridged(SpecFile.Net n, String mac) {
+            if (n.forwards() != null && !n.forwards().isEmpty()) {
+                fail("network.forwards apply to mode = \"user\" only: a bridged VM is reached at its own address");
+            }
+            String bridge = require(n.bridge(), "network.bridge", "bridge = \"br0\"");
+            if (!IFNAME.matcher(bridge).matches()) {
+                fail("network.bridge '" + shown(bridge) + "' is not an interface name (1-15 letters, digits, '-', '_', '.')");
+            }
+            String netns = n.netns() == null ? "" : n.netns();
+            String clientNetns = n.clientNetns() == null ? "" : n.clientNetns();
+            for (String ns : List.of(netns, clientNetns)) {
+                if (!ns.isEmpty() && !NETNS.matcher(ns).matches()) {
+                    fail("network namespace '" + shown(ns) + "' is not a name of /run/netns (letters, digits, '-', '_', '.')");
+                }
+            }
+            String address = require(n.address(), "network.address", "address = \"10.77.0.10\"");
+            if (!ipv4(address)) {
+                fail("network.address '" + shown(address) + "' must be the VM's IPv4 address, like 10.77.0.10");
+            }
+            int servicePort = n.servicePort() == null ? 80 : port("network.service_port", n.servicePort());
+            return new VmSpec.Network(VmSpec.Network.Mode.BRIDGE, mac, List.of(), bridge, netns, address, clientNetns, servicePort);
         }
 
         private static boolean ipv4(String addr) {
@@ -274,7 +317,6 @@ public final class SpecLoader {
             return true;
         }
 
-        /** A stable locally administered MAC derived from the name, so a VM keeps its MAC. */
         private String defaultMac() {
             int h = raw.name() == null ? 0 : raw.name().hashCode();
             return String.format("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);

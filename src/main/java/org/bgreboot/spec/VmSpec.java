@@ -28,7 +28,25 @@ public record VmSpec(
     /** The user-data disk: never cloned, handed from FG to BG at the switch. */
     public record PersistentDisk(Path path, String format, String serial) {}
 
-    public record Network(String mac, List<PortForward> forwards) {}
+    /**
+     * The VM's network identity. In {@code USER} mode (QEMU's user networking; a convenience) its
+     * service is reached through host port forwards. In {@code BRIDGE} mode it has its own address
+     * on a Linux bridge: {@code bridge} in network namespace {@code netns} (empty: the host's), and
+     * its clients reach {@code address} from {@code clientNetns} (empty: the host's).
+     */
+    public record Network(Mode mode, String mac, List<PortForward> forwards, String bridge, String netns, String address,
+                          String clientNetns, int servicePort) {
+        public enum Mode { USER, BRIDGE }
+
+        /** User networking with port forwards. */
+        public static Network user(String mac, List<PortForward> forwards) {
+            return new Network(Mode.USER, mac, forwards, "", "", "", "", forwards.isEmpty() ? 80 : forwards.get(0).guestPort());
+        }
+
+        public boolean bridged() {
+            return mode == Mode.BRIDGE;
+        }
+    }
 
     /** A host loopback port forwarded to a guest port (QEMU user networking). */
     public record PortForward(String hostAddress, int hostPort, int guestPort) {
