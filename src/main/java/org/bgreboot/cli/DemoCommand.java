@@ -6,7 +6,10 @@ import java.util.concurrent.Callable;
 import org.bgreboot.experiment.Demo;
 import org.bgreboot.experiment.DemoReport;
 import org.bgreboot.experiment.Lab;
+import org.bgreboot.UserError;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.spec.VmSpec;
+import org.bgreboot.testnet.TestNetwork;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,10 +25,26 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin EngineOptions engine;
 
+    @Option(names = "--network", paramLabel = "user|bridge", defaultValue = "user",
+            description = "How clients reach the VM: user (QEMU's user networking, a port forward on the host's loopback) or bridge "
+                    + "(its own address on a bridge in a test network the demo makes, with the prober and writer in a client network "
+                    + "namespace, torn down afterwards). Default: ${DEFAULT-VALUE}.")
+    String network;
+
     @Override public Integer call() {
         App app = new App(engine);
-        Vm vm = app.vm("demo");
-        DemoReport report = new Demo(new Lab(app.progress), app.accel().toString()).run(vm);
+        DemoReport report;
+        switch (network) {
+            case "user" -> report = new Demo(new Lab(app.progress), app.accel().toString(), "user").run(app.vm("demo"));
+            case "bridge" -> {
+                try (TestNetwork net = TestNetwork.up(app.home.repo(), "demo", 0)) {
+                    VmSpec spec = app.specs().bridged("demo", net.place(0), app.progress);
+                    Vm vm = app.engine().vm(spec, app.home.stateDir(spec.name()));
+                    report = new Demo(new Lab(app.progress), app.accel().toString(), "bridge").run(vm);
+                }
+            }
+            default -> throw new UserError("--network " + network + " is unknown: use user or bridge");
+        }
         System.out.println();
         System.out.print(report.table());
         Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-timeline.svg");

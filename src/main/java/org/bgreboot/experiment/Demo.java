@@ -17,11 +17,16 @@ import org.bgreboot.experiment.Lab;
 public final class Demo {
     private final Lab lab;
     private final String accel;
+    private final String network;
 
-    /** @param accel how the VM's instructions run, for the report ("tcg (KVM ... hung)") */
-    public Demo(Lab lab, String accel) {
+    /**
+     * @param accel   how the VM's instructions run, for the report ("tcg (KVM ... hung)")
+     * @param network how clients reach it, for the report ("user", "bridge")
+     */
+    public Demo(Lab lab, String accel, String network) {
         this.lab = lab;
         this.accel = accel;
+        this.network = network;
     }
 
     public DemoReport run(Vm vm) {
@@ -35,6 +40,6 @@ public final class Demo {
         }
         List<String> leftovers = vm.leftovers();
         lab.stop(vm);
-        return new DemoReport(vm.spec().name(), vm.engine(), accel, runs, leftovers);
+        return new DemoReport(vm.spec().name(), vm.engine(), network, accel, runs, leftovers);
     }
 }

@@ -15,7 +15,7 @@ import org.bgreboot.report.RebootMeasurement;
 import org.bgreboot.report.ResultJson;
 import org.bgreboot.report.RebootPhases;
 /** The demo's figures: a side-by-side table, JSON, a probe-timeline SVG, and what went wrong. */
-public record DemoReport(String vm, String engine, String accel, List<RebootMeasurement> runs, List<String> leftovers) {
+public record DemoReport(String vm, String engine, String network, String accel, List<RebootMeasurement> runs, List<String> leftovers) {
 
     public Optional<RebootMeasurement> run(Method m) {
         return runs.stream().filter(r -> r.reboot().method() == m).findFirst();
@@ -67,7 +67,7 @@ public record DemoReport(String vm, String engine, String accel, List<RebootMeas
         row(t, "version before → after", r -> r.downtime().versionBefore() + " → " + r.downtime().versionAfter());
         row(t, "kernel before → after", r -> r.downtime().kernelBefore() + " → " + r.downtime().kernelAfter());
         String ratio = Double.isNaN(downtimeRatio()) ? "" : String.format("%nbackground-reboot downtime = %.1f %% of normal-reboot downtime%n", 100 * downtimeRatio());
-        ratio += "engine: " + engine + "; accelerator: " + accel + "\n";
+        ratio += "engine: " + engine + "; network: " + network + "; accelerator: " + accel + "\n";
         return t.toText() + ratio;
     }
 
@@ -86,6 +86,7 @@ public record DemoReport(String vm, String engine, String accel, List<RebootMeas
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("vm", vm);
         j.put("engine", engine);
+        j.put("network", network);
         j.put("accel", accel);
         List<Map<String, Object>> reboots = new ArrayList<>();
         runs.forEach(r -> reboots.add(ResultJson.of(r)));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.bgreboot.spec.ByteSize;
 import org.bgreboot.state.Durable;
@@ -17,8 +18,18 @@ import org.bgreboot.state.Durable;
 public final class GuestSpecs {
     private GuestSpecs() {}
 
-    /** What varies between VMs made from the same image. */
-    public record Request(String vmName, GuestImage image, ByteSize memory, int hostPort, Path persistentDisk) {}
+    /**
+     * What varies between VMs made from the same image. With {@code bridge}, the VM has its own
+     * address on a bridge instead of a forwarded host port.
+     */
+    public record Request(String vmName, GuestImage image, ByteSize memory, int hostPort, Path persistentDisk, Optional<Bridge> bridge) {
+        public Request(String vmName, GuestImage image, ByteSize memory, int hostPort, Path persistentDisk) {
+            this(vmName, image, memory, hostPort, persistentDisk, Optional.empty());
+        }
+    }
+
+    /** A bridged VM's place: the bridge (in {@code netns}), its address, where its clients are. */
+    public record Bridge(String bridge, String netns, String address, int prefixLength, String clientNetns) {}
 
     /** Writes the spec; copies the pristine persistent disk to {@code persistentDisk} if it is missing. */
     public static Path write(Request r, Path specFile) {
@@ -58,14 +69,24 @@ public final class GuestSpecs {
         l.add("serial = " + str(m.persistentSerial()));
         l.add("");
         l.add("[network]");
-        l.add("forwards = [ { host_port = " + r.hostPort() + ", guest_port = 80 } ]");
+        if (r.bridge().isPresent()) {
+            Bridge b = r.bridge().get();
+            l.add("mode = \"bridge\"              # its own address on a bridge, reached by clients in client_netns");
+            l.add("bridge = " + str(b.bridge()));
+            l.add("netns = " + str(b.netns()));
+            l.add("address = " + str(b.address()));
+            l.add("client_netns = " + str(b.clientNetns()));
+        } else {
+            l.add("forwards = [ { host_port = " + r.hostPort() + ", guest_port = 80 } ]");
+        }
         if (img.directKernelBoot()) {
             GuestImage.OsVersion v1 = img.first();
             l.add("");
             l.add("[boot]                       # direct kernel boot: the OS version " + v1.version());
             l.add("kernel = " + str(img.kernel(v1).orElseThrow().toString()));
             img.initrd(v1).ifPresent(i -> l.add("initrd = " + str(i.toString())));
-            l.add("cmdline = " + str(m.cmdline()));
+            // the guest takes its bridged address from its command line (the update's kernel gets the same line)
+            l.add("cmdline = " + str(m.cmdline() + r.bridge().map(b -> " bgreboot.ip=" + b.address() + "/" + b.prefixLength()).orElse("")));
         }
         l.add("");
         l.add("[hooks]                      # guest commands run through the agent at the switch");

@@ -68,6 +68,23 @@ public final class Specs {
         }
     }
 
+    /**
+     * A built-in guest's VM on a bridge: its own name ({@code demo-bridge}), state and persistent
+     * disk, so it never meets the user-networking one's.
+     */
+    public VmSpec bridged(String guest, GuestSpecs.Bridge place, Progress progress) {
+        Builtin builtin = BUILTINS.get(guest);
+        if (builtin == null) {
+            throw new UserError("'" + guest + "' is not a built-in guest: use " + String.join(" or ", BUILTINS.keySet()));
+        }
+        String name = guest + "-bridge";
+        GuestImage image = new GuestBuilder(home).ensure(guest, progress::step);
+        Path persistent = home.home().resolve("data").resolve(name).resolve("persist.img");
+        Path file = home.specs().resolve(name + ".toml");
+        GuestSpecs.write(new GuestSpecs.Request(name, image, builtin.memory(), 0, persistent, java.util.Optional.of(place)), file);
+        return resolve(file.toString(), progress);
+    }
+
     public Path locate(String ref, Progress progress) {
         if (ref.endsWith(".toml") || ref.contains("/")) {
             return Path.of(ref);

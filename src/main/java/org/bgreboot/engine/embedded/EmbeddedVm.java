@@ -197,11 +197,16 @@ public final class EmbeddedVm implements Vm {
         progress.step("starting " + spec.name() + " (generation " + s.generation() + ", " + accel.accel().qemuName() + ")");
         VmSpec launched = spec.withIdentity(spec.network(), s.persistentDiskOr(spec));
         Launch launch = new Launch(launched, accel.accel(), runtime, s, Launch.Role.FOREGROUND, false, incoming);
+        launch.tap().ifPresent(tap -> {
+            Taps.checkBridge(launched.network(), List.of(tap));
+            Taps.create(launched.network(), tap, true);
+        });
         QemuLauncher.Started started;
         try {
             started = launcher.launch(launch);
         } catch (RuntimeException e) {
             runtimes.remove(runtime);
+            launch.tap().ifPresent(tap -> Taps.delete(launched.network(), tap));
             throw e;
         }
         LaunchRecord.of(launch, accel.reason()).write(runtime);
@@ -275,11 +280,11 @@ public final class EmbeddedVm implements Vm {
         removeStaleRuntimes();
     }
 
-    /** Runtime directories whose QEMU is gone (after a crash): their sockets must not linger. */
+    /** Runtime directories whose QEMU is gone (after a crash): their sockets and taps must not linger. */
     public void removeStaleRuntimes() {
         for (RuntimeDir r : runtimes.all()) {
             if (QemuProcess.livePid(r).isEmpty()) {
-                runtimes.remove(r);
+                remove(r);
             }
         }
         if (runtimes.current().isEmpty()) {
@@ -326,6 +331,7 @@ public final class EmbeddedVm implements Vm {
         Optional<Long> placeholder = swaps(cloneSpec, fgRuntime)
                 ? Optional.of(QemuImg.virtualSize(cloneSpec.persistentDisk().path(), cloneSpec.persistentDisk().format())) : Optional.empty();
         Launch launch = new Launch(cloneSpec, a, runtime, clone, Launch.Role.BACKGROUND, share == CpuShare.IDLE, Optional.empty(), placeholder);
+        launch.tap().ifPresent(tap -> Taps.create(cloneSpec.network(), tap, false)); // no port of the bridge until the switch
         QemuLauncher.Started started = launcher.launch(launch);
         LaunchRecord.of(launch, "same as the VM").write(runtime);
         QemuProcess bg = new QemuProcess(started.pid(), runtime, a, cloneSpec, saving(), started.qmp());
@@ -363,6 +369,7 @@ public final class EmbeddedVm implements Vm {
      */
     @Override public void beforeSwitch(Instance clone) {
         QemuProcess p = (QemuProcess) clone;
+        p.prepareNetwork();
         if (p.accel() == Accel.TCG && !p.persistentDevicePresent()) {
             Rehearsal.run(p, spec, rehearsalImage(p));
         }
@@ -391,8 +398,22 @@ public final class EmbeddedVm implements Vm {
     @Override public void forget(InstanceId id) {
         RuntimeDir r = runtimes.of(id.value());
         if (QemuProcess.livePid(r).isEmpty()) {
-            runtimes.remove(r);
+            remove(r);
         }
+    }
+
+    /** A dead process's runtime directory, and its tap: a restored clone shares its clone's tap, so it goes once neither runs. */
+    private void remove(RuntimeDir r) {
+        Optional<LaunchRecord> launched = LaunchRecord.read(r);
+        runtimes.remove(r);
+        launched.filter(l -> l.spec().network().bridged()).ifPresent(l -> {
+            String tap = Taps.name(l.spec(), l.state().generation());
+            boolean inUse = runtimes.all().stream().map(LaunchRecord::read).flatMap(Optional::stream)
+                    .anyMatch(o -> o.state().generation() == l.state().generation());
+            if (!inUse) {
+                Taps.delete(l.spec().network(), tap);
+            }
+        });
     }
 
     @Override public FreeSpace freeSpace() {

@@ -17,6 +17,11 @@ import org.bgreboot.state.VmState;
 public record Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle, Optional<Path> incomingState,
                      Optional<Long> persistentPlaceholderBytes) {
 
+    /** The tap this process's NIC opens (bridge mode), or empty (user networking). */
+    public Optional<String> tap() {
+        return spec.network().bridged() ? Optional.of(Taps.name(spec, state.generation())) : Optional.empty();
+    }
+
     public Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state, Role role, boolean idle) {
         this(spec, accel, runtime, state, role, idle, Optional.empty(), Optional.empty());
     }

@@ -84,11 +84,16 @@ public final class QemuCommand {
             }
             add(a, "-device", persistentDevice(s));
         }
-        StringBuilder net = new StringBuilder("user,id=" + NETDEV_ID);
-        if (!l.background()) {
-            s.network().forwards().forEach(f -> net.append(",hostfwd=").append(f.hostfwd()));
+        if (l.tap().isPresent()) {
+            // no scripts: the tap exists already, made by bgreboot (Debian's default /etc/qemu-ifup would run otherwise)
+            add(a, "-netdev", "tap,id=" + NETDEV_ID + ",ifname=" + l.tap().get() + ",script=no,downscript=no");
+        } else {
+            StringBuilder net = new StringBuilder("user,id=" + NETDEV_ID);
+            if (!l.background()) {
+                s.network().forwards().forEach(f -> net.append(",hostfwd=").append(f.hostfwd()));
+            }
+            add(a, "-netdev", net.toString());
         }
-        add(a, "-netdev", net.toString());
         add(a, "-device", "virtio-net-pci,netdev=" + NETDEV_ID + ",id=" + NIC_ID + ",mac=" + s.network().mac() + ",romfile=");
         add(a, "-device", "pvpanic");
         add(a, "-device", "vmgenid,id=vmgenid0,guid=auto");

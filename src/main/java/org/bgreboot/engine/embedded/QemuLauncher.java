@@ -76,6 +76,11 @@ public final class QemuLauncher {
         if (l.idle()) {
             argv.addAll(List.of("taskset", "-c", Priority.cloneCpus(l.spec().cpus()), "ionice", "-c", "3", "chrt", "--idle", "0"));
         }
+        String netns = l.spec().network().netns();
+        if (l.tap().isPresent() && !netns.isEmpty()) {
+            // only the network namespace: its tap lives there; QMP and agent sockets are paths, reached from anywhere
+            argv.addAll(List.of("nsenter", "--net=/run/netns/" + netns, "--"));
+        }
         argv.addAll(QemuCommand.argv(qemu, l));
         log.debug("launching {}", argv);
         Process p;

@@ -193,15 +193,30 @@ public final class QemuProcess implements Instance {
     }
 
     @Override public void isolateNetwork() {
-        UserNetwork.isolate(qmp());
+        network().isolate(qmp());
+    }
+
+    /** What can be done for the network before the switch without anyone reaching the clone. */
+    void prepareNetwork() {
+        network().prepare(qmp());
     }
 
     @Override public void takeNetwork() {
-        new UserNetwork(spec.network()).take(qmp());
+        network().take(qmp());
     }
 
     @Override public void releaseNetwork() {
-        new UserNetwork(spec.network()).release(qmp());
+        network().release(qmp());
+    }
+
+    /** This process's side of the network: its tap (its generation's) on a bridge, or user networking. */
+    private GuestNetwork network() {
+        if (!spec.network().bridged()) {
+            return new UserNetwork(spec.network());
+        }
+        int generation = LaunchRecord.read(runtime).map(l -> l.state().generation()).orElseThrow(() ->
+                new IllegalStateException("the launch record of " + runtime.dir() + " is missing: its tap is unknown"));
+        return new BridgeNetwork(spec.network(), Taps.name(spec, generation));
     }
 
     @Override public Optional<StateSaving> stateSaving() {

@@ -10,27 +10,26 @@ import org.bgreboot.spec.VmSpec;
  * link and its host port forwards. The clone is isolated by holding its link down from before its
  * first instruction until the switch; {@code restrict=on} cannot be lifted at runtime in QEMU 7.2.
  */
-final class UserNetwork {
+final class UserNetwork implements GuestNetwork {
     private final List<VmSpec.PortForward> forwards;
 
     UserNetwork(VmSpec.Network network) {
         this.forwards = network.forwards();
     }
 
-    /** Link down on a clone that has not yet run (started with -S). */
-    static void isolate(QmpClient clone) {
+    @Override public void isolate(QmpClient clone) {
         setLink(clone, false);
     }
 
     /** Frees the host ports a VM holds (a clone that took some of them before a crash). */
-    void release(QmpClient vm) {
+    @Override public void release(QmpClient vm) {
         for (VmSpec.PortForward f : forwards) {
             hmp(vm, "hostfwd_remove " + QemuCommand.NETDEV_ID + " tcp:" + f.hostAddress() + ":" + f.hostPort());
         }
     }
 
     /** Link up and the host ports forwarded to this VM; ports it has already are left alone. */
-    void take(QmpClient vm) {
+    @Override public void take(QmpClient vm) {
         setLink(vm, true);
         for (VmSpec.PortForward f : forwards) {
             String out = vm.hmp("hostfwd_add " + QemuCommand.NETDEV_ID + " " + f.hostfwd()).strip();
@@ -49,7 +48,7 @@ final class UserNetwork {
                 && l.matches(".*\\s" + f.hostPort() + "\\s.*"));
     }
 
-    private static void setLink(QmpClient vm, boolean up) {
+    static void setLink(QmpClient vm, boolean up) {
         vm.execute("set_link", Map.of("name", QemuCommand.NIC_ID, "up", up));
     }
 

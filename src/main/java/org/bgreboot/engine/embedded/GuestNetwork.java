@@ -1,0 +1,18 @@
+package org.bgreboot.engine.embedded;
+
+import org.bgreboot.qmp.QmpClient;
+
+/** A QEMU's side of the VM's network identity: user networking's port forwards, or a tap on a bridge. */
+interface GuestNetwork {
+    /** Link down on a clone that has not yet run (started with -S). */
+    void isolate(QmpClient vm);
+
+    /** Whatever can be done before the switch without anyone reaching the clone. */
+    default void prepare(QmpClient clone) { }
+
+    /** The VM's identity moves to this process. Safe to repeat. */
+    void take(QmpClient vm);
+
+    /** Undoes a take by a clone (a crash mid-switch), so another can take the identity. */
+    void release(QmpClient vm);
+}

@@ -1,0 +1,96 @@
+package org.bgreboot.testnet;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bgreboot.UserError;
+import org.bgreboot.guest.GuestSpecs;
+
+/**
+ * A network the project makes for itself ({@code scripts/testnet.sh}): a switch namespace holding a
+ * bridge, and a client namespace joined to it, where the prober, the writer and the load run and
+ * reach VMs at their own addresses. Everything it made goes when it is closed, by the names it gave.
+ */
+public final class TestNetwork implements AutoCloseable {
+    private final Path script;
+    private final String name;
+    private final Map<String, String> facts;
+
+    private TestNetwork(Path script, String name, Map<String, String> facts) {
+        this.script = script;
+        this.name = name;
+        this.facts = facts;
+    }
+
+    /** Brings up test network {@code name} (1-8 of [a-z0-9]) on 10.77.{@code subnet}.0/24. */
+    public static TestNetwork up(Path repo, String name, int subnet) {
+        Path script = repo.resolve("scripts").resolve("testnet.sh");
+        return new TestNetwork(script, name, facts(run(script, List.of("up", name, String.valueOf(subnet)))));
+    }
+
+    public String bridge() {
+        return fact("BRIDGE");
+    }
+
+    /** The namespace holding the bridge (and bgreboot's taps). */
+    public String switchNetns() {
+        return fact("SWITCH_NS");
+    }
+
+    /** The namespace clients run in. */
+    public String clientNetns() {
+        return fact("CLIENT_NS");
+    }
+
+    /** The {@code i}-th VM address (0 is the first one the script leaves for VMs). */
+    public String vmAddress(int i) {
+        String[] first = fact("VM_ADDR_FIRST").split("\\.");
+        return first[0] + "." + first[1] + "." + first[2] + "." + (Integer.parseInt(first[3]) + i);
+    }
+
+    /** Where the {@code i}-th VM sits, for its spec. */
+    public GuestSpecs.Bridge place(int i) {
+        return new GuestSpecs.Bridge(bridge(), switchNetns(), vmAddress(i), Integer.parseInt(fact("PREFIX_LEN")), clientNetns());
+    }
+
+    @Override public void close() {
+        run(script, List.of("down", name));
+    }
+
+    private String fact(String key) {
+        String v = facts.get(key);
+        if (v == null) {
+            throw new IllegalStateException("testnet.sh did not say " + key);
+        }
+        return v;
+    }
+
+    private static Map<String, String> facts(String out) {
+        Map<String, String> m = new HashMap<>();
+        out.lines().filter(l -> l.contains("=")).forEach(l -> m.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        return m;
+    }
+
+    private static String run(Path script, List<String> args) {
+        List<String> argv = new ArrayList<>(List.of("bash", script.toString()));
+        argv.addAll(args);
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new UserError("testnet.sh " + String.join(" ", args) + " failed: " + out.strip().lines().reduce((a, b) -> b).orElse(""));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UserError("cannot run " + script + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
