@@ -41,7 +41,7 @@ final class Taps {
         if (!"bridge".equals(links.get(0).path("linkinfo").path("info_kind").asText())) {
             throw new UserError(n.bridge() + where(n) + " is not a bridge: fix network.bridge");
         }
-        JsonNode fdb = json(n.netns(), "fdb", "show", "br", n.bridge());
+        JsonNode fdb = bridgeJson(n.netns(), "fdb", "show", "br", n.bridge());
         for (JsonNode entry : fdb == null ? JSON.createArrayNode() : fdb) {
             String port = entry.path("ifname").asText();
             if (n.mac().equalsIgnoreCase(entry.path("mac").asText()) && !ours.contains(port) && !port.equals(n.bridge())) {
@@ -76,7 +76,7 @@ final class Taps {
 
     /** The bridge port that has the MAC now, as the bridge's forwarding table says; empty if none. */
     static String portOf(VmSpec.Network n) {
-        JsonNode fdb = json(n.netns(), "fdb", "show", "br", n.bridge());
+        JsonNode fdb = bridgeJson(n.netns(), "fdb", "show", "br", n.bridge());
         for (JsonNode entry : fdb == null ? JSON.createArrayNode() : fdb) {
             if (n.mac().equalsIgnoreCase(entry.path("mac").asText()) && !entry.path("ifname").asText().equals(n.bridge())) {
                 return entry.path("ifname").asText();
@@ -94,11 +94,20 @@ final class Taps {
         return n.netns().isEmpty() ? "" : " (network namespace " + n.netns() + ")";
     }
 
+    /** {@code bridge -j ...}: its JSON (the forwarding table is iproute2's bridge tool's). */
+    private static JsonNode bridgeJson(String netns, String... args) {
+        return toolJson("bridge", netns, args);
+    }
+
     /** {@code ip -j ...}: its JSON, or null when it says the device does not exist. */
     private static JsonNode json(String netns, String... args) {
+        return toolJson("ip", netns, args);
+    }
+
+    private static JsonNode toolJson(String tool, String netns, String... args) {
         List<String> argv = new ArrayList<>(List.of("-j"));
         argv.addAll(List.of(args));
-        Result r = run(netns, argv);
+        Result r = run(tool, netns, argv);
         if (r.status != 0) {
             if (r.output.contains("does not exist") || r.output.contains("Cannot find device")) {
                 return null;
@@ -114,7 +123,7 @@ final class Taps {
 
     private static void ip(String netns, String... args) {
         List<String> argv = List.of(args);
-        Result r = run(netns, argv);
+        Result r = run("ip", netns, argv);
         if (r.status != 0) {
             throw failure(netns, argv, r);
         }
@@ -133,8 +142,8 @@ final class Taps {
 
     private record Result(int status, String output) {}
 
-    private static Result run(String netns, List<String> args) {
-        List<String> argv = new ArrayList<>(List.of("ip"));
+    private static Result run(String tool, String netns, List<String> args) {
+        List<String> argv = new ArrayList<>(List.of(tool));
         if (!netns.isEmpty()) {
             argv.addAll(List.of("-n", netns));
         }
