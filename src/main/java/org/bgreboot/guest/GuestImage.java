@@ -30,7 +30,14 @@ public record GuestImage(Path dir, Manifest manifest) {
             List<String> ready,
             @JsonProperty("ready_systemd") List<String> readySystemd,
             @JsonProperty("serial_ready") String serialReady,
-            List<String> kexec) {}
+            List<String> kexec,
+            @JsonProperty("disk_swap") Boolean diskSwap) {
+
+        /** Whether the guest's attach hook takes a persistent disk swapped under a device it booted with. */
+        public boolean takesDiskSwap() {
+            return Boolean.TRUE.equals(diskSwap);
+        }
+    }
 
     /** One OS version of the guest; kernel and initrd are set for direct kernel boot. */
     @JsonIgnoreProperties(ignoreUnknown = true)

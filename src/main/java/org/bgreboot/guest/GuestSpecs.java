@@ -107,6 +107,11 @@ public final class GuestSpecs {
         l.add("commands = [ " + String.join(", ", commands) + " ]");
         l.add("service = \"http://127.0.0.1/\"");
         l.add("");
+        l.add("");
+        l.add("[switch]                     # how the persistent disk changes hands");
+        l.add("release = \"freeze\"           # its filesystem frozen in the old VM: synced and clean, one agent call");
+        l.add(m.takesDiskSwap() ? "disk = \"swap\"                # the clone boots with its device; the image is swapped in"
+                : "disk = \"hotplug\"             # this guest's attach hook waits for a hot-plugged disk");
         GuestImage.OsVersion next = img.last();
         l.add("[update]                     # what a reboot installs: " + img.first().version() + " -> " + next.version());
         l.add("install = " + argv(m.update()));

@@ -20,6 +20,7 @@ import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.Durable;
 import org.bgreboot.state.StateDir;
@@ -351,16 +352,15 @@ public final class EmbeddedVm implements Vm {
         if (cloneSpec.switchPolicy().disk() != VmSpec.SwitchPolicy.DiskHandover.SWAP) {
             return false;
         }
-        return process(fgRuntime).map(fg -> {
-            try (fg) {
-                for (var c : fg.qmp().execute("query-commands")) {
-                    if ("blockdev-reopen".equals(c.path("name").asText())) {
-                        return true;
-                    }
+        // asked on FG's second monitor: the reboot holds its first (QEMU serves one client per monitor)
+        try (QmpClient observer = QmpClient.connect(fgRuntime.observerSocket(), Duration.ofSeconds(5))) {
+            for (var c : observer.execute("query-commands")) {
+                if ("blockdev-reopen".equals(c.path("name").asText())) {
+                    return true;
                 }
-                return false;
             }
-        }).orElse(false);
+            return false;
+        }
     }
 
     /**
