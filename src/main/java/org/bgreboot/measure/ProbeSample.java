@@ -13,11 +13,4 @@ public record ProbeSample(double sentMs, double answeredMs, boolean ok, int http
     }
 
     /** A probe that was not sent because too many earlier ones were still hanging. */
-    public static ProbeSample skipped(double atMs, String why) {
-        return new ProbeSample(atMs, atMs, false, 0, null, null, null, "skipped: " + why);
-    }
-
-    public boolean skipped() {
-        return error != null && error.startsWith("skipped:");
-    }
 }

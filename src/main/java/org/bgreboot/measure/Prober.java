@@ -7,25 +7,19 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sends {@code GET url} on a fixed schedule (every {@code interval}, however long earlier requests
- * take) and records every answer and every failure. Each probe is a fresh TCP connection.
- * Requests run on a pool; when {@code maxInFlight} are already hanging the tick is recorded as a
- * skipped (failed) sample instead of queueing, so a hung service cannot build a backlog that would
- * later flood it or skew the timeline.
+ * Sends {@code GET url} every {@code interval}, one request at a time, as one client would, and
+ * records every answer and every failure. Each probe is a fresh TCP connection; the next one goes
+ * out {@code interval} after the last one was sent, or as soon as it ends if it took longer.
  *
- * <p>The default cap lets a whole timeout's worth of probes hang (plus a quarter): with a smaller
- * one, probes that hang while the VM is half-up (a port forward accepting connections nobody
- * answers) would hold every slot, the first probes after the switch would be skipped, and the
- * downtime would read up to one timeout too long.
+ * <p>One at a time, because more measure the prober rather than the VM: QEMU's user networking
+ * listens on a port forward with a backlog of 1, so a SYN that finds another connect pending is
+ * dropped, and its client waits out TCP's 1-s retry (then 2, then 4 s). With a new connection every
+ * 10 ms whatever the earlier ones do, a host busy enough to delay QEMU's accept a little turned
+ * that into gaps of seconds while the VM answered every request it got (measured: an aborted
+ * reboot beside two busy loops showed 1-17 s gaps to the old prober, and 100 ms to a serial one).
  */
 public final class Prober implements AutoCloseable {
 
@@ -35,68 +29,42 @@ public final class Prober implements AutoCloseable {
     private final long intervalNanos;
     private final Duration requestTimeout;
     private final RunClock clock;
-    private final int maxInFlight;
-    private final Semaphore inFlight;
     private final ConcurrentLinkedQueue<ProbeSample> samples = new ConcurrentLinkedQueue<>();
-    private final ExecutorService pool;
-    private final Thread ticker;
+    private final Thread loop;
     private volatile boolean running;
     private boolean started;
     private boolean stopped;
 
-    /** Allows as many requests in flight as are sent in one timeout (plus a quarter), at least 4, at most 256. */
     public Prober(URI url, Duration interval, Duration requestTimeout, RunClock clock) {
-        this(url, interval, requestTimeout, clock, defaultMaxInFlight(interval, requestTimeout));
-    }
-
-    public Prober(URI url, Duration interval, Duration requestTimeout, RunClock clock, int maxInFlight) {
         if (interval.isZero() || interval.isNegative()) throw new IllegalArgumentException("interval must be positive");
-        if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight must be at least 1");
         this.url = url;
         this.intervalNanos = interval.toNanos();
         this.requestTimeout = requestTimeout;
         this.clock = clock;
-        this.maxInFlight = maxInFlight;
-        this.inFlight = new Semaphore(maxInFlight);
-        AtomicInteger n = new AtomicInteger();
-        // Cached pool: threads are reused while probes are quick; the semaphore bounds them when not.
-        this.pool = Executors.newCachedThreadPool(r -> daemon(r, "prober-" + n.incrementAndGet()));
-        this.ticker = daemon(this::tickLoop, "prober-ticker");
-    }
-
-    static int defaultMaxInFlight(Duration interval, Duration requestTimeout) {
-        long fit = (requestTimeout.toNanos() + interval.toNanos() - 1) / interval.toNanos();
-        return (int) Math.max(4, Math.min(256, fit + Math.max(2, fit / 4)));
+        this.loop = daemon(this::probeLoop, "prober");
     }
 
     public synchronized void start() {
         if (started || stopped) throw new IllegalStateException("a prober runs once");
         started = true;
         running = true;
-        ticker.start();
+        loop.start();
     }
 
-    /** The samples recorded so far (probes still in flight are not in it). */
+    /** The samples recorded so far (a probe in flight is not in it). */
     public ProbeLog snapshot() {
         return new ProbeLog(new ArrayList<>(samples));
     }
 
-    /** Stops probing, waits for probes in flight (at most one request timeout) and returns every sample. */
+    /** Stops probing, waits for the probe in flight (at most one request timeout) and returns every sample. */
     public synchronized ProbeLog stop() {
         if (!stopped) {
             stopped = true;
             running = false;
             if (started) {
-                LockSupport.unpark(ticker);
-                joinQuietly(ticker);
+                LockSupport.unpark(loop);
+                joinQuietly(loop);
             }
-            pool.shutdown();
-            try {
-                pool.awaitTermination(requestTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            pool.shutdownNow();
         }
         return snapshot();
     }
@@ -106,7 +74,7 @@ public final class Prober implements AutoCloseable {
         stop();
     }
 
-    private void tickLoop() {
+    private void probeLoop() {
         long next = System.nanoTime();
         while (running) {
             long now = System.nanoTime();
@@ -114,29 +82,8 @@ public final class Prober implements AutoCloseable {
                 LockSupport.parkNanos(next - now);
                 continue;
             }
-            fire();
-            next += intervalNanos;
-            // After a stall (GC, suspended host) skip the missed slots rather than fire a burst.
-            long behind = System.nanoTime() - next;
-            if (behind > intervalNanos) next += (behind / intervalNanos) * intervalNanos;
-        }
-    }
-
-    private void fire() {
-        if (!inFlight.tryAcquire()) {
-            samples.add(ProbeSample.skipped(clock.nowMs(), maxInFlight + " probes still in flight"));
-            return;
-        }
-        try {
-            pool.execute(() -> {
-                try {
-                    samples.add(probeOnce());
-                } finally {
-                    inFlight.release();
-                }
-            });
-        } catch (RejectedExecutionException e) { // only while stopping
-            inFlight.release();
+            next = now + intervalNanos;
+            samples.add(probeOnce());
         }
     }
 

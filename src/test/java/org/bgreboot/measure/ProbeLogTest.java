@@ -19,7 +19,7 @@ class ProbeLogTest {
     @Test
     void roundTripsThroughJsonForRunRecords() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ProbeLog log = new SyntheticLog().good(0, 30, "v1", "A").refused(30, 50).add(ProbeSample.skipped(55, "x")).log();
+        ProbeLog log = new SyntheticLog().good(0, 30, "v1", "A").refused(30, 50).refused(55, 55).log();
         String text = json.writeValueAsString(log);
         assertThat(text).doesNotContain("latencyMs");
         assertThat(json.readValue(text, ProbeLog.class)).isEqualTo(log);
