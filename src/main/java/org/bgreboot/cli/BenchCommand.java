@@ -44,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--interference", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Measure FG's throughput while a clone boots, at the largest memory size: no clone, clone at idle "
-                    + "priority, clone at normal priority, taking turns --repeat times, then no clone again (default: on; "
+                    + "priority, clone at idle priority capped while FG is busy (adaptive), clone at normal priority, taking turns --repeat times, then no clone again (default: on; "
                     + "--no-interference skips it).")
     boolean interference;
 
@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
 
         System.out.println();
         System.out.print(BenchTable.of(result).toText());
-        result.interference().ifPresent(i -> System.out.print("\n" + i.table().toText()));
+        result.interference().ifPresent(i -> System.out.print("\n" + i.table().toText() + i.agreement() + "\n"));
         ResultFiles.writeJson(out, BenchJson.of(result));
         ResultFiles.writeText(ResultFiles.beside(out, ".md"), BenchTable.markdown(result));
         List<Path> written = new ArrayList<>(List.of(out, ResultFiles.beside(out, ".md")));

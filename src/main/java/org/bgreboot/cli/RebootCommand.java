@@ -16,7 +16,7 @@ import org.bgreboot.reboot.Reboots;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.reboot.SwitchMode;
 import org.bgreboot.engine.Vm;
-import org.bgreboot.engine.CpuShare;
+import org.bgreboot.reboot.BgShare;
 import org.bgreboot.reboot.Cancel;
 import org.bgreboot.spec.VmSpec;
 import picocli.CommandLine.ArgGroup;
@@ -64,8 +64,14 @@ final class RebootCommand implements Callable<Integer> {
             + "a longer pause) instead of a sync before it (a crash-consistent clone, a pause of the snapshot alone).")
     boolean quiesce;
 
-    @Option(names = "--normal-priority", description = "Boot the clone at normal CPU and I/O priority (to measure what idle priority saves).")
-    boolean normalPriority;
+    @Option(names = "--bg-share", paramLabel = "idle|adaptive|normal", defaultValue = "adaptive",
+            description = "How much of the host the clone may take while it boots: idle (idle priority on the last CPU), adaptive "
+                    + "(idle priority, and at most a third of a CPU while the VM is busy), normal (like any process). Default: ${DEFAULT-VALUE}.")
+    String bgShare;
+
+    @Option(names = "--bg-deadline", paramLabel = "SECONDS",
+            description = "After this long the clone gets its fair share however busy the VM is (default: half the readiness timeout).")
+    Integer bgDeadline;
 
     @Option(names = "--measure", description = "Probe the VM's service every 10 ms and write to it during the reboot; report downtime and lost writes.")
     boolean measure;
@@ -81,7 +87,7 @@ final class RebootCommand implements Callable<Integer> {
         RunClock clock = RunClock.start();
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
-                .withKernel(kernelOverride(vm.spec())).with(normalPriority ? CpuShare.NORMAL : CpuShare.IDLE).with(cancel)
+                .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
                 .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce);
         Map<String, Object> out;
         RebootResult result;
@@ -108,6 +114,16 @@ final class RebootCommand implements Callable<Integer> {
         }
         cancel.requested().ifPresent(s -> System.err.println("bgreboot: " + s + " came past the switch's point of no return: the switch was completed"));
         return 0;
+    }
+
+    private Optional<java.time.Duration> deadline() {
+        if (bgDeadline == null) {
+            return Optional.empty();
+        }
+        if (bgDeadline < 1) {
+            throw new org.bgreboot.UserError("--bg-deadline " + bgDeadline + " is not a time: give seconds, 1 or more");
+        }
+        return Optional.of(java.time.Duration.ofSeconds(bgDeadline));
     }
 
     /** The shell's convention for a command ended by a signal: 128 + its number. */

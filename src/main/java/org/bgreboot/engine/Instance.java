@@ -40,6 +40,24 @@ public interface Instance extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /** The instance's time on a CPU so far, all its threads; empty where the engine cannot tell. */
+    default java.util.OptionalLong cpuTimeNanos() {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * A ceiling on the guest's CPU time, as a fraction of one CPU (1: none), for a clone booting
+     * while FG is busy. False where the engine cannot cap.
+     */
+    default boolean capCpu(double fraction) {
+        return false;
+    }
+
+    /** Bytes the instance has read from storage, not the page cache; empty where unknown. */
+    default java.util.OptionalLong storageReadBytes() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** How the host schedules the instance now, for reports: "SCHED_IDLE on CPU 1". */
     String cpuPolicy();
 

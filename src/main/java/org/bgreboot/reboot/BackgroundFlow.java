@@ -53,6 +53,7 @@ final class BackgroundFlow {
     private double bgLaunchedAtMs = Double.NaN;
     private double switchStartMs = Double.NaN;
     private String diskHandover;
+    private IdleGovernor.Report governed;
 
     /** @param fg the serving instance when this process has it already, else null (found by its id) */
     BackgroundFlow(Vm vm, RebootPlan plan, Journal journal, RebootOptions opts, Progress progress, Timings t, Instance fg) {
@@ -155,17 +156,32 @@ final class BackgroundFlow {
     }
 
     private void launchClone() {
-        progress.step("BG_BOOT" + (opts.cloneShare() == CpuShare.IDLE ? " (idle CPU and I/O priority)" : " (normal priority)"));
+        progress.step("BG_BOOT (" + switch (opts.bgShare()) {
+            case IDLE -> "idle priority on the last CPU";
+            case ADAPTIVE -> "idle priority, capped while FG is busy";
+            case NORMAL -> "normal priority";
+        } + ")");
         bgLaunchedAtMs = t.now();
-        bg = t.step("launch clone", () -> vm.launchClone(plan.clonePlan(), plan.to(), opts.cloneShare()));
+        bg = t.step("launch clone", () -> vm.launchClone(plan.clonePlan(), plan.to(), opts.bgShare().launchShare()));
         opts.listener().cloneLaunched(bg, t.now());
     }
 
     private void awaitReady() {
         progress.step("READY: waiting for the clone (timeout " + vm.spec().ready().timeout().toSeconds() + " s)");
-        try (ReadyTarget target = new ReadyTarget(liveBg(), 0, opts.cancel()::check)) {
-            Readiness.of(vm.spec().ready()).await(target, passed ->
-                    progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
+        Instance b = liveBg();
+        Duration deadline = opts.deadline(vm.spec().ready().timeout());
+        try (ReadyTarget target = new ReadyTarget(b, 0, opts.cancel()::check);
+             IdleGovernor governor = IdleGovernor.start(opts.bgShare(), liveFg(), b, deadline)) {
+            try {
+                Readiness.of(vm.spec().ready()).await(target, passed ->
+                        progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
+            } finally {
+                governed = governor.report(opts.bgShare());
+            }
+        }
+        if (opts.bgShare() == BgShare.ADAPTIVE) {
+            progress.step(String.format("  clone capped %.1f s of its boot while FG was busy%s%s", governed.throttledMs() / 1000,
+                    governed.deadlineReached() ? "; fair share after the deadline" : "", governed.note().isEmpty() ? "" : "; " + governed.note()));
         }
         double ready = t.now();
         opts.listener().cloneReady(ready);
@@ -180,7 +196,7 @@ final class BackgroundFlow {
      */
     void prepareSwitch() {
         Instance b = liveBg();
-        if (opts.cloneShare() == CpuShare.IDLE) {
+        if (opts.bgShare() != BgShare.NORMAL) {
             t.step("normal priority for BG", () -> b.share(CpuShare.NORMAL));
         }
         if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
@@ -236,6 +252,11 @@ final class BackgroundFlow {
         if (plan.switchMode() == SwitchMode.RESTORE || armedAttach.isEmpty()) {
             quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
         }
+    }
+
+    /** What the idle governor did while the clone booted, once it has booted. */
+    Optional<IdleGovernor.Report> governed() {
+        return Optional.ofNullable(governed);
     }
 
     /** How the persistent disk reached the clone ("swap", "hot-plug"), once it has. */

@@ -74,7 +74,7 @@ public final class BackgroundReboot {
         progress.step("DONE: " + vm.spec().name() + " runs generation " + plan.toGeneration() + " (" + done.serving().describe() + ")"
                 + (done.action().startsWith("completed") ? "" : ": " + done.action()));
         done.serving().close();
-        return result(p, plan, start, Optional.empty(), plan.toGeneration(), flow.diskHandover());
+        return result(p, plan, start, Optional.empty(), plan.toGeneration(), flow);
     }
 
     /** ABORT: discard the clone, put FG's disks back as they were; FG never stopped serving. */
@@ -90,7 +90,7 @@ public final class BackgroundReboot {
                     + vm.spec().name() + "' (after freeing disk space, if that was the cause)";
             progress.step("ABORT unfinished: run 'bgreboot recover " + vm.spec().name() + "'");
         }
-        return result(p, plan, start, Optional.of(outcome), plan.fromGeneration(), Optional.empty());
+        return result(p, plan, start, Optional.of(outcome), plan.fromGeneration(), flow);
     }
 
     private RebootPlan plan(Prepared p, Instance fg) {
@@ -100,8 +100,7 @@ public final class BackgroundReboot {
                 clone, p.state(), to);
     }
 
-    private RebootResult result(Prepared p, RebootPlan plan, double start, Optional<String> abortReason, int generation,
-                                Optional<String> diskHandover) {
+    private RebootResult result(Prepared p, RebootPlan plan, double start, Optional<String> abortReason, int generation, BackgroundFlow flow) {
         int depth = 0;
         try {
             depth = vm.chainDepth();
@@ -109,6 +108,7 @@ public final class BackgroundReboot {
             log.debug("chain depth unknown: {}", e.toString());
         }
         return new RebootResult(vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(), abortReason, p.installMs(),
-                start, t.now(), t.steps(), t.spans(), generation, depth, diskHandover);
+                start, t.now(), t.steps(), t.spans(), generation, depth, flow.diskHandover(), Optional.of(opts.bgShare().label()),
+                flow.governed().map(IdleGovernor.Report::throttledMs).orElse(0.0));
     }
 }

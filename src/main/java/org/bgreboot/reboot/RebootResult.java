@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param generation the generation serving afterwards
  * @param chainDepth the serving system disk's backing chain length afterwards (0 where unknown)
  * @param diskHandover how the persistent disk reached the new VM: "swap", "hot-plug" (empty for other methods)
+ * @param bgShare    how much of the host the clone could take ("idle", "adaptive", "normal"; empty for other methods)
+ * @param bgThrottledMs how long the clone was capped because FG was busy (0 unless adaptive)
  */
 public record RebootResult(
         String vm,
@@ -31,7 +33,9 @@ public record RebootResult(
         Map<Span, Span.Interval> spans,
         int generation,
         int chainDepth,
-        Optional<String> diskHandover) {
+        Optional<String> diskHandover,
+        Optional<String> bgShare,
+        double bgThrottledMs) {
 
     public RebootResult {
         steps = List.copyOf(steps);

@@ -24,6 +24,8 @@ public final class ResultJson {
         j.put("switch_ms", num(x.switchMs()));
         j.put("install_ms", num(x.installMs()));
         j.put("disk_handover", x.diskHandover().orElse(null));
+        j.put("bg_share", x.bgShare().orElse(null));
+        j.put("bg_throttled_ms", x.bgShare().isPresent() ? num(x.bgThrottledMs()) : null);
         j.put("fg_stopped_after_bg_ready", x.fgStoppedAfterReady());
         j.put("generation", x.generation());
         j.put("chain_depth", x.chainDepth());

@@ -25,6 +25,7 @@ public final class QemuProcess implements Instance {
     private final QemuStateSaving saving;
     private QmpClient qmp;
     private GuestAgent agent;
+    private Optional<CpuCap> cap;
 
     /** @param spec what the process was started with: its disks, network and machine */
     QemuProcess(long pid, RuntimeDir runtime, Accel accel, VmSpec spec, QemuStateSaving saving, QmpClient qmp) {
@@ -126,6 +127,7 @@ public final class QemuProcess implements Instance {
     /** SIGKILL, then wait for the exit (which frees its image locks and ports). */
     @Override public void kill() {
         kill(pid);
+        CpuCap.dissolve(capName());
     }
 
     /**
@@ -151,10 +153,58 @@ public final class QemuProcess implements Instance {
 
     @Override public void share(CpuShare share) {
         if (share == CpuShare.NORMAL) {
+            CpuCap.dissolve(capName()); // a ceiling a governor (of this bgreboot or a killed one) left
+            cap = null;
             Priority.restoreNormal(pid);
         } else {
             Priority.idle(pid, spec.cpus());
         }
+    }
+
+    /** Every thread's time on a CPU so far, from /proc/PID/task/TID/schedstat (ns, not 10-ms ticks). */
+    @Override public java.util.OptionalLong cpuTimeNanos() {
+        long total = 0;
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + pid + "/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                try {
+                    total += Long.parseLong(java.nio.file.Files.readString(t.resolve("schedstat")).split(" ")[0]);
+                } catch (java.io.IOException | NumberFormatException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+            return java.util.OptionalLong.of(total);
+        } catch (java.io.IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    /** Caps the vCPU threads only: the main loop (QMP, the agent's chardev, disk I/O) stays free. */
+    @Override public synchronized boolean capCpu(double fraction) {
+        if (cap == null) {
+            java.util.List<Long> vcpus = new java.util.ArrayList<>();
+            qmp().execute("query-cpus-fast").forEach(c -> vcpus.add(c.path("thread-id").asLong()));
+            cap = CpuCap.of(capName(), vcpus);
+        }
+        cap.ifPresent(c -> c.set(fraction));
+        return cap.isPresent();
+    }
+
+    /** Bytes this process has read from storage (not the page cache), /proc/PID/io. */
+    @Override public java.util.OptionalLong storageReadBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/io"))) {
+                if (line.startsWith("read_bytes:")) {
+                    return java.util.OptionalLong.of(Long.parseLong(line.substring(11).strip()));
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // gone
+        }
+        return java.util.OptionalLong.empty();
+    }
+
+    private String capName() {
+        return "bgreboot-" + spec.name() + "-" + runtime.dir().getFileName();
     }
 
     /** Asked on the second monitor, which no reboot holds (QEMU serves one client per monitor). */

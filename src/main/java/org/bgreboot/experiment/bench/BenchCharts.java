@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.bgreboot.render.LineChartSvg;
+import org.bgreboot.render.ScatterSvg;
 import org.bgreboot.render.Series;
 import org.bgreboot.render.TimelineSvg;
 import org.bgreboot.spec.ByteSize;
@@ -39,7 +40,20 @@ public final class BenchCharts {
         if (!r.timelines().isEmpty()) {
             svgs.put("-timelines.svg", TimelineSvg.render(r.timelines()));
         }
+        r.interference().ifPresent(i -> svgs.put("-interference.svg", interference(i)));
         return svgs;
+    }
+
+    /** FG's throughput (of no BG) against the clone's boot time, one point per share: the trade each makes. */
+    static String interference(InterferenceResult i) {
+        List<ScatterSvg.Point> points = new ArrayList<>();
+        for (InterferenceCase.Kind k : InterferenceCase.Kind.values()) {
+            if (k.share() != null) {
+                points.add(new ScatterSvg.Point(k.share().label(), i.bootMs(k) / 1000, i.ratio(k)));
+            }
+        }
+        return ScatterSvg.render("FG's throughput while the clone boots, against its boot time (" + i.vm() + ")",
+                "clone's boot to ready, s (median)", "FG's requests/s, of no clone (median)", points);
     }
 
     private static Series series(BenchResult r, BenchMethod m, String name, Function<BenchCell, BenchStat> figure) {

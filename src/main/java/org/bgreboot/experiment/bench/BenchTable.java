@@ -53,7 +53,7 @@ public final class BenchTable {
          .append(" (min–max); downtime is what a prober outside the VM saw, every 10 ms.\n\n");
         b.append(of(r).toMarkdown());
         r.interference().ifPresent(i -> b.append("\nFG throughput while BG boots (").append(i.vm()).append(", same run):\n\n")
-                .append(i.table().toMarkdown()));
+                .append(i.table().toMarkdown()).append("\n").append(i.agreement()).append("\n"));
         List<String> problems = r.problems();
         if (!problems.isEmpty()) {
             b.append("\nProblems:\n\n");

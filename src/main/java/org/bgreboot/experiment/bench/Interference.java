@@ -16,7 +16,6 @@ import org.bgreboot.measure.LoadResult;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
-import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
 
@@ -62,11 +61,11 @@ public final class Interference {
         this.clock = clock;
     }
 
-    /** The order the windows run in: (no BG, BG idle, BG normal) × cycles, then no BG. */
+    /** The order the windows run in: (no BG, BG idle, BG adaptive, BG normal) × cycles, then no BG. */
     static List<InterferenceCase.Kind> order(int cycles) {
         List<InterferenceCase.Kind> order = new ArrayList<>();
         for (int i = 0; i < cycles; i++) {
-            order.addAll(List.of(InterferenceCase.Kind.NO_BG, InterferenceCase.Kind.BG_IDLE, InterferenceCase.Kind.BG_NORMAL));
+            order.addAll(List.of(InterferenceCase.Kind.values()));
         }
         order.add(InterferenceCase.Kind.NO_BG);
         return order;
@@ -102,8 +101,7 @@ public final class Interference {
     /** Starts a background reboot beside the load and measures from the clone's launch until it is ready. */
     private InterferenceCase whileCloneBoots(Vm vm, URI uri, InterferenceCase.Kind kind) {
         InterferenceCloneWatch watch = new InterferenceCloneWatch();
-        RebootOptions opts = BenchMethod.BACKGROUND.options(clock).with(kind == InterferenceCase.Kind.BG_IDLE ? CpuShare.IDLE : CpuShare.NORMAL)
-                .with(watch);
+        RebootOptions opts = BenchMethod.BACKGROUND.options(clock).with(kind.share()).with(watch);
         // the update is installed in the checkpoint already
         CompletableFuture<RebootResult> reboot = CompletableFuture.supplyAsync(() -> lab.reboot(vm, opts), task -> {
             Thread t = new Thread(task, "interference-reboot");
@@ -124,7 +122,7 @@ public final class Interference {
         if (r.aborted() && !watch.ready()) {
             return InterferenceCase.failed(kind, "the clone never got ready: " + r.abortReason().orElse(""));
         }
-        return measured;
+        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgThrottledMs());
     }
 
     /**
@@ -158,6 +156,6 @@ public final class Interference {
         if (seconds <= 0) {
             return InterferenceCase.failed(kind, "nothing measured: no whole load slice fitted before the clone was ready");
         }
-        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty());
+        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty(), Double.NaN, Double.NaN, 0);
     }
 }

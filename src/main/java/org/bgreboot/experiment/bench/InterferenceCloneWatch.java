@@ -10,6 +10,7 @@ final class InterferenceCloneWatch implements RebootListener {
     private volatile double endedAtMs = Double.NaN;
     private volatile Instance clone;
     private volatile boolean ready;
+    private volatile double readMiB = Double.NaN;
 
     @Override public void cloneLaunched(Instance launched, double atMs) {
         clone = launched;
@@ -19,6 +20,14 @@ final class InterferenceCloneWatch implements RebootListener {
     @Override public void cloneReady(double atMs) {
         ready = true;
         endedAtMs = atMs;
+        if (clone != null) {
+            clone.storageReadBytes().ifPresent(b -> readMiB = b / (1024.0 * 1024.0));
+        }
+    }
+
+    /** What the clone read from storage by the time it was ready, MiB; NaN where unknown. */
+    double readMiB() {
+        return readMiB;
     }
 
     @Override public void aborted(double atMs) {

@@ -89,16 +89,20 @@ class BenchJsonTest {
     @Test
     void interferenceHasThroughputsAndRatios() throws Exception {
         InterferenceResult i = new InterferenceResult("bench-tiny-2g", 2048, 4, 15, List.of(
-                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty()),
-                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty()),
-                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty())));
+                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty(), Double.NaN, Double.NaN, 0),
+                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty(), 9000, 0, 0),
+                new InterferenceCase(InterferenceCase.Kind.BG_ADAPTIVE, 1950, 0, 10, Optional.empty(), Optional.empty(), 12000, 0, 4000),
+                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty(), 6000, 0, 0)));
         JsonNode j = json(sample(Optional.of(i))).get("interference");
         assertThat(j.get("no_bg_rps").asDouble()).isEqualTo(200);
         assertThat(j.get("bg_idle_rps").asDouble()).isEqualTo(190);
         assertThat(j.get("bg_normal_rps").asDouble()).isEqualTo(100);
         assertThat(j.get("idle_ratio").asDouble()).isEqualTo(0.95);
         assertThat(j.get("normal_ratio").asDouble()).isEqualTo(0.5);
-        assertThat(j.get("windows")).hasSize(3);
+        assertThat(j.get("adaptive_ratio").asDouble()).isEqualTo(0.975);
+        assertThat(j.get("bg_boot_ms").get("adaptive").asDouble()).isEqualTo(12000);
+        assertThat(j.get("adaptive_boot_over_normal").asDouble()).isEqualTo(2.0);
+        assertThat(j.get("windows")).hasSize(4);
     }
 
     @Test

@@ -60,6 +60,6 @@ class BenchPlanTest {
         assertThat(BenchMethod.KEXEC.options(clock).method()).isEqualTo(org.bgreboot.reboot.Method.KEXEC);
         assertThat(java.util.Arrays.stream(BenchMethod.values()).map(m -> m.options(clock).install()))
                 .as("no method installs the update again: every run starts from a checkpoint that has it").containsOnly(false);
-        assertThat(BenchMethod.BACKGROUND.options(clock).cloneShare()).isEqualTo(org.bgreboot.engine.CpuShare.IDLE);
+        assertThat(BenchMethod.BACKGROUND.options(clock).bgShare()).isEqualTo(org.bgreboot.reboot.BgShare.ADAPTIVE);
     }
 }

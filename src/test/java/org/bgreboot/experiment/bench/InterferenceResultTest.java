@@ -13,30 +13,41 @@ import org.bgreboot.experiment.bench.InterferenceCloneWatch;
 import org.bgreboot.experiment.bench.InterferenceResult;
 class InterferenceResultTest {
 
+    private static InterferenceCase window(Kind kind, long ok, double seconds, String policy, double bootMs) {
+        return new InterferenceCase(kind, ok, 0, seconds, Optional.ofNullable(policy), Optional.empty(), bootMs, 0.5, 0);
+    }
+
     @Test
-    void noBgIsPooledOverItsWindowsByTime() {
-        InterferenceResult r = new InterferenceResult("vm", 256, 4, 15, List.of(
-                new InterferenceCase(Kind.NO_BG, 1500, 0, 15, Optional.empty(), Optional.empty()),
-                new InterferenceCase(Kind.BG_IDLE, 900, 1, 6, Optional.of("SCHED_IDLE"), Optional.empty()),
-                new InterferenceCase(Kind.BG_NORMAL, 300, 2, 6, Optional.of("SCHED_OTHER"), Optional.empty()),
-                new InterferenceCase(Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty())));
-        assertThat(r.requestsPerSecond(Kind.NO_BG)).isEqualTo(150);
-        assertThat(r.requestsPerSecond(Kind.BG_IDLE)).isEqualTo(150);
-        assertThat(r.ratio(Kind.BG_IDLE)).isEqualTo(1.0);
-        assertThat(r.ratio(Kind.BG_NORMAL)).isEqualTo(50.0 / 150);
+    void aCaseIsTheMedianOfItsWindowsWithTheirSpread() {
+        InterferenceResult r = new InterferenceResult("vm", 256, 1, 15, List.of(
+                window(Kind.NO_BG, 1500, 15, null, Double.NaN),
+                window(Kind.BG_IDLE, 880, 8, "SCHED_IDLE on CPU 1", 8000),
+                window(Kind.BG_ADAPTIVE, 1470, 15, "SCHED_IDLE on CPU 1", 15000),
+                window(Kind.BG_NORMAL, 480, 6, "SCHED_OTHER on CPU 0-1", 6000),
+                window(Kind.NO_BG, 1600, 16, null, Double.NaN),
+                window(Kind.NO_BG, 1650, 15, null, Double.NaN)));
+        assertThat(r.requestsPerSecond(Kind.NO_BG)).isEqualTo(100);
+        assertThat(r.min(Kind.NO_BG)).isEqualTo(100);
+        assertThat(r.max(Kind.NO_BG)).isEqualTo(110);
+        assertThat(r.noBgSpread()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.ratio(Kind.BG_ADAPTIVE)).isCloseTo(0.98, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.ratio(Kind.BG_NORMAL)).isCloseTo(0.8, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.bootMs(Kind.BG_ADAPTIVE) / r.bootMs(Kind.BG_NORMAL)).isEqualTo(2.5);
         assertThat(r.problems()).isEmpty();
-        assertThat(r.table().rows()).extracting(row -> row.get(0) + " " + row.get(1) + " " + row.get(2) + " " + row.get(5))
-                .containsExactly("no BG 150.0 100 % –", "BG booting at idle priority 150.0 100 % SCHED_IDLE",
-                        "BG booting at normal priority 50.0 33 % SCHED_OTHER");
-        assertThat(r.json().get("windows").toString()).contains("bg_policy=SCHED_IDLE");
+        assertThat(r.table().rows()).extracting(row -> row.get(0) + " " + row.get(1) + " " + row.get(3))
+                .containsExactly("no BG 100.0 100 %", "BG booting at idle priority 110.0 110 %",
+                        "BG booting adaptively (capped while FG is busy) 98.0 98 %", "BG booting at normal priority 80.0 80 %");
+        assertThat(r.json()).containsEntry("adaptive_ratio", 0.98).containsEntry("adaptive_boot_over_normal", 2.5);
+        assertThat(r.json().get("windows").toString()).contains("bg_policy=SCHED_IDLE on CPU 1");
+        assertThat(r.agreement()).contains("differ by 10 %");
     }
 
     @Test
     void aFailedWindowIsLeftOutAndReported() {
         InterferenceResult r = new InterferenceResult("vm", 256, 4, 15, List.of(
-                new InterferenceCase(Kind.NO_BG, 1500, 0, 15, Optional.empty(), Optional.empty()),
+                window(Kind.NO_BG, 1500, 15, null, Double.NaN),
                 InterferenceCase.failed(Kind.BG_IDLE, "the clone never got ready: timeout"),
-                new InterferenceCase(Kind.BG_NORMAL, 500, 0, 10, Optional.empty(), Optional.empty())));
+                window(Kind.BG_NORMAL, 500, 10, null, 5000)));
         assertThat(r.requestsPerSecond(Kind.BG_IDLE)).isNaN();
         assertThat(r.ratio(Kind.BG_IDLE)).isNaN();
         assertThat(r.problems()).containsExactly("interference: BG booting at idle priority: the clone never got ready: timeout");
@@ -45,8 +56,8 @@ class InterferenceResultTest {
 
     @Test
     void theCasesTakeTurnsAndNoBgClosesTheRun() {
-        assertThat(Interference.order(2)).containsExactly(Kind.NO_BG, Kind.BG_IDLE, Kind.BG_NORMAL,
-                Kind.NO_BG, Kind.BG_IDLE, Kind.BG_NORMAL, Kind.NO_BG);
+        assertThat(Interference.order(2)).containsExactly(Kind.NO_BG, Kind.BG_IDLE, Kind.BG_ADAPTIVE, Kind.BG_NORMAL,
+                Kind.NO_BG, Kind.BG_IDLE, Kind.BG_ADAPTIVE, Kind.BG_NORMAL, Kind.NO_BG);
     }
 
     @Test

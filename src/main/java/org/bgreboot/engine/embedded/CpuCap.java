@@ -1,0 +1,110 @@
+package org.bgreboot.engine.embedded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A ceiling on the CPU time of some threads (a clone's vCPUs), through a cgroup of the cpu
+ * controller: v1's {@code cpu.cfs_quota_us}, or v2's {@code cpu.max} where the unified hierarchy
+ * has the controller. The cgroup sits beside bgreboot's own and is named after the instance, so a
+ * later bgreboot (recovery) can dissolve one that a killed one left.
+ */
+final class CpuCap {
+    private static final long PERIOD_US = 100_000;
+
+    private final Path dir;
+    private final boolean v2;
+
+    private CpuCap(Path dir, boolean v2) {
+        this.dir = dir;
+        this.v2 = v2;
+    }
+
+    /** Puts {@code tids} in the cgroup {@code name}, made if needed; empty where no cpu controller is at hand. */
+    static Optional<CpuCap> of(String name, List<Long> tids) {
+        Optional<CpuCap> cap = locate(name);
+        cap.ifPresent(c -> {
+            try {
+                Files.createDirectories(c.dir);
+                for (Long tid : tids) {
+                    Files.writeString(c.dir.resolve(c.v2 ? "cgroup.threads" : "tasks"), tid.toString());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot put the clone's vCPU threads in " + c.dir + ": " + e.getMessage(), e);
+            }
+        });
+        return cap;
+    }
+
+    /** At most {@code fraction} of one CPU for the threads together; 1 or more: no ceiling. */
+    void set(double fraction) {
+        try {
+            if (v2) {
+                Files.writeString(dir.resolve("cpu.max"), fraction >= 1 ? "max " + PERIOD_US : (long) (fraction * PERIOD_US) + " " + PERIOD_US);
+            } else {
+                Files.writeString(dir.resolve("cpu.cfs_period_us"), String.valueOf(PERIOD_US));
+                Files.writeString(dir.resolve("cpu.cfs_quota_us"), fraction >= 1 ? "-1" : String.valueOf(Math.max(1000, (long) (fraction * PERIOD_US))));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot set the CPU ceiling in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves every thread back to the parent cgroup and removes this one; nothing if it is not there. */
+    static void dissolve(String name) {
+        locate(name).filter(c -> Files.isDirectory(c.dir)).ifPresent(c -> {
+            Path parentTasks = c.dir.getParent().resolve(c.v2 ? "cgroup.threads" : "tasks");
+            try {
+                for (String tid : Files.readAllLines(c.dir.resolve(c.v2 ? "cgroup.threads" : "tasks"))) {
+                    try {
+                        Files.writeString(parentTasks, tid.strip());
+                    } catch (IOException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+                Files.delete(c.dir);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot remove the cgroup " + c.dir + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The cgroup {@code name} beside bgreboot's own in the cpu controller's hierarchy (v1 first, then v2). */
+    private static Optional<CpuCap> locate(String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                int dash = List.of(f).indexOf("-");
+                if (dash < 0 || dash + 3 >= f.length) {
+                    continue;
+                }
+                String type = f[dash + 1];
+                Path mount = Path.of(f[4]);
+                if (type.equals("cgroup") && List.of(f[dash + 3].split(",")).contains("cpu")) {
+                    return Optional.of(new CpuCap(mount.resolve(ownPath("cpu")).resolve(name), false));
+                }
+                if (type.equals("cgroup2") && Files.exists(mount.resolve("cgroup.controllers"))
+                        && Files.readString(mount.resolve("cgroup.controllers")).contains("cpu")) {
+                    return Optional.of(new CpuCap(mount.resolve(ownPath("")).resolve(name), true));
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** bgreboot's own cgroup path in a hierarchy ({@code /proc/self/cgroup}), relative. */
+    private static String ownPath(String controller) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length == 3 && (controller.isEmpty() ? f[0].equals("0") : List.of(f[1].split(",")).contains(controller))) {
+                return f[2].replaceFirst("^/", "");
+            }
+        }
+        return "";
+    }
+}
