@@ -106,6 +106,14 @@ public final class TestVms {
         return SpecLoader.forThisHost().load(spec);
     }
 
+    public static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Rewrites a spec's text (to make it wrong, say). */
     public static void rewrite(Path spec, java.util.function.UnaryOperator<String> edit) {
         try {
