@@ -74,11 +74,14 @@ final class DomainInstance implements Instance {
         return new DomainWatch(this, host.events());
     }
 
+    /** Its serial log; for a clone that ended (a transient domain is gone with its XML), where its log was written. */
     @Override public Console console() {
         try {
             return DomainConsole.of(liveXml(), host.local(), name);
         } catch (RuntimeException e) {
-            return new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)");
+            return vm.serialLogOf(name).map(p -> host.local() ? new DomainConsole(Optional.of(p), p.toString())
+                    : new DomainConsole(Optional.empty(), p + " on the libvirt host"))
+                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)"));
         }
     }
 

@@ -29,13 +29,18 @@ record Generations(String vm, String firstDomain) {
         return dir.resolve(vm + "-g" + generation + "-" + target + "-scratch.qcow2");
     }
 
+    Path rehearsalDisk(Path dir, String domain) {
+        return dir.resolve(domain + "-rehearsal.img");
+    }
+
     Path savedState(Path dir, String domain) {
         return dir.resolve(domain + ".state");
     }
 
     /** A file bgreboot made for this VM (a layer, a scratch layer, a saved state). */
     boolean ours(String fileName) {
-        return fileName.matches(Pattern.quote(vm) + "-g\\d+-[a-z0-9]+(-scratch)?\\.qcow2") || fileName.matches(Pattern.quote(vm) + "-g\\d+\\.state");
+        return fileName.matches(Pattern.quote(vm) + "-g\\d+-[a-z0-9]+(-scratch)?\\.qcow2")
+                || fileName.matches(Pattern.quote(vm) + "-g\\d+(\\.state|-rehearsal\\.img)");
     }
 
     boolean ours(Path file) {

@@ -58,7 +58,11 @@ final class Handover {
             return;
         }
         if (armed && parallel) {
-            stopping.put(i.name(), CompletableFuture.runAsync(i::destroyNow));
+            long t0 = System.nanoTime();
+            stopping.put(i.name(), CompletableFuture.runAsync(() -> {
+                i.destroyNow();
+                log.debug("destroy of {} returned after {} ms", i.name(), (System.nanoTime() - t0) / 1_000_000);
+            }));
             return;
         }
         i.destroyNow();
@@ -108,6 +112,7 @@ final class Handover {
                 log.debug("persistent disk attached after {} tries, {} ms", tries, (System.nanoTime() - t0) / 1_000_000);
                 return "hot-plug";
             } catch (LibvirtFailure e) {
+                log.debug("hot-plug try {} refused after {} ms: {}", tries, (System.nanoTime() - t0) / 1_000_000, e.getMessage());
                 if (!e.getMessage().contains("lock") || System.nanoTime() > deadline) {
                     if (clone.persistentDiskPlugged()) {
                         return "hot-plug";

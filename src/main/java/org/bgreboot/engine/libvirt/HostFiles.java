@@ -38,6 +38,19 @@ final class HostFiles {
         LibvirtCall.of("cannot create the layer " + path + " over " + backing, () -> pool.storageVolCreateXML(xml, 0));
     }
 
+    /** A new sparse raw file of {@code bytes} zeros. */
+    void createRaw(Path path, long bytes) {
+        StoragePool pool = pool(path.getParent());
+        String xml = """
+                <volume>
+                  <name>%s</name>
+                  <capacity unit='bytes'>%d</capacity>
+                  <allocation unit='bytes'>0</allocation>
+                  <target><format type='raw'/><permissions><mode>0600</mode></permissions></target>
+                </volume>""".formatted(escape(path.getFileName().toString()), bytes);
+        LibvirtCall.of("cannot create " + path, () -> pool.storageVolCreateXML(xml, 0));
+    }
+
     /** Deletes {@code path} if it is there. */
     void delete(Path path) {
         volume(path).ifPresent(v -> LibvirtCall.run("cannot delete " + path, () -> v.delete(0)));

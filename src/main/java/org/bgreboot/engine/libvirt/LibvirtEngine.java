@@ -91,6 +91,31 @@ public final class LibvirtEngine implements Engine {
         return host.domains().stream().anyMatch(e -> e.name().equals(vm) || e.metadata().map(m -> m.name().equals(vm)).orElse(false));
     }
 
+    /** Defines a domain from its XML (labs and tests set up domains a user would have made). */
+    public void define(String xml) {
+        LibvirtCall.of("libvirt refused the domain XML", () -> host.conn().domainDefineXML(xml));
+    }
+
+    /** Ends and undefines every domain of the VM {@code vm} (by metadata) and a domain called {@code domain}: labs and tests start over. */
+    public void removeVm(String vm, String domain) {
+        for (Host.DomainEntry e : host.domains()) {
+            if (e.name().equals(domain) || e.metadata().map(m -> m.name().equals(vm)).orElse(false)) {
+                host.lookup(e.name()).ifPresent(d -> {
+                    try {
+                        if (d.isActive() == 1) {
+                            d.destroy();
+                        }
+                        if (d.isPersistent() == 1) {
+                            d.undefine();
+                        }
+                    } catch (org.libvirt.LibvirtException ex) {
+                        throw new LibvirtFailure("cannot remove domain " + e.name(), ex);
+                    }
+                });
+            }
+        }
+    }
+
     /** The host's CPUs. */
     public int cpus() {
         return host.cpus();

@@ -333,12 +333,33 @@ public final class LibvirtVm implements Vm {
         return bg;
     }
 
+    /**
+     * Before the switch: under TCG the clone rehearses the hot-plug (see {@link Rehearsal}), and
+     * the switch is armed with what its hot-plug needs.
+     */
     @Override public void beforeSwitch(Instance clone) {
-        handover.arm(plugFor((DomainInstance) clone));
+        DomainInstance c = (DomainInstance) clone;
+        Handover.Plug plug = plugFor(c);
+        try {
+            Optional<Integer> bus = disks.persistent(definitionXml()).flatMap(d -> DomainXml.child(d.element(), "address"))
+                    .filter(a -> "pci".equals(a.getAttribute("type"))).map(a -> Integer.decode(a.getAttribute("bus")));
+            Path image = names.rehearsalDisk(layerDir(), c.name());
+            host.files().delete(image);
+            host.files().createRaw(image, Rehearsal.size());
+            if (Rehearsal.run(c, image, bus).isEmpty()) {
+                host.files().delete(image);
+            }
+        } finally {
+            handover.arm(plug);
+        }
     }
 
+    /** After the switch: the background destroy is awaited and the rehearsal disk unplugged and deleted. */
     @Override public void afterSwitch(Instance serving) {
         handover.settle();
+        DomainInstance s = (DomainInstance) serving;
+        Rehearsal.remove(s); // also one a crashed bgreboot left
+        host.files().delete(names.rehearsalDisk(layerDir(), s.name()));
     }
 
     /**
@@ -362,10 +383,20 @@ public final class LibvirtVm implements Vm {
         }
     }
 
-    /** An old generation's definition goes once a newer one is the VM's; a domain that runs, or is the VM's definition, stays. */
+    /**
+     * An old generation's definition goes once a newer one is the VM's, and its serial log with it;
+     * a domain that runs, or is the VM's definition, stays.
+     */
     @Override public void forget(InstanceId id) {
         Optional<Domain> d = host.lookup(id.value());
-        if (d.isEmpty() || active(d.get()) || !persistent(d.get()) || !belongs(d.get(), id.value())) {
+        if (d.isPresent() && active(d.get())) {
+            return;
+        }
+        if (d.isEmpty() || !persistent(d.get())) {
+            deleteSerialLog(id.value()); // a clone that ended: its log was kept beside the journal if it told anything
+            return;
+        }
+        if (!belongs(d.get(), id.value())) {
             return;
         }
         int gen = Host.metadata(d.get(), Virt.AFFECT_CONFIG).map(VmMetadata::generation).orElse(0);
@@ -373,6 +404,23 @@ public final class LibvirtVm implements Vm {
                 && e.metadata().map(VmMetadata::generation).orElse(0) > gen);
         if (newer) {
             LibvirtCall.run("cannot undefine the old definition " + id, () -> d.get().undefine());
+            deleteSerialLog(id.value());
+        }
+    }
+
+    /** Where generation {@code domain} of the VM writes its serial log (none for the first domain: the user's). */
+    Optional<Path> serialLogOf(String domain) {
+        return domain.equals(names.firstDomain()) ? Optional.empty() : GenerationXml.serialLogBeside(definitionXml(), domain);
+    }
+
+    private void deleteSerialLog(String domain) {
+        if (!names.isGeneration(domain) || domain.equals(names.firstDomain())) {
+            return;
+        }
+        try {
+            serialLogOf(domain).ifPresent(host.files()::delete);
+        } catch (RuntimeException e) {
+            log.debug("cannot delete the serial log of {}: {}", domain, e.toString());
         }
     }
 
