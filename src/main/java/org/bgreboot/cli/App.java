@@ -10,6 +10,7 @@ import org.bgreboot.engine.Vm;
 import org.bgreboot.engine.embedded.AccelChoice;
 import org.bgreboot.engine.embedded.AccelDetector;
 import org.bgreboot.engine.embedded.EmbeddedEngine;
+import org.bgreboot.engine.libvirt.LibvirtEngine;
 import org.bgreboot.guest.GuestBuilder;
 import org.bgreboot.guest.Specs;
 import org.bgreboot.spec.SpecLoader;
@@ -21,6 +22,7 @@ final class App {
     final Progress progress = Progress.printingTo(System.err);
     private final EngineOptions options;
     private AccelChoice accel;
+    private LibvirtEngine libvirt;
 
     App(EngineOptions options) {
         this.options = options == null ? new EngineOptions() : options;
@@ -34,9 +36,64 @@ final class App {
         return EmbeddedEngine.fromEnvironment(this::accel);
     }
 
+    /**
+     * The VM {@code ref} names, on its engine: a libvirt domain when --connect is given or its spec
+     * names one ([libvirt]), else the embedded engine. With --connect, a bare name is a VM's stable
+     * name or a domain's name on that host, whose spec is registered here or kept in its metadata.
+     */
     Vm vm(String ref) {
-        VmSpec spec = specs().resolve(ref, progress);
+        Optional<String> connect = EngineOptions.connect();
+        if (connect.isPresent() && !isSpecFile(ref)) {
+            LibvirtEngine e = libvirt(connect);
+            VmSpec spec = libvirtSpec(e, ref).connectingTo(e.uri());
+            return e.vm(spec, home.stateDir(spec.name()));
+        }
+        VmSpec spec;
+        try {
+            spec = specs().resolve(ref, progress);
+        } catch (UserError notFound) {
+            Optional<String> defaultUri = Optional.ofNullable(System.getenv("LIBVIRT_DEFAULT_URI")).filter(u -> !u.isBlank());
+            if (isSpecFile(ref) || defaultUri.isEmpty()) {
+                throw notFound;
+            }
+            LibvirtEngine e = libvirt(defaultUri); // as virsh would: a domain of the default libvirt host
+            VmSpec found = libvirtSpec(e, ref);
+            return e.vm(found, home.stateDir(found.name()));
+        }
+        if (spec.libvirt().isPresent()) {
+            LibvirtEngine e = libvirt(connect.or(() -> spec.libvirt().get().connect()));
+            return e.vm(spec.connectingTo(e.uri()), home.stateDir(spec.name()));
+        }
+        if (connect.isPresent()) {
+            throw new UserError("--connect applies to libvirt domains, but spec " + spec.file() + " names none (it has no [libvirt] section): "
+                    + "drop --connect, or give a libvirt spec (engine = \"libvirt\")");
+        }
         return engine().vm(spec, home.stateDir(spec.name()));
+    }
+
+    /** A libvirt host, connected once per command. */
+    LibvirtEngine libvirt(Optional<String> uri) {
+        if (libvirt == null) {
+            libvirt = LibvirtEngine.connect(uri);
+        }
+        return libvirt;
+    }
+
+    private static boolean isSpecFile(String ref) {
+        return ref.endsWith(".toml") || ref.contains("/");
+    }
+
+    /** A spec registered here under {@code ref} that names a libvirt domain, else the one in the domain's metadata. */
+    private VmSpec libvirtSpec(LibvirtEngine e, String ref) {
+        Path registered = home.specs().resolve(ref + ".toml");
+        if (ref.matches("[a-z0-9][a-z0-9_-]{0,31}") && java.nio.file.Files.exists(registered)) {
+            VmSpec s = SpecLoader.forThisHost(home.vms()).load(registered);
+            if (s.libvirt().isPresent()) {
+                return s;
+            }
+        }
+        return e.specOf(ref, SpecLoader.forThisHost(home.vms())).orElseThrow(() -> new UserError("no domain or VM named '" + ref + "' on "
+                + e.uri() + ": 'virsh -c " + e.uri() + " list --all' lists its domains"));
     }
 
     /**

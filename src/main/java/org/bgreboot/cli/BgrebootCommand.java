@@ -21,6 +21,8 @@ public final class BgrebootCommand implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of failures.")
     static boolean debug;
 
+    @CommandLine.Mixin EngineOptions.Connection connection;
+
     @Override public void run() {
         spec.commandLine().usage(System.out);
     }
@@ -28,6 +30,7 @@ public final class BgrebootCommand implements Runnable {
     static int run(String... args) {
         CommandLine cl = new CommandLine(new BgrebootCommand());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(cmd.getErr(), e));
+        cl.setExecutionStrategy(parsed -> DomainList.wanted(parsed) ? DomainList.run(parsed) : new CommandLine.RunLast().execute(parsed));
         cl.setParameterExceptionHandler((e, args2) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("bgreboot: " + oneLine(e.getMessage()) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");

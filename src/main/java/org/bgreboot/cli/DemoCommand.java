@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.bgreboot.experiment.Demo;
 import org.bgreboot.experiment.DemoReport;
 import org.bgreboot.experiment.Lab;
+import org.bgreboot.experiment.LibvirtDemo;
+import org.bgreboot.experiment.LibvirtDemoReport;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.spec.VmSpec;
@@ -31,8 +33,20 @@ final class DemoCommand implements Callable<Integer> {
                     + "namespace, torn down afterwards). Default: ${DEFAULT-VALUE}.")
     String network;
 
+    @Option(names = "--engine", paramLabel = "embedded|libvirt", defaultValue = "embedded",
+            description = "embedded (bgreboot runs QEMU itself) or libvirt (a private libvirt host the demo starts, the demo guest "
+                    + "defined there as a domain on a bridge, measured from a client network namespace; torn down afterwards). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String engineName;
+
     @Override public Integer call() {
         App app = new App(engine);
+        if (engineName.equals("libvirt")) {
+            return libvirt(app);
+        }
+        if (!engineName.equals("embedded")) {
+            throw new UserError("--engine " + engineName + " is unknown: use embedded or libvirt");
+        }
         DemoReport report;
         switch (network) {
             case "user" -> report = new Demo(new Lab(app.progress), app.accel().toString(), "user").run(app.vm("demo"));
@@ -48,6 +62,23 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(report.table());
         Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-timeline.svg");
+        ResultFiles.writeText(svg, report.svg());
+        if (json != null) {
+            ResultFiles.writeJson(json, report.json());
+            System.out.println("figures: " + json);
+        }
+        System.out.println("probe timeline: " + svg);
+        List<String> problems = report.problems();
+        problems.forEach(p -> System.err.println("bgreboot: demo: " + p));
+        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+    }
+
+    /** The demo on a private libvirt host: the same table and JSON, with what a libvirt VM shows besides. */
+    private int libvirt(App app) {
+        LibvirtDemoReport report = new LibvirtDemo(app.home, app.progress).run();
+        System.out.println();
+        System.out.print(report.table());
+        Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-libvirt-timeline.svg");
         ResultFiles.writeText(svg, report.svg());
         if (json != null) {
             ResultFiles.writeJson(json, report.json());

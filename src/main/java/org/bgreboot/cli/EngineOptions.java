@@ -1,13 +1,32 @@
 package org.bgreboot.cli;
 
+import java.util.Optional;
 import org.bgreboot.engine.embedded.Accel;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The options every command that runs VMs shares: which engine, how it runs them. */
 final class EngineOptions {
     @Option(names = "--accel", paramLabel = "kvm|tcg", converter = AccelConverter.class,
             description = "Force an accelerator for VMs bgreboot starts (default: KVM if a test boot under it works, else TCG).")
     Accel accel;
+
+    /**
+     * {@code --connect URI}, on every command (inherited from the top command, so the VM commands
+     * that take no other engine option have it too): the VM is a domain of the libvirt host at
+     * URI, named as virsh names it.
+     */
+    static final class Connection {
+        @Option(names = {"--connect", "-c"}, paramLabel = "URI", scope = ScopeType.INHERIT,
+                description = "The VM is a libvirt domain on this host (a URI as virsh takes it: qemu:///system, qemu+ssh://host/system, "
+                        + "qemu+unix:///system?socket=...). Default: the spec's [libvirt] connect, else LIBVIRT_DEFAULT_URI, else libvirt's default.")
+        static String uri;
+    }
+
+    /** The URI given with --connect, if any. */
+    static Optional<String> connect() {
+        return Optional.ofNullable(Connection.uri).filter(u -> !u.isBlank());
+    }
 
     static final class AccelConverter implements picocli.CommandLine.ITypeConverter<Accel> {
         @Override public Accel convert(String value) {

@@ -11,6 +11,7 @@ import org.bgreboot.spec.SpecLoader;
  */
 record SpecFile(
         String name,
+        String engine,
         String memory,
         Integer cpus,
         String machine,
@@ -21,11 +22,14 @@ record SpecFile(
         HookSet hooks,
         Ready ready,
         Upd update,
-        @JsonProperty("switch") Sw switchPolicy) {
+        @JsonProperty("switch") Sw switchPolicy,
+        Lv libvirt) {
 
     record Disk(String path) {}
 
-    record Persistent(String path, String format, String serial) {}
+    record Persistent(String path, String format, String serial, String target) {}
+
+    record Lv(String connect, String domain) {}
 
     record Net(String mode, String mac, List<Forward> forwards, String bridge, String netns, String address,
                @JsonProperty("client_netns") String clientNetns, @JsonProperty("service_port") Integer servicePort) {}
@@ -46,5 +50,5 @@ record SpecFile(
     /** Keys by section, for the "did you mean" part of an unknown-key error. */
     static final Map<String, String> SECTIONS = Map.of(
             "system_disk", "[[system_disk]]", "persistent_disk", "[persistent_disk]", "network", "[network]",
-            "boot", "[boot]", "hooks", "[hooks]", "ready", "[ready]", "update", "[update]", "switch", "[switch]");
+            "boot", "[boot]", "hooks", "[hooks]", "ready", "[ready]", "update", "[update]", "switch", "[switch]", "libvirt", "[libvirt]");
 }

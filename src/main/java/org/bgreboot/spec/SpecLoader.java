@@ -74,6 +74,18 @@ public final class SpecLoader {
         } catch (IOException e) {
             throw new UserError("cannot read spec " + file + ": " + e.getMessage());
         }
+        return parse(abs, file.toString(), text);
+    }
+
+    /**
+     * A spec kept elsewhere than in a file (a libvirt domain's metadata): {@code origin} names it in
+     * messages. Such a spec must use absolute paths.
+     */
+    public VmSpec loadText(String text, Path origin) {
+        return parse(origin.toAbsolutePath().normalize(), origin.toString(), text);
+    }
+
+    private VmSpec parse(Path abs, String file, String text) {
         SpecFile raw;
         try {
             raw = MAPPER.readValue(text, SpecFile.class);
@@ -90,7 +102,13 @@ public final class SpecLoader {
         if (raw == null || text.isBlank()) {
             throw new UserError("spec " + file + " is empty: it needs at least name, memory, [[system_disk]] and [persistent_disk]");
         }
-        return new Validator(abs, raw).validate();
+        Validator v = new Validator(abs, raw);
+        return libvirt(raw) ? v.validateLibvirt(text) : v.validate();
+    }
+
+    /** A spec names a libvirt domain when it says engine = "libvirt" or has a [libvirt] section. */
+    private static boolean libvirt(SpecFile raw) {
+        return "libvirt".equals(raw.engine()) || (raw.engine() == null && raw.libvirt() != null);
     }
 
     /** qcow2 images start with "QFI\xfb". */
@@ -131,6 +149,12 @@ public final class SpecLoader {
         }
 
         VmSpec validate() {
+            if (raw.engine() != null && !raw.engine().equals("embedded")) {
+                fail("engine = \"" + shown(raw.engine()) + "\" is unknown: use \"embedded\" (bgreboot runs QEMU itself, the default) or \"libvirt\"");
+            }
+            if (raw.libvirt() != null) {
+                fail("[libvirt] applies to engine = \"libvirt\" only");
+            }
             String name = require(raw.name(), "name", "name = \"myvm\"");
             if (!NAME.matcher(name).matches()) {
                 fail("name '" + shown(name) + "' is not allowed: use 1-32 lowercase letters, digits, '-' or '_' (no '/', '..', spaces or shell characters)");
@@ -152,7 +176,119 @@ public final class SpecLoader {
             VmSpec.Hooks hooks = hooks();
             VmSpec.Readiness ready = readiness();
             Optional<VmSpec.Update> update = update(boot.isPresent());
-            return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update, switchPolicy());
+            return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update, switchPolicy(),
+                    Optional.empty());
+        }
+
+        /**
+         * A spec that names a libvirt domain: the domain's XML gives memory, CPUs, disks, network and
+         * boot, so the spec must not; it names the persistent disk by target or serial, and gives the
+         * hooks, readiness and update as any spec. Its paths are paths on the libvirt host.
+         */
+        VmSpec validateLibvirt(String text) {
+            String name = require(raw.name(), "name", "name = \"myvm\"");
+            if (!NAME.matcher(name).matches()) {
+                fail("name '" + shown(name) + "' is not allowed: use 1-32 lowercase letters, digits, '-' or '_' (no '/', '..', spaces or shell characters)");
+            }
+            for (String[] k : new String[][] {{raw.memory() == null ? null : "memory", "<memory>"}, {raw.cpus() == null ? null : "cpus", "<vcpu>"},
+                    {raw.machine() == null ? null : "machine", "<os><type machine=...>"},
+                    {raw.systemDisk() == null ? null : "[[system_disk]]", "<disk> elements"}, {raw.boot() == null ? null : "[boot]", "<os><kernel>"}}) {
+                if (k[0] != null) {
+                    fail(k[0] + " does not belong in a libvirt spec: the domain's XML (" + k[1] + ") says it; remove it");
+                }
+            }
+            SpecFile.Lv lv = raw.libvirt();
+            String domain = lv == null || lv.domain() == null ? name : lv.domain();
+            if (domain.isBlank() || domain.length() > 200 || domain.chars().anyMatch(c -> Character.isISOControl(c) || c == '/')) {
+                fail("libvirt.domain '" + shown(domain) + "' is not a domain name");
+            }
+            Optional<String> connect = lv == null || lv.connect() == null ? Optional.empty() : Optional.of(lv.connect());
+            if (connect.isPresent() && !connect.get().matches("[a-z][a-z0-9+.-]*:/[^\\s]*")) {
+                fail("libvirt.connect '" + shown(connect.get()) + "' is not a libvirt URI like qemu:///system or qemu+ssh://host/system");
+            }
+            SpecFile.Persistent p = raw.persistentDisk();
+            if (p == null || (p.target() == null && p.serial() == null)) {
+                fail("no persistent disk named: add [persistent_disk] with target = \"vdb\" (or serial = \"...\"): which of the domain's disks "
+                        + "holds the user data is never guessed");
+            }
+            if (p.path() != null || p.format() != null) {
+                fail("persistent_disk.path and .format do not belong in a libvirt spec: name the domain's disk by target or serial");
+            }
+            if (p.target() != null && p.serial() != null) {
+                fail("persistent_disk: give target or serial, not both");
+            }
+            if (p.target() != null && !p.target().matches("[a-z]{1,4}[a-z0-9]{0,6}")) {
+                fail("persistent_disk.target '" + shown(p.target()) + "' is not a disk target like vdb or sdb");
+            }
+            if (p.serial() != null && !SERIAL.matcher(p.serial()).matches()) {
+                fail("persistent_disk.serial '" + shown(p.serial()) + "' is not allowed: use up to 20 letters, digits, '-' or '_'");
+            }
+            VmSpec.PersistentDiskRef ref = new VmSpec.PersistentDiskRef(p.target() == null ? "" : p.target(), p.serial() == null ? "" : p.serial());
+            VmSpec.Network network = libvirtNetwork();
+            VmSpec.Hooks hooks = hooks();
+            VmSpec.Readiness ready = readiness();
+            Optional<VmSpec.Update> update = libvirtUpdate();
+            VmSpec.SwitchPolicy policy = switchPolicy();
+            if (raw.switchPolicy() != null && raw.switchPolicy().disk() != null && policy.disk() != VmSpec.SwitchPolicy.DiskHandover.HOTPLUG) {
+                fail("switch.disk = \"" + shown(raw.switchPolicy().disk()) + "\": the libvirt engine hands the persistent disk over by hot-plug "
+                        + "only (a swap would change a disk behind libvirt's back); use \"hotplug\" or leave it out");
+            }
+            policy = new VmSpec.SwitchPolicy(policy.release(), VmSpec.SwitchPolicy.DiskHandover.HOTPLUG);
+            // placeholders until the engine reads the domain: the VM's memory, disks and boot are the domain's
+            VmSpec.PersistentDisk unresolved = new VmSpec.PersistentDisk(Path.of("/"), "raw", ref.serial());
+            return new VmSpec(file, name, ByteSize.ofMiB(MIN_MEMORY >> 20), 1, "q35", List.of(), unresolved, network, Optional.empty(),
+                    hooks, ready, update, policy, Optional.of(new VmSpec.LibvirtDomain(connect, domain, ref, text)));
+        }
+
+        /** Only what the domain's XML cannot say: where its clients reach its service. */
+        private VmSpec.Network libvirtNetwork() {
+            SpecFile.Net n = raw.network();
+            if (n == null) {
+                return new VmSpec.Network(VmSpec.Network.Mode.BRIDGE, "", List.of(), "", "", "", "", 80);
+            }
+            for (String key : new String[] {n.mode() == null ? null : "mode", n.mac() == null ? null : "mac", n.bridge() == null ? null : "bridge",
+                    n.netns() == null ? null : "netns", n.forwards() == null ? null : "forwards"}) {
+                if (key != null) {
+                    fail("network." + key + " does not belong in a libvirt spec: the domain's <interface> says it; "
+                            + "give only address, client_netns and service_port (where clients reach the VM)");
+                }
+            }
+            String address = n.address() == null ? "" : n.address();
+            if (!address.isEmpty() && !ipv4(address)) {
+                fail("network.address '" + shown(address) + "' must be the VM's IPv4 address, like 10.77.0.10");
+            }
+            String clientNetns = n.clientNetns() == null ? "" : n.clientNetns();
+            if (!clientNetns.isEmpty() && !NETNS.matcher(clientNetns).matches()) {
+                fail("network namespace '" + shown(clientNetns) + "' is not a name of /run/netns (letters, digits, '-', '_', '.')");
+            }
+            int servicePort = n.servicePort() == null ? 80 : port("network.service_port", n.servicePort());
+            return new VmSpec.Network(VmSpec.Network.Mode.BRIDGE, "", List.of(), "", "", address, clientNetns, servicePort);
+        }
+
+        /** The update kernel is a file on the libvirt host: an absolute path, not looked for here. */
+        private Optional<VmSpec.Update> libvirtUpdate() {
+            SpecFile.Upd u = raw.update();
+            if (u == null) {
+                return Optional.empty();
+            }
+            List<String> install = u.install() == null ? List.of() : argv("update.install", u.install());
+            Optional<VmSpec.KernelBoot> boot = Optional.empty();
+            if (u.kernel() != null) {
+                Path k = hostPath("update.kernel", u.kernel());
+                Path i = u.initrd() == null ? null : hostPath("update.initrd", u.initrd());
+                boot = Optional.of(new VmSpec.KernelBoot(k, i, u.cmdline()));
+            } else if (u.initrd() != null || u.cmdline() != null) {
+                fail("update.initrd and update.cmdline need update.kernel");
+            }
+            List<String> kexec = u.kexec() == null ? List.of() : argv("update.kexec", u.kexec());
+            return Optional.of(new VmSpec.Update(install, boot, kexec));
+        }
+
+        private Path hostPath(String key, String value) {
+            if (value.isBlank() || !value.startsWith("/") || value.chars().anyMatch(Character::isISOControl)) {
+                fail(key + " '" + shown(value) + "' must be an absolute path on the libvirt host");
+            }
+            return Path.of(value).normalize();
         }
 
         private VmSpec.SwitchPolicy switchPolicy() {
@@ -217,6 +353,9 @@ public final class SpecLoader {
             SpecFile.Persistent p = raw.persistentDisk();
             if (p == null) {
                 fail("no persistent disk: add [persistent_disk] with path and serial (user data must live on a disk that is handed over, not cloned)");
+            }
+            if (p.target() != null) {
+                fail("persistent_disk.target names a libvirt domain's disk: this spec runs on the embedded engine; give path and serial");
             }
             Path path = existingFile("persistent_disk.path", p.path());
             if (systemDisks.contains(path)) {

@@ -23,7 +23,35 @@ public record VmSpec(
         Hooks hooks,
         Readiness ready,
         Optional<Update> update,
-        SwitchPolicy switchPolicy) {
+        SwitchPolicy switchPolicy,
+        Optional<LibvirtDomain> libvirt) {
+
+    /** Which engine runs the VM: {@code libvirt} for a spec that names a domain, else {@code embedded}. */
+    public String engine() {
+        return libvirt.isPresent() ? "libvirt" : "embedded";
+    }
+
+    /**
+     * A VM that is a libvirt domain bgreboot did not create. Its memory, disks, network and boot
+     * come from the domain's XML; the spec names the domain, which of its disks is persistent (by
+     * target or serial, never guessed), and the guest's hooks, readiness and update.
+     *
+     * @param connect   the libvirt URI, as virsh takes it; empty: {@code --connect}, LIBVIRT_DEFAULT_URI or libvirt's default
+     * @param domain    the domain's name when bgreboot first met it (later generations are found by their metadata)
+     * @param specText  the spec as written, kept in the domain's metadata so that the domain alone names its VM
+     */
+    public record LibvirtDomain(Optional<String> connect, String domain, PersistentDiskRef persistentDisk, String specText) {}
+
+    /** Names the persistent disk among a domain's disks: by its target ({@code vdb}) or by its serial. */
+    public record PersistentDiskRef(String target, String serial) {
+        public boolean matches(String diskTarget, String diskSerial) {
+            return !target.isEmpty() ? target.equals(diskTarget) : serial.equals(diskSerial);
+        }
+
+        @Override public String toString() {
+            return !target.isEmpty() ? "target " + target : "serial " + serial;
+        }
+    }
 
     /** The user-data disk: never cloned, handed from FG to BG at the switch. */
     public record PersistentDisk(Path path, String format, String serial) {}
@@ -71,7 +99,10 @@ public record VmSpec(
         public enum DiskHandover { SWAP, HOTPLUG }
     }
 
-    /** Direct kernel boot; absent means the VM boots from its system disk through its boot loader. */
+    /**
+     * Direct kernel boot; absent means the VM boots from its system disk through its boot loader.
+     * A libvirt spec's update may leave {@code cmdline} null: the domain's own is kept.
+     */
     public record KernelBoot(Path kernel, Path initrd, String cmdline) {}
 
     /**
@@ -99,6 +130,18 @@ public record VmSpec(
 
     /** The same VM with another network identity and persistent disk: what a running instance keeps. */
     public VmSpec withIdentity(Network net, PersistentDisk disk) {
-        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update, switchPolicy);
+        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update, switchPolicy, libvirt);
+    }
+
+    /** A libvirt VM's spec as its domain's XML fills it in: what the domain really has. */
+    public VmSpec asDomain(ByteSize memory, int cpus, String machine, List<Path> systemDisks, PersistentDisk disk, Network net,
+                           Optional<KernelBoot> boot, Optional<Update> update) {
+        return new VmSpec(file, name, memory, cpus, machine, systemDisks, disk, net, boot, hooks, ready, update, switchPolicy, libvirt);
+    }
+
+    /** The same spec on another libvirt URI ({@code --connect}). */
+    public VmSpec connectingTo(String uri) {
+        return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistentDisk, network, boot, hooks, ready, update, switchPolicy,
+                libvirt.map(l -> new LibvirtDomain(Optional.of(uri), l.domain(), l.persistentDisk(), l.specText())));
     }
 }

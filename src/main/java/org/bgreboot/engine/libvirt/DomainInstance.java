@@ -1,0 +1,239 @@
+package org.bgreboot.engine.libvirt;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.engine.Console;
+import org.bgreboot.engine.CpuShare;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.InstanceId;
+import org.bgreboot.engine.LifecycleWatch;
+import org.bgreboot.engine.StateSaving;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.LibvirtException;
+import org.libvirt.SchedParameter;
+import org.w3c.dom.Element;
+
+/**
+ * One running domain of a VM, an {@link Instance} of the libvirt engine: found again by its name.
+ * Everything it changes goes through libvirt's API, so libvirt's view of the domain stays true.
+ * Closing it closes nothing of the domain.
+ */
+final class DomainInstance implements Instance {
+    private static final int DEVICE_LIVE = 1;
+    private static final int XML_SECURE = 1;
+
+    private final LibvirtVm vm;
+    private final Host host;
+    private final Domain domain;
+    private final String name;
+    private GuestAgent agent;
+
+    DomainInstance(LibvirtVm vm, Host host, Domain domain, String name) {
+        this.vm = vm;
+        this.host = host;
+        this.domain = domain;
+        this.name = name;
+    }
+
+    String name() {
+        return name;
+    }
+
+    Domain domain() {
+        return domain;
+    }
+
+    @Override public InstanceId id() {
+        return new InstanceId(name);
+    }
+
+    @Override public String describe() {
+        return "domain " + name;
+    }
+
+    @Override public boolean alive() {
+        try {
+            return domain.isActive() == 1;
+        } catch (LibvirtException e) {
+            return false; // a transient domain that ended is gone
+        }
+    }
+
+    @Override public synchronized GuestAgent agent() {
+        if (agent == null) {
+            agent = new GuestAgent(new LibvirtAgentChannel(domain, name));
+        }
+        return agent;
+    }
+
+    @Override public LifecycleWatch watch() {
+        return new DomainWatch(this, host.events());
+    }
+
+    /** Its serial log; for a clone that ended (a transient domain is gone with its XML), where its log was written. */
+    @Override public Console console() {
+        try {
+            return DomainConsole.of(liveXml(), host.local(), name);
+        } catch (RuntimeException e) {
+            return vm.serialLogOf(name).map(p -> host.local() ? new DomainConsole(Optional.of(p), p.toString())
+                    : new DomainConsole(Optional.empty(), p + " on the libvirt host"))
+                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)"));
+        }
+    }
+
+    DomainXml liveXml() {
+        return DomainXml.parse(LibvirtCall.of("cannot read domain " + name + "'s XML", () -> domain.getXMLDesc(XML_SECURE)));
+    }
+
+    /** Ends the domain; during a switch maybe in the background (see {@link Handover}). */
+    @Override public void kill() {
+        vm.handover().stop(this);
+    }
+
+    /** libvirt's destroy: returns once QEMU is gone. Ending a domain that is not running is fine. */
+    void destroyNow() {
+        try {
+            domain.destroy();
+        } catch (LibvirtException e) {
+            if (!LibvirtFailure.noDomain(e) && alive()) {
+                throw new LibvirtFailure("cannot destroy domain " + name, e);
+            }
+        }
+    }
+
+    @Override public void resumeIfPaused() {
+        if (state() == DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
+            LibvirtCall.run("cannot resume domain " + name, domain::resume);
+        }
+    }
+
+    void resume() {
+        LibvirtCall.run("cannot resume domain " + name, domain::resume);
+    }
+
+    private DomainInfo.DomainState state() {
+        return LibvirtCall.of("cannot read domain " + name + "'s state", () -> domain.getInfo().state);
+    }
+
+    @Override public String runState() {
+        try {
+            return domain.getInfo().state.name().replace("VIR_DOMAIN_", "").toLowerCase(java.util.Locale.ROOT);
+        } catch (LibvirtException e) {
+            return "gone";
+        }
+    }
+
+    /** Idle: the lowest CPU weight and the host's last CPUs; normal: the VM's own weight and every CPU. */
+    @Override public void share(CpuShare share) {
+        CpuPlacement p = vm.placement();
+        int vcpus = LibvirtCall.of("cannot read domain " + name + "'s vCPUs", () -> domain.getInfo().nrVirtCpu);
+        boolean idle = share == CpuShare.IDLE;
+        Virt.setSchedulerParameter(domain, "cpu_shares", idle ? CpuPlacement.IDLE_SHARES : vm.normalShares(), Virt.AFFECT_LIVE);
+        byte[] map = idle ? p.lastMap(vcpus) : p.allMap();
+        for (int v = 0; v < vcpus; v++) {
+            Virt.pinVcpu(domain, v, map, Virt.AFFECT_LIVE);
+        }
+        Virt.pinEmulator(domain, map, Virt.AFFECT_LIVE);
+    }
+
+    @Override public Map<String, String> details() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("domain", name + " on " + host.uri());
+        try {
+            d.put("uuid", domain.getUUIDString());
+            Host.metadata(domain, 0).ifPresent(m -> d.put("generation", m.generation() + " (" + m.role() + ")"));
+            d.put("definition", domain.isPersistent() == 1 ? "persistent" + (domain.getAutostart() ? ", autostart" : "") : "transient");
+            d.put("accelerator", "qemu".equals(liveXml().type()) ? "tcg (domain type qemu)" : liveXml().type());
+            vm.persistentDiskOf(liveXml()).ifPresent(p -> d.put("persistent disk", p.source() + " (" + p.target() + ", serial " + p.serial() + ")"));
+        } catch (LibvirtException | RuntimeException e) {
+            d.put("details", "unavailable (" + e.getMessage() + ")");
+        }
+        return d;
+    }
+
+    @Override public String cpuPolicy() {
+        try {
+            String shares = "?";
+            for (SchedParameter s : domain.getSchedulerParameters()) {
+                if (s.field.equals("cpu_shares")) {
+                    shares = s.getValueAsString();
+                }
+            }
+            return "cpu_shares " + shares + ", vCPUs on CPU " + CpuPlacement.list(domain.getVcpusCpuMaps(), host.cpus());
+        } catch (LibvirtException e) {
+            return "unknown (" + LibvirtFailure.message(e) + ")";
+        }
+    }
+
+    @Override public boolean persistentDiskPlugged() {
+        return vm.persistentDiskOf(liveXml()).isPresent();
+    }
+
+    @Override public String plugPersistentDisk() {
+        return vm.plugInto(this);
+    }
+
+    void attachLive(String diskXml) {
+        LibvirtCall.run("cannot hot-plug the persistent disk into domain " + name, () -> domain.attachDeviceFlags(diskXml, DEVICE_LIVE));
+    }
+
+    @Override public void isolateNetwork() {
+        link("down");
+    }
+
+    /**
+     * Link up. No announcement is sent: libvirt has no call for QEMU's announce-self (only a
+     * monitor command, which marks the domain tainted). None is needed on one host: the clone has
+     * the old domain's MAC, the old domain's tap is gone with its QEMU (and the bridge's entry for
+     * the MAC with it), so frames for the VM reach the clone and its first answer teaches the bridge.
+     */
+    @Override public void takeNetwork() {
+        link("up");
+    }
+
+    @Override public void releaseNetwork() {
+        link("down");
+    }
+
+    private void link(String state) {
+        DomainXml live = liveXml();
+        for (Element nic : live.devices("interface")) {
+            Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));
+            if (state.equals(link.getAttribute("state")) || (state.equals("up") && link.getAttribute("state").isEmpty())) {
+                continue;
+            }
+            link.setAttribute("state", state);
+            String xml = DomainXml.print(nic);
+            LibvirtCall.run("cannot set the link of domain " + name + " " + state, () -> domain.updateDeviceFlags(xml, DEVICE_LIVE));
+        }
+    }
+
+    /**
+     * The paper-faithful switch on libvirt: the clone saved whole and restored under its own name
+     * (libvirt restores no other name), a transient domain again. The state file lives beside its layers.
+     */
+    @Override public Optional<StateSaving> stateSaving() {
+        return Optional.of(timeout -> vm.saveAndRestore(this));
+    }
+
+    @Override public synchronized void close() {
+        if (agent != null) {
+            agent.close();
+            agent = null;
+        }
+    }
+
+    static void waitUntil(String what, Duration timeout, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new LibvirtFailure(what + " did not happen within " + timeout.toSeconds() + " s");
+            }
+            org.bgreboot.Sleep.ms(5);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.bgreboot.engine.libvirt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.bgreboot.agent.AgentChannel;
+import org.bgreboot.agent.AgentCommandException;
+import org.bgreboot.agent.AgentDisconnectedException;
+import org.bgreboot.agent.AgentProtocolException;
+import org.bgreboot.agent.AgentTimeoutException;
+import org.bgreboot.qmp.JsonSocket;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+
+/**
+ * The guest agent reached through libvirt ({@code virDomainQemuAgentCommand}): libvirt owns the
+ * agent's socket and keeps it in step ({@code guest-sync} before each command), so a call is one
+ * request. Timeouts are whole seconds there (at least one). {@code guest-shutdown}, which the agent
+ * does not answer when it works, goes through {@code virDomainShutdownFlags}/{@code virDomainReboot}
+ * with the agent flag: libvirt knows not to wait for its reply.
+ */
+final class LibvirtAgentChannel implements AgentChannel {
+    private final Domain domain;
+    private final String name;
+    private volatile boolean closed;
+
+    LibvirtAgentChannel(Domain domain, String domainName) {
+        this.domain = domain;
+        this.name = "agent of domain " + domainName;
+    }
+
+    @Override public String name() {
+        return name;
+    }
+
+    @Override public void sync(Duration timeout) {
+        call("guest-ping", () -> null, timeout);
+    }
+
+    @Override public JsonNode call(String command, Supplier<ObjectNode> arguments, Duration timeout) {
+        if (closed) {
+            throw new AgentDisconnectedException(name + " closed by the client");
+        }
+        ObjectNode request = JsonSocket.MAPPER.createObjectNode().put("execute", command);
+        ObjectNode args = arguments.get();
+        if (args != null) {
+            request.set("arguments", args);
+        }
+        String reply;
+        try {
+            reply = domain.qemuAgentCommand(request.toString(), seconds(timeout), 0);
+        } catch (LibvirtException e) {
+            throw failure(command, timeout, e);
+        }
+        try {
+            JsonNode r = JsonSocket.MAPPER.readTree(reply);
+            if (r.has("error")) {
+                throw new AgentCommandException(command, r.path("error").path("class").asText("?"), r.path("error").path("desc").asText(""));
+            }
+            return r.path("return");
+        } catch (IOException e) {
+            throw new AgentProtocolException(command + ": malformed reply", reply);
+        }
+    }
+
+    @Override public void send(String command, ObjectNode arguments, Duration timeout) {
+        if (!command.equals("guest-shutdown")) {
+            throw new IllegalArgumentException(command + " has a reply: use call()");
+        }
+        try {
+            if ("reboot".equals(arguments.path("mode").asText())) {
+                Virt.rebootByAgent(domain);
+            } else {
+                Virt.shutdown(domain, Virt.SHUTDOWN_GUEST_AGENT);
+            }
+        } catch (LibvirtFailure e) {
+            throw new AgentDisconnectedException(command + " through " + name + ": " + e.getMessage());
+        }
+    }
+
+    @Override public boolean isConnected() {
+        return !closed;
+    }
+
+    @Override public void close() {
+        closed = true;
+    }
+
+    private static int seconds(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+    }
+
+    /**
+     * libvirt reports an agent that is not (yet) connected or did not answer in time as "not
+     * responding"; a command the agent refused as an internal error carrying the agent's message.
+     */
+    private RuntimeException failure(String command, Duration timeout, LibvirtException e) {
+        String m = LibvirtFailure.message(e);
+        if (m.contains("not responding") || m.contains("not connected") || m.contains("not available") || m.contains("timeout")) {
+            return new AgentTimeoutException(command, timeout, "no answer through libvirt (" + m + ")");
+        }
+        if (LibvirtFailure.noDomain(e) || m.contains("domain is not running")) {
+            return new AgentDisconnectedException(command + ": the domain is not running (" + m + ")", e);
+        }
+        int i = m.indexOf("': ");
+        return new AgentCommandException(command, "GenericError", i > 0 ? m.substring(i + 3) : m);
+    }
+}

@@ -1,0 +1,173 @@
+package org.bgreboot.engine.libvirt;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bgreboot.Sleep;
+import org.bgreboot.engine.ClonePlan;
+import org.bgreboot.engine.ClonePoint;
+import org.bgreboot.engine.Instance;
+import org.libvirt.Domain;
+
+/**
+ * The clone point through libvirt's snapshot API: FG's scratch layers made beforehand (storage
+ * API), then one disk-only, atomic, metadata-free external snapshot that reuses them (every system
+ * disk cut at the same instant; libvirt moves FG's live and persistent definition onto them). No
+ * QUIESCE flag: the flow syncs before the cut, or freezes the system disks' filesystems itself
+ * with --quiesce, and libvirt's quiesce would freeze the persistent disk too, which keeps taking
+ * writes. Undone by an active commit with an explicit base (never the bottom of the chain: that is
+ * the shared base image) and a pivot; the chain is kept short by pulling the old layer into the new one.
+ */
+final class LibvirtClonePoint implements ClonePoint {
+    private static final int SNAP_NO_METADATA = 4;
+    private static final int SNAP_DISK_ONLY = 16;
+    private static final int SNAP_REUSE_EXT = 32;
+    private static final int SNAP_ATOMIC = 128;
+    private static final Duration BLOCK_JOB_TIMEOUT = Duration.ofMinutes(10);
+
+    private final LibvirtVm vm;
+    /** The format of each layer FG wrote to before the cut (a user's first image may be raw); asked while FG runs. */
+    private final java.util.Map<ClonePlan, List<String>> formats = new java.util.concurrent.ConcurrentHashMap<>();
+
+    LibvirtClonePoint(LibvirtVm vm) {
+        this.vm = vm;
+    }
+
+    @Override public void prepare(Instance fg, ClonePlan plan) {
+        List<DomainXml.Disk> system = vm.disks().system(((DomainInstance) fg).liveXml());
+        formats.put(plan, system.stream().map(DomainXml.Disk::format).toList());
+        for (int i = 0; i < plan.fgScratch().size(); i++) {
+            vm.host().files().createLayer(plan.fgScratch().get(i), plan.fgOverlays().get(i), system.get(i).format(), capacity(fg, system.get(i)));
+        }
+    }
+
+    @Override public void cut(Instance fg, ClonePlan plan) {
+        DomainInstance d = (DomainInstance) fg;
+        DomainXml live = d.liveXml();
+        List<DomainXml.Disk> system = vm.disks().system(live);
+        StringBuilder xml = new StringBuilder("<domainsnapshot><disks>");
+        for (DomainXml.Disk disk : live.disks()) {
+            int i = system.indexOf(disk);
+            if (i >= 0) {
+                xml.append("<disk name='").append(disk.target()).append("' snapshot='external' type='file'><driver type='qcow2'/><source file='")
+                        .append(escape(plan.fgScratch().get(i).toString())).append("'/></disk>");
+            } else {
+                xml.append("<disk name='").append(disk.target()).append("' snapshot='no'/>");
+            }
+        }
+        xml.append("</disks></domainsnapshot>");
+        LibvirtCall.of("libvirt could not snapshot the system disks of domain " + d.name(),
+                () -> d.domain().snapshotCreateXML(xml.toString(), SNAP_DISK_ONLY | SNAP_ATOMIC | SNAP_NO_METADATA | SNAP_REUSE_EXT));
+    }
+
+    @Override public void createCloneDisks(ClonePlan plan) {
+        Domain fg = vm.domainOf(plan.fg().value()).orElseThrow(() -> new LibvirtFailure("domain " + plan.fg() + " is gone"));
+        DomainInstance f = new DomainInstance(vm, vm.host(), fg, plan.fg().value());
+        List<DomainXml.Disk> system = vm.disks().system(vm.xmlOf(fg, LibvirtVm.XML_SECURE | LibvirtVm.XML_INACTIVE));
+        for (int i = 0; i < plan.bgOverlays().size(); i++) {
+            DomainXml.Disk d = system.get(i);
+            String format = formatOf(plan, i);
+            vm.host().files().createLayer(plan.bgOverlays().get(i), plan.fgOverlays().get(i), format, capacity(f, d));
+        }
+    }
+
+    @Override public void deleteCloneDisks(ClonePlan plan) {
+        plan.bgOverlays().forEach(vm.host().files()::delete);
+    }
+
+    /**
+     * Each disk FG writes to a scratch layer of this plan is committed back into the layer it
+     * had, the commit job (whoever started it) run to its end and pivoted; scratch layers never cut
+     * onto are deleted.
+     */
+    @Override public void undo(Instance fg, ClonePlan plan) {
+        DomainInstance d = (DomainInstance) fg;
+        List<DomainXml.Disk> system = vm.disks().system(d.liveXml());
+        for (int i = 0; i < system.size() && i < plan.fgScratch().size(); i++) {
+            DomainXml.Disk disk = system.get(i);
+            if (disk.source().equals(plan.fgScratch().get(i).toString())) {
+                if (Virt.blockJob(d.domain(), disk.target()).isEmpty()) {
+                    Virt.activeCommit(d.domain(), disk.target(), plan.fgOverlays().get(i).toString());
+                }
+                pivotWhenReady(d.domain(), disk.target());
+            }
+        }
+        plan.fgScratch().forEach(vm.host().files()::delete);
+    }
+
+    private static void pivotWhenReady(Domain d, String target) {
+        long deadline = System.nanoTime() + BLOCK_JOB_TIMEOUT.toNanos();
+        while (true) {
+            Optional<Virt.BlockJobInfo> job = Virt.blockJob(d, target);
+            if (job.isEmpty()) {
+                return; // pivoted already (an undo cut short after its pivot)
+            }
+            if (job.get().end > 0 && job.get().cur == job.get().end && Virt.pivot(d, target)) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LibvirtFailure("the commit of " + target + " back into its own layer did not finish within " + BLOCK_JOB_TIMEOUT.toMinutes() + " min");
+            }
+            Sleep.ms(5);
+        }
+        DomainInstance.waitUntil("the end of " + target + "'s commit job", BLOCK_JOB_TIMEOUT, () -> Virt.blockJob(d, target).isEmpty());
+    }
+
+    /** What FG's definition says it boots from: its scratch layers once it was cut onto them. */
+    @Override public List<Path> fgLayers(ClonePlan plan) {
+        Optional<Domain> fg = vm.domainOf(plan.fg().value());
+        if (fg.isEmpty()) {
+            return plan.fgOverlays();
+        }
+        List<Path> layers = new ArrayList<>();
+        for (DomainXml.Disk d : vm.disks().system(vm.xmlOf(fg.get(), LibvirtVm.XML_SECURE | LibvirtVm.XML_INACTIVE))) {
+            layers.add(Path.of(d.source()));
+        }
+        return layers.size() == plan.fgOverlays().size() ? layers : plan.fgOverlays();
+    }
+
+    /**
+     * The old generation's layer leaves the new chain: everything above the first layer that is
+     * not bgreboot's (the user's own image) is pulled into the new top, then the old layer and the
+     * scratch layers are deleted. The user's images are never deleted. Each part looks first.
+     */
+    @Override public void retire(Instance serving, ClonePlan plan) {
+        DomainInstance s = (DomainInstance) serving;
+        List<DomainXml.Disk> system = vm.disks().system(s.liveXml());
+        for (int i = 0; i < system.size() && i < plan.fgOverlays().size(); i++) {
+            DomainXml.Disk disk = system.get(i);
+            Path old = plan.fgOverlays().get(i);
+            if (!vm.names().ours(old)) {
+                continue; // the user's own image: the new layer's base for good
+            }
+            if (disk.chain().contains(old.toString())) {
+                String base = disk.chain().stream().filter(l -> !vm.names().ours(Path.of(l))).findFirst().orElseThrow(() ->
+                        new LibvirtFailure("the chain of " + disk.target() + " has no image below bgreboot's layers"));
+                if (Virt.blockJob(s.domain(), disk.target()).isEmpty()) {
+                    Virt.pull(s.domain(), disk.target(), base);
+                }
+                DomainInstance.waitUntil("the end of " + disk.target() + "'s pull job", BLOCK_JOB_TIMEOUT,
+                        () -> Virt.blockJob(s.domain(), disk.target()).isEmpty());
+            }
+            vm.host().files().delete(old);
+        }
+        plan.fgScratch().forEach(vm.host().files()::delete);
+    }
+
+    private static long capacity(Instance i, DomainXml.Disk d) {
+        DomainInstance di = (DomainInstance) i;
+        return LibvirtCall.of("cannot read the size of disk " + d.target(), () -> di.domain().blockInfo(d.target()).getCapacity());
+    }
+
+    /** The format of the layer FG left at the cut: as it was before the cut; qcow2 for every layer bgreboot made. */
+    private String formatOf(ClonePlan plan, int i) {
+        List<String> f = formats.get(plan);
+        return vm.names().ours(plan.fgOverlays().get(i)) || f == null ? "qcow2" : f.get(i);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;");
+    }
+}

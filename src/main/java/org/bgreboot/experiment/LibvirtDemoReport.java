@@ -1,0 +1,105 @@
+package org.bgreboot.experiment;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.TimedStep;
+import org.bgreboot.render.Table;
+import org.bgreboot.report.ResultJson;
+
+/**
+ * The libvirt demo's figures: the demo's table and JSON (with {@code "engine": "libvirt"}), the
+ * background switch's steps as libvirt ran them, the domains of the VM running afterwards, and a
+ * cold boot of its persistent definition.
+ *
+ * @param running    the VM's domains running after both reboots: exactly one
+ * @param newKernel  the kernel release and version the update brings
+ */
+public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot coldBoot, String newKernel, String newVersion) {
+
+    /** @param failure why the cold boot could not be checked, empty when it was */
+    public record ColdBoot(String domain, String kernel, String version, int ackedWrites, int missing, double readyMs, String failure) {}
+
+    /** The background reboot's steps from the release to the network, as the switch ran them. */
+    public List<TimedStep> switchSteps() {
+        return demo.run(Method.BACKGROUND).map(r -> {
+            List<TimedStep> steps = r.reboot().steps();
+            int from = 0;
+            for (int i = 0; i < steps.size(); i++) {
+                if (steps.get(i).name().startsWith("freeze persistent") || steps.get(i).name().startsWith("release hook")) {
+                    from = i;
+                }
+            }
+            List<TimedStep> out = new ArrayList<>();
+            for (int i = from; i < steps.size(); i++) {
+                out.add(steps.get(i));
+                if (steps.get(i).name().equals("BG takes the network")) {
+                    break;
+                }
+            }
+            return out;
+        }).orElse(List.of());
+    }
+
+    public List<String> problems() {
+        List<String> p = new ArrayList<>(demo.problems());
+        if (running.size() != 1) {
+            p.add(running.size() + " domains of the VM run after the reboots, not one: " + running);
+        }
+        if (!coldBoot.failure().isEmpty()) {
+            p.add("the cold boot of the persistent definition failed: " + coldBoot.failure());
+        } else {
+            if (!coldBoot.kernel().equals(newKernel) || !coldBoot.version().equals(newVersion)) {
+                p.add("the cold boot of the persistent definition runs " + coldBoot.version() + " on " + coldBoot.kernel() + ", not "
+                        + newVersion + " on " + newKernel);
+            }
+            if (coldBoot.missing() > 0) {
+                p.add("after the cold boot, " + coldBoot.missing() + " acknowledged writes are missing from the persistent disk");
+            }
+        }
+        return p;
+    }
+
+    public String table() {
+        StringBuilder b = new StringBuilder(demo.table());
+        Table steps = Table.of("background switch on libvirt", "ms");
+        switchSteps().forEach(s -> steps.row(s.name(), String.format("%.1f", s.ms())));
+        b.append("\n").append(steps.toText());
+        b.append("\ndomains of the VM running afterwards: ").append(running.size()).append(" (").append(String.join(", ", running)).append(")\n");
+        if (coldBoot.failure().isEmpty()) {
+            b.append(String.format("cold boot of its persistent definition (%s): %s on %s, ready after %s; %d of %d acknowledged writes present%n",
+                    coldBoot.domain(), coldBoot.version(), coldBoot.kernel(), DemoReport.ms(coldBoot.readyMs()),
+                    coldBoot.ackedWrites() - coldBoot.missing(), coldBoot.ackedWrites()));
+        } else {
+            b.append("cold boot of its persistent definition failed: ").append(coldBoot.failure()).append("\n");
+        }
+        return b.toString();
+    }
+
+    public Map<String, Object> json() {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("engine", "libvirt");
+        j.putAll(demo.json());
+        Map<String, Object> steps = new LinkedHashMap<>();
+        switchSteps().forEach(s -> steps.put(s.name(), ResultJson.num(s.ms())));
+        j.put("switch_steps_ms", steps);
+        j.put("domains_running_after", running);
+        Map<String, Object> cold = new LinkedHashMap<>();
+        cold.put("domain", coldBoot.domain());
+        cold.put("kernel", coldBoot.kernel());
+        cold.put("version", coldBoot.version());
+        cold.put("ready_ms", ResultJson.num(coldBoot.readyMs()));
+        cold.put("acked_writes_checked", coldBoot.ackedWrites());
+        cold.put("acked_writes_missing", coldBoot.missing());
+        cold.put("failure", coldBoot.failure().isEmpty() ? null : coldBoot.failure());
+        j.put("cold_boot", cold);
+        j.put("problems", problems());
+        return j;
+    }
+
+    public String svg() {
+        return demo.svg();
+    }
+}
