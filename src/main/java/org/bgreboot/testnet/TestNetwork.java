@@ -46,6 +46,11 @@ public final class TestNetwork implements AutoCloseable {
         return fact("CLIENT_NS");
     }
 
+    /** The client's own address, in the client namespace. */
+    public String clientAddress() {
+        return fact("CLIENT_ADDR");
+    }
+
     /** The {@code i}-th VM address (0 is the first one the script leaves for VMs). */
     public String vmAddress(int i) {
         String[] first = fact("VM_ADDR_FIRST").split("\\.");

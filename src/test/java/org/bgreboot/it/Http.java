@@ -3,15 +3,15 @@ package org.bgreboot.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import org.bgreboot.measure.RawHttp;
 import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.spec.VmSpec;
 
-/** A test's HTTP client for the guest service through the VM's forwarded port. */
+/** A test's HTTP client for the guest service, reached as its clients reach it. */
 public final class Http {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
     private Http() {}
 
     public static JsonNode identity(VmSpec spec) {
@@ -23,28 +23,30 @@ public final class Http {
     }
 
     public static String get(VmSpec spec, String path) {
-        return send(HttpRequest.newBuilder(MeasuredReboot.serviceUri(spec).resolve(path)).GET());
+        return check(() -> RawHttp.get(MeasuredReboot.serviceUri(spec).resolve(path), TIMEOUT), spec, path);
     }
 
     public static String post(VmSpec spec, String path) {
-        return send(HttpRequest.newBuilder(MeasuredReboot.serviceUri(spec).resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
+        return check(() -> RawHttp.post(MeasuredReboot.serviceUri(spec).resolve(path), "", TIMEOUT), spec, path);
     }
 
-    private static String send(HttpRequest.Builder b) {
+    private interface Exchange {
+        RawHttp.Response run() throws IOException;
+    }
+
+    /**
+     * Through RawHttp, like the prober: a bridged VM's address is reached from its clients'
+     * network namespace, never from the host's (where it would go out the default route).
+     */
+    private static String check(Exchange e, VmSpec spec, String path) {
         try {
-            // a client per request: a pooled connection could outlive the VM it was made to
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(r.uri() + " answered " + r.statusCode() + ": " + r.body());
+            RawHttp.Response r = e.run();
+            if (r.status() != 200) {
+                throw new IllegalStateException(MeasuredReboot.serviceUri(spec).resolve(path) + " answered " + r.status() + ": " + r.body());
             }
             return r.body();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
         }
     }
-
 }

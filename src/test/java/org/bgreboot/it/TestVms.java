@@ -100,6 +100,14 @@ public final class TestVms {
         return GuestSpecs.write(new GuestSpecs.Request(name, demoImage(), ByteSize.ofMiB(512), freePort(), persistent), spec);
     }
 
+    /** A demo VM with its own address on a test network's bridge. */
+    public static Path writeBridgedDemoSpec(String prefix, GuestSpecs.Bridge place) {
+        String name = prefix + "-" + COUNTER.incrementAndGet();
+        Path spec = home().specs().resolve(name + ".toml");
+        Path persistent = home().home().resolve("data").resolve(name).resolve("persist.img");
+        return GuestSpecs.write(new GuestSpecs.Request(name, demoImage(), ByteSize.ofMiB(512), 0, persistent, Optional.of(place)), spec);
+    }
+
     /** Rewrites a spec's text and loads it (a variant: another readiness command, a shorter timeout...). */
     public static VmSpec variant(Path spec, java.util.function.UnaryOperator<String> edit) {
         rewrite(spec, edit);
