@@ -170,8 +170,10 @@ final class BackgroundFlow {
         progress.step("READY: waiting for the clone (timeout " + vm.spec().ready().timeout().toSeconds() + " s)");
         Instance b = liveBg();
         Duration deadline = opts.deadline(vm.spec().ready().timeout());
+        // FG may die while its clone boots: the clone is then the VM-to-be, and nothing is left to govern for
+        BgShare share = fg().isPresent() ? opts.bgShare() : BgShare.IDLE;
         try (ReadyTarget target = new ReadyTarget(b, 0, opts.cancel()::check);
-             IdleGovernor governor = IdleGovernor.start(opts.bgShare(), liveFg(), b, deadline)) {
+             IdleGovernor governor = IdleGovernor.start(share, fg().orElse(b), b, deadline)) {
             try {
                 Readiness.of(vm.spec().ready()).await(target, passed ->
                         progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));

@@ -196,8 +196,12 @@ class BadInputIT {
 
     @Test
     void aVmWhoseFirstStartIsRefusedIsNotListed() throws IOException {
-        Path spec = TestVms.writeDemoSpec("refused");
-        String refused = TestVms.nameOf(spec);
+        Path written = TestVms.writeDemoSpec("refused");
+        String refused = TestVms.nameOf(written);
+        // a spec of the user's own, elsewhere: a start registers it under its name, a refused one must not
+        Path spec = TestVms.home().home().resolve("elsewhere").resolve(written.getFileName());
+        Files.createDirectories(spec.getParent());
+        Files.move(written, spec);
         TestVms.rewrite(spec, s -> s.replaceFirst("host_port = \\d+", "host_port = " + vm.spec().network().forwards().get(0).hostPort()));
         FaultIT.expectOneLineRefusal(Cli.run("vm", "start", spec.toString()), "is in use");
         assertThat(Cli.run("vm", "list").stdout()).doesNotContain(refused);

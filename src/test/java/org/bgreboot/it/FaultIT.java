@@ -195,7 +195,8 @@ class FaultIT {
     @Test
     @Order(12)
     void aReleaseHookThatTimesOutIsKilledInTheGuestAndTheSwitchRolledBack() {
-        TestVms.rewrite(specFile, s -> s.replaceFirst("release = \\[[^\\]]*\\]", "release = [\"/bin/sleep\", \"37\"]\ntimeout = \"3s\""));
+        TestVms.rewrite(specFile, s -> s.replaceFirst("release = \\[[^\\]]*\\]", "release = [\"/bin/sleep\", \"37\"]\ntimeout = \"3s\"")
+                .replace("release = \"freeze\"", "release = \"hook\""));
         Before before = Before.of(vm);
         Seen seen;
         Cli.Run run;

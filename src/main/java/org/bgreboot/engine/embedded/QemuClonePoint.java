@@ -79,19 +79,22 @@ final class QemuClonePoint implements ClonePoint {
 
     /**
      * Streams everything above the image the VM was first made from (the first layer outside its
-     * disks/ directory) into the new top, so the old generation's layer leaves the chain, then
-     * deletes the old layers. Each part looks first, so a retire cut short is finished by another.
+     * disks/ directory) into the new top, so the old generation's layers leave the chain, then
+     * deletes them. Each part looks first, so a retire cut short is finished by another.
      */
     @Override public void retire(Instance serving, ClonePlan plan) {
         QemuProcess p = (QemuProcess) serving;
         for (int i = 0; i < plan.bgOverlays().size(); i++) {
-            Path old = plan.fgOverlays().get(i);
-            if (Files.exists(old) && QemuImg.chain(plan.bgOverlays().get(i)).contains(old)) {
-                Path base = QemuImg.chain(plan.bgOverlays().get(i)).stream()
-                        .filter(layer -> !layer.startsWith(disks)).findFirst().orElseThrow();
+            Path top = plan.bgOverlays().get(i);
+            List<Path> before = QemuImg.chain(top);
+            // every layer of ours below the new top: the clone point, and any a cold boot of FG's own disks left under it
+            List<Path> ours = before.stream().filter(layer -> layer.startsWith(disks) && !layer.equals(top)).toList();
+            if (!ours.isEmpty()) {
+                Path base = before.stream().filter(layer -> !layer.startsWith(disks)).findFirst().orElseThrow();
                 SystemDisks.streamInto(p.qmp(), i, base);
             }
-            Durable.deleteIfExists(old);
+            ours.forEach(Durable::deleteIfExists);
+            Durable.deleteIfExists(plan.fgOverlays().get(i)); // a retire cut short may have streamed it out already
         }
         plan.fgScratch().forEach(Durable::deleteIfExists);
     }
