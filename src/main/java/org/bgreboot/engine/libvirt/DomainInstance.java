@@ -77,11 +77,10 @@ final class DomainInstance implements Instance {
     /** Its serial log; for a clone that ended (a transient domain is gone with its XML), where its log was written. */
     @Override public Console console() {
         try {
-            return DomainConsole.of(liveXml(), host.local(), name);
+            return DomainConsole.of(liveXml(), host, name);
         } catch (RuntimeException e) {
-            return vm.serialLogOf(name).map(p -> host.local() ? new DomainConsole(Optional.of(p), p.toString())
-                    : new DomainConsole(Optional.empty(), p + " on the libvirt host"))
-                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)"));
+            return vm.serialLogOf(name).map(p -> DomainConsole.at(p, host))
+                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)", null));
         }
     }
 

@@ -205,6 +205,8 @@ public final class LibvirtVm implements Vm {
         LibvirtCall.run("cannot start domain " + bootName, started::create);
         if (!bootName.equals(defName)) {
             undefineOlder(s.generation());
+        } else {
+            markServing(started, s.generation()); // from now on the domain says which VM it is
         }
         progress.step(spec.name() + " runs as domain " + bootName + " (generation " + s.generation() + ")");
         return new DomainInstance(this, host, started, bootName);
@@ -298,18 +300,18 @@ public final class LibvirtVm implements Vm {
             scratch.add(names.scratch(top.getParent(), d.target(), s.generation()));
             next.add(names.layer(top.getParent(), d.target(), to));
         }
-        markServing((DomainInstance) fg, s.generation());
+        markServing(((DomainInstance) fg).domain(), s.generation());
         return new ClonePlan(fg.id(), new InstanceId(bg), fgLayers, scratch, next);
     }
 
     /** Records the VM's name, generation and the spec it is rebooted with in the serving domain (its first reboot: where it begins to be the VM's). */
-    private void markServing(DomainInstance fg, int generation) {
+    private void markServing(Domain d, int generation) {
         VmMetadata md = new VmMetadata(spec.name(), generation, VmMetadata.SERVING, spec.libvirt().map(VmSpec.LibvirtDomain::specText).orElse(""));
-        if (Host.metadata(fg.domain(), 0).equals(Optional.of(md))) {
+        if (Host.metadata(d, 0).equals(Optional.of(md))) {
             return;
         }
-        int flags = Virt.AFFECT_LIVE | (persistent(fg.domain()) ? Virt.AFFECT_CONFIG : 0);
-        Virt.setMetadata(fg.domain(), md.toPlainXml(), VmMetadata.PREFIX, VmMetadata.NS, flags);
+        int flags = Virt.AFFECT_LIVE | (persistent(d) ? Virt.AFFECT_CONFIG : 0);
+        Virt.setMetadata(d, md.toPlainXml(), VmMetadata.PREFIX, VmMetadata.NS, flags);
     }
 
     @Override public ClonePoint clonePoint() {
