@@ -104,6 +104,46 @@ final class LibvirtTestLab {
         return domainsOf(d).stream().filter(LibvirtEngine.Listing::running).map(LibvirtEngine.Listing::domain).toList();
     }
 
+    /** A domain's persistent definition as libvirt has it now (to show it untouched), or "" when there is none. */
+    static String definition(String uri, String domain) {
+        try (LibvirtEngine e = engine(uri)) { // the engine's runtime (event loop, quiet errors) comes first
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                return c.domainLookupByName(domain).getXMLDesc(1 | 2);
+            } catch (org.libvirt.LibvirtException missing) {
+                return "";
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Defines a domain from XML; started paused when asked (its guest never runs, so its agent never answers). */
+    static void define(String uri, String xml, boolean startPaused) {
+        try (LibvirtEngine e = engine(uri)) {
+            e.define(xml);
+            if (startPaused) {
+                org.libvirt.Connect c = new org.libvirt.Connect(uri);
+                try {
+                    c.domainLookupByName(DomainNames.of(xml)).create(1);
+                } finally {
+                    c.close();
+                }
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** A domain's name from its XML. */
+    static final class DomainNames {
+        static String of(String xml) {
+            return xml.replaceFirst("(?s).*?<name>([^<]+)</name>.*", "$1");
+        }
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
