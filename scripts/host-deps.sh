@@ -10,6 +10,8 @@ bgreboot_host_packages=(
   util-linux                            # chrt, ionice
   debootstrap grub-pc-bin               # the Debian guest (bench)
   curl
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt0   # the libvirt engine's tests and demos (scripts/libvirt-host.sh)
+  iproute2 python3                      # test networks (scripts/testnet.sh), the libvirt hosts' reaper
 )
 
 bgreboot_install_host_packages() {

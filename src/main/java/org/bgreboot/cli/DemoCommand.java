@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.bgreboot.experiment.Demo;
 import org.bgreboot.experiment.DemoReport;
 import org.bgreboot.experiment.Lab;
+import org.bgreboot.experiment.FleetDemo;
+import org.bgreboot.experiment.FleetDemoReport;
 import org.bgreboot.experiment.LibvirtDemo;
 import org.bgreboot.experiment.LibvirtDemoReport;
 import org.bgreboot.UserError;
@@ -39,8 +41,25 @@ final class DemoCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String engineName;
 
+    @Option(names = "--fleet", arity = "0..1", fallbackValue = "2x3", paramLabel = "HOSTSxVMS",
+            description = "The fleet demo instead: HOSTS private libvirt hosts with VMS demo VMs each (default 2x3), the update rolled "
+                    + "across all of them with 'bgreboot fleet', a prober and writer on every VM; torn down afterwards.")
+    String fleet;
+
     @Override public Integer call() {
         App app = new App(engine);
+        if (fleet != null) {
+            int[] shape = FleetDemo.shape(fleet);
+            FleetDemoReport r = new FleetDemo(app.home, app.progress, System.out).run(shape[0], shape[1], System.console() != null);
+            System.out.println();
+            System.out.print(r.table());
+            if (json != null) {
+                ResultFiles.writeJson(json, r.json());
+                System.out.println("report: " + json);
+            }
+            r.problems().forEach(p -> System.err.println("bgreboot: demo: " + p));
+            return r.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+        }
         if (engineName.equals("libvirt")) {
             return libvirt(app);
         }

@@ -15,7 +15,7 @@ final class DomainList {
     static boolean wanted(CommandLine.ParseResult parsed) {
         List<CommandLine> cmds = parsed.asCommandLineList();
         CommandLine last = cmds.get(cmds.size() - 1);
-        return EngineOptions.connect().isPresent() && last.getCommandName().equals("list") && cmds.size() >= 2
+        return !EngineOptions.connections().isEmpty() && last.getCommandName().equals("list") && cmds.size() >= 2
                 && cmds.get(cmds.size() - 2).getCommandName().equals("vm") && !last.isUsageHelpRequested();
     }
 

@@ -19,13 +19,23 @@ final class EngineOptions {
     static final class Connection {
         @Option(names = {"--connect", "-c"}, paramLabel = "URI", scope = ScopeType.INHERIT,
                 description = "The VM is a libvirt domain on this host (a URI as virsh takes it: qemu:///system, qemu+ssh://host/system, "
-                        + "qemu+unix:///system?socket=...). Default: the spec's [libvirt] connect, else LIBVIRT_DEFAULT_URI, else libvirt's default.")
-        static String uri;
+                        + "qemu+unix:///system?socket=...). Default: the spec's [libvirt] connect, else LIBVIRT_DEFAULT_URI, else libvirt's "
+                        + "default. 'fleet' takes one per host.")
+        static java.util.List<String> uris = new java.util.ArrayList<>();
     }
 
-    /** The URI given with --connect, if any. */
+    /** The URI given with --connect, if any; one at most (several are for 'fleet'). */
     static Optional<String> connect() {
-        return Optional.ofNullable(Connection.uri).filter(u -> !u.isBlank());
+        java.util.List<String> all = connections();
+        if (all.size() > 1) {
+            throw new org.bgreboot.UserError("--connect is given " + all.size() + " times: this command works on one libvirt host (several are for 'bgreboot fleet')");
+        }
+        return all.stream().findFirst();
+    }
+
+    /** Every URI given with --connect, in order. */
+    static java.util.List<String> connections() {
+        return Connection.uris == null ? java.util.List.of() : Connection.uris.stream().filter(u -> u != null && !u.isBlank()).toList();
     }
 
     static final class AccelConverter implements picocli.CommandLine.ITypeConverter<Accel> {

@@ -18,6 +18,8 @@ import org.bgreboot.report.ResultJson;
  * @param newKernel  the kernel release and version the update brings
  */
 public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot coldBoot, String newKernel, String newVersion) {
+    /** What the demo promises: the background reboot's downtime at most this share of the normal one's. */
+    static final double MAX_DOWNTIME_RATIO = 0.05;
 
     /** @param failure why the cold boot could not be checked, empty when it was */
     public record ColdBoot(String domain, String kernel, String version, int ackedWrites, int missing, double readyMs, String failure) {}
@@ -45,6 +47,10 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
 
     public List<String> problems() {
         List<String> p = new ArrayList<>(demo.problems());
+        if (!Double.isNaN(demo.downtimeRatio()) && demo.downtimeRatio() > MAX_DOWNTIME_RATIO) {
+            p.add(String.format("the background reboot's downtime is %.1f %% of the normal reboot's, above %.0f %%", 100 * demo.downtimeRatio(),
+                    100 * MAX_DOWNTIME_RATIO));
+        }
         if (running.size() != 1) {
             p.add(running.size() + " domains of the VM run after the reboots, not one: " + running);
         }

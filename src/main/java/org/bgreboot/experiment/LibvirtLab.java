@@ -25,8 +25,8 @@ import org.bgreboot.state.Durable;
  * stops every daemon by its pid and removes every namespace by its name.
  */
 public final class LibvirtLab implements AutoCloseable {
-    /** One libvirt host of the lab. */
-    public record LabHost(int index, Path dir, String uri, String netns) {}
+    /** One libvirt host of the lab; {@code tcpUri} when it also listens on qemu+tcp (no auth: tests only). */
+    public record LabHost(int index, Path dir, String uri, String netns, java.util.Optional<String> tcpUri) {}
 
     /** Where a demo domain sits and what it was defined from, to define it afresh. */
     public record DemoDomain(String vm, LabHost host, Path spec, Path xml, Path systemImage, Path persistent, GuestImage image, String address) {}
@@ -52,11 +52,16 @@ public final class LibvirtLab implements AutoCloseable {
      * {@code hostCount} libvirt hosts on it. Whatever fails midway is torn down again.
      */
     public static LibvirtLab start(Home home, String net, int subnet, int hostCount, Progress progress) {
+        return start(home, net, subnet, hostCount, 0, progress);
+    }
+
+    /** The same, the last host also listening on qemu+tcp at {@code tcpPort} (0: none), reached from this namespace. */
+    public static LibvirtLab start(Home home, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
         Path dir = home.home().resolve("libvirt-lab").resolve(net);
         Scripts scripts = new Scripts(home.repo(), Map.of("BGREBOOT_CACHE", home.cache().toString()));
         LibvirtLab lab = new LibvirtLab(scripts, dir, net, subnet, progress);
         try {
-            lab.up(hostCount);
+            lab.up(hostCount, tcpPort);
             return lab;
         } catch (RuntimeException e) {
             lab.close();
@@ -64,7 +69,7 @@ public final class LibvirtLab implements AutoCloseable {
         }
     }
 
-    private void up(int hostCount) {
+    private void up(int hostCount, int tcpPort) {
         scripts.run("libvirt-host.sh", "install");
         for (int h = 1; h <= 9; h++) {
             scripts.run("libvirt-host.sh", "stop", hostDir(h).toString()); // what an interrupted run left
@@ -78,9 +83,15 @@ public final class LibvirtLab implements AutoCloseable {
         for (int h = 1; h <= hostCount; h++) {
             String netns = "bgrn-" + net + "-h" + h;
             scripts.run("testnet.sh", "host", net, String.valueOf(h));
-            String uri = scripts.run("libvirt-host.sh", "start", hostDir(h).toString(), "--netns", netns).lines().findFirst().orElseThrow().strip();
-            hosts.add(new LabHost(h, hostDir(h), uri, netns));
-            progress.step("libvirt host " + h + ": " + uri);
+            List<String> args = new ArrayList<>(List.of("start", hostDir(h).toString(), "--netns", netns));
+            boolean tcp = tcpPort > 0 && h == hostCount;
+            if (tcp) {
+                args.addAll(List.of("--tcp", String.valueOf(tcpPort)));
+            }
+            List<String> uris = scripts.run("libvirt-host.sh", args.toArray(String[]::new)).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            LabHost host = new LabHost(h, hostDir(h), uris.get(0), netns, tcp && uris.size() > 1 ? java.util.Optional.of(uris.get(1)) : java.util.Optional.empty());
+            hosts.add(host);
+            progress.step("libvirt host " + h + ": " + uris.get(0) + host.tcpUri().map(u -> " and " + u).orElse(""));
         }
     }
 

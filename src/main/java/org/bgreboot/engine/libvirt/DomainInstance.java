@@ -25,6 +25,7 @@ import org.w3c.dom.Element;
 final class DomainInstance implements Instance {
     private static final int DEVICE_LIVE = 1;
     private static final int XML_SECURE = 1;
+    private static final long CAP_PERIOD_US = 100_000;
 
     private final LibvirtVm vm;
     private final Host host;
@@ -77,11 +78,10 @@ final class DomainInstance implements Instance {
     /** Its serial log; for a clone that ended (a transient domain is gone with its XML), where its log was written. */
     @Override public Console console() {
         try {
-            return DomainConsole.of(liveXml(), host.local(), name);
+            return DomainConsole.of(liveXml(), host, name);
         } catch (RuntimeException e) {
-            return vm.serialLogOf(name).map(p -> host.local() ? new DomainConsole(Optional.of(p), p.toString())
-                    : new DomainConsole(Optional.empty(), p + " on the libvirt host"))
-                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)"));
+            return vm.serialLogOf(name).map(p -> DomainConsole.at(p, host))
+                    .orElseGet(() -> new DomainConsole(Optional.empty(), "domain " + name + "'s serial log (the domain is gone)", null));
         }
     }
 
@@ -138,6 +138,39 @@ final class DomainInstance implements Instance {
             Virt.pinVcpu(domain, v, map, Virt.AFFECT_LIVE);
         }
         Virt.pinEmulator(domain, map, Virt.AFFECT_LIVE);
+    }
+
+    /** The domain's CPU time so far (libvirt's domain info, all vCPUs). */
+    @Override public java.util.OptionalLong cpuTimeNanos() {
+        try {
+            return java.util.OptionalLong.of(domain.getInfo().cpuTime);
+        } catch (LibvirtException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    /** A CFS quota on each vCPU through libvirt's scheduler parameters ({@code vcpu_quota} of a 100 ms period); 1 lifts it. */
+    @Override public boolean capCpu(double fraction) {
+        try {
+            Virt.setSchedulerParameter(domain, "vcpu_period", CAP_PERIOD_US, Virt.AFFECT_LIVE);
+            Virt.setSchedulerParameter(domain, "vcpu_quota", fraction >= 1 ? -1 : Math.max(1000, (long) (fraction * CAP_PERIOD_US)), Virt.AFFECT_LIVE);
+            return true;
+        } catch (LibvirtFailure e) {
+            return false;
+        }
+    }
+
+    /** Bytes read from every disk of the domain, as libvirt's block stats count them. */
+    @Override public java.util.OptionalLong storageReadBytes() {
+        try {
+            long sum = 0;
+            for (DomainXml.Disk d : liveXml().disks()) {
+                sum += domain.blockStats(d.target()).rd_bytes;
+            }
+            return java.util.OptionalLong.of(sum);
+        } catch (LibvirtException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
     }
 
     @Override public Map<String, String> details() {

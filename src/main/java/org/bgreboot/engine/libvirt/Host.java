@@ -116,6 +116,7 @@ final class Host implements AutoCloseable {
     }
 
     @Override public void close() {
+        events.close();
         try {
             conn.close();
         } catch (LibvirtException e) {

@@ -56,6 +56,56 @@ final class HostFiles {
         volume(path).ifPresent(v -> LibvirtCall.run("cannot delete " + path, () -> v.delete(0)));
     }
 
+    /**
+     * A file's bytes from {@code offset} on, one char per byte, through libvirt (a download
+     * stream): how a remote host's serial log is read. Empty when there is nothing new or no file.
+     */
+    String read(Path path, long offset) {
+        Optional<StorageVol> v = knownVolume(path);
+        if (v.isEmpty() || size(v.get()) <= offset) {
+            return "";
+        }
+        try {
+            org.libvirt.Stream stream = conn.streamNew(0);
+            try {
+                Virt.download(v.get(), stream, offset);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                byte[] buf = new byte[64 << 10];
+                for (int n; (n = stream.receive(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                }
+                stream.finish();
+                return out.toString(StandardCharsets.ISO_8859_1);
+            } finally {
+                stream.free();
+            }
+        } catch (LibvirtException | LibvirtFailure e) {
+            return "";
+        }
+    }
+
+    /** A file's size in bytes, 0 when there is none. */
+    long size(Path path) {
+        return knownVolume(path).map(this::size).orElse(0L);
+    }
+
+    private long size(StorageVol v) {
+        try {
+            return v.getInfo().capacity;
+        } catch (LibvirtException e) {
+            return 0;
+        }
+    }
+
+    /** A volume by path without a refresh of its pool, once it was seen (a refresh lists the directory). */
+    private Optional<StorageVol> knownVolume(Path path) {
+        try {
+            return Optional.of(conn.storageVolLookupByPath(path.toString()));
+        } catch (LibvirtException e) {
+            return volume(path);
+        }
+    }
+
     boolean exists(Path path) {
         return volume(path).isPresent();
     }

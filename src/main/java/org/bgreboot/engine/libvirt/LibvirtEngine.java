@@ -116,6 +116,16 @@ public final class LibvirtEngine implements Engine {
         }
     }
 
+    /** Whether the host still answers (a cheap call on the open connection). */
+    public boolean reachable() {
+        try {
+            host.conn().getLibVirVersion();
+            return host.conn().isAlive();
+        } catch (org.libvirt.LibvirtException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The host's CPUs. */
     public int cpus() {
         return host.cpus();

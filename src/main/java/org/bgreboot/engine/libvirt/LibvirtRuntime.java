@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 final class LibvirtRuntime {
     private static final Logger log = LoggerFactory.getLogger(LibvirtRuntime.class);
     private static boolean started;
+    /** Held for the life of the process: libvirt calls it from C, and JNA must not see it collected. */
+    private static org.libvirt.jna.Libvirt.VirErrorCallback quiet;
 
     private LibvirtRuntime() {}
 
@@ -23,11 +25,12 @@ final class LibvirtRuntime {
             return;
         }
         try {
-            Connect.setErrorCallback(new org.libvirt.jna.Libvirt.VirErrorCallback() {
+            quiet = new org.libvirt.jna.Libvirt.VirErrorCallback() {
                 @Override public void errorCallback(com.sun.jna.Pointer userData, org.libvirt.jna.virError error) {
                     // errors come back as exceptions; nothing to print
                 }
-            });
+            };
+            Connect.setErrorCallback(quiet);
             Library.initEventLoop();
         } catch (LibvirtException | UnsatisfiedLinkError e) {
             throw new org.bgreboot.UserError("cannot load libvirt's client library (libvirt0): " + e.getMessage()

@@ -205,6 +205,8 @@ public final class LibvirtVm implements Vm {
         LibvirtCall.run("cannot start domain " + bootName, started::create);
         if (!bootName.equals(defName)) {
             undefineOlder(s.generation());
+        } else {
+            markServing(started, s.generation()); // from now on the domain says which VM it is
         }
         progress.step(spec.name() + " runs as domain " + bootName + " (generation " + s.generation() + ")");
         return new DomainInstance(this, host, started, bootName);
@@ -271,7 +273,8 @@ public final class LibvirtVm implements Vm {
 
     /**
      * The clone's names, checked free: the domain {@code VM-g(N+1)} and the layers beside the
-     * VM's. The serving domain gets bgreboot's metadata here (its first reboot), naming the VM.
+     * VM's. Nothing is changed here: a reboot that aborts leaves the serving domain as it was (its
+     * metadata too); the new generation's domain carries the VM's name, generation and spec.
      */
     @Override public ClonePlan planClone(Instance fg, VmState s) {
         int to = s.generation() + 1;
@@ -298,18 +301,17 @@ public final class LibvirtVm implements Vm {
             scratch.add(names.scratch(top.getParent(), d.target(), s.generation()));
             next.add(names.layer(top.getParent(), d.target(), to));
         }
-        markServing((DomainInstance) fg, s.generation());
         return new ClonePlan(fg.id(), new InstanceId(bg), fgLayers, scratch, next);
     }
 
-    /** Records the VM's name, generation and the spec it is rebooted with in the serving domain (its first reboot: where it begins to be the VM's). */
-    private void markServing(DomainInstance fg, int generation) {
+    /** Records the VM's name, generation and spec in a domain bgreboot starts as the VM ({@code vm start}). */
+    private void markServing(Domain d, int generation) {
         VmMetadata md = new VmMetadata(spec.name(), generation, VmMetadata.SERVING, spec.libvirt().map(VmSpec.LibvirtDomain::specText).orElse(""));
-        if (Host.metadata(fg.domain(), 0).equals(Optional.of(md))) {
+        if (Host.metadata(d, 0).equals(Optional.of(md))) {
             return;
         }
-        int flags = Virt.AFFECT_LIVE | (persistent(fg.domain()) ? Virt.AFFECT_CONFIG : 0);
-        Virt.setMetadata(fg.domain(), md.toPlainXml(), VmMetadata.PREFIX, VmMetadata.NS, flags);
+        int flags = Virt.AFFECT_LIVE | (persistent(d) ? Virt.AFFECT_CONFIG : 0);
+        Virt.setMetadata(d, md.toPlainXml(), VmMetadata.PREFIX, VmMetadata.NS, flags);
     }
 
     @Override public ClonePoint clonePoint() {
@@ -393,7 +395,11 @@ public final class LibvirtVm implements Vm {
             return;
         }
         if (d.isEmpty() || !persistent(d.get())) {
-            deleteSerialLog(id.value()); // a clone that ended: its log was kept beside the journal if it told anything
+            // a clone that ended: its log was kept beside the journal if it told anything; its rehearsal disk goes too
+            deleteSerialLog(id.value());
+            if (names.isGeneration(id.value()) && !id.value().equals(names.firstDomain())) {
+                host.files().delete(names.rehearsalDisk(layerDir(), id.value()));
+            }
             return;
         }
         if (!belongs(d.get(), id.value())) {

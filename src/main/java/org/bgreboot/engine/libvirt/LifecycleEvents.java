@@ -16,7 +16,8 @@ import org.libvirt.event.DomainEvent;
 final class LifecycleEvents {
     private final Connect conn;
     private final Map<String, List<Consumer<DomainEvent>>> watchers = new ConcurrentHashMap<>();
-    private boolean registered;
+    /** Held while registered: libvirt calls it from C (a collected callback crashes the process). */
+    private org.libvirt.event.LifecycleListener listener;
 
     LifecycleEvents(Connect conn) {
         this.conn = conn;
@@ -24,8 +25,8 @@ final class LifecycleEvents {
 
     /** Calls {@code onEvent} for every event of domain {@code name} until the returned handle is closed. */
     synchronized AutoCloseable watch(String name, Consumer<DomainEvent> onEvent) {
-        if (!registered) {
-            LibvirtCall.run("cannot listen to libvirt's domain events", () -> conn.addLifecycleListener((d, e) -> {
+        if (listener == null) {
+            org.libvirt.event.LifecycleListener l = (d, e) -> {
                 try {
                     List<Consumer<DomainEvent>> w = watchers.get(d.getName());
                     if (w != null) {
@@ -35,10 +36,23 @@ final class LifecycleEvents {
                     // the domain is gone already: its name cannot be asked; its watchers see it is not alive
                 }
                 return 0;
-            }));
-            registered = true;
+            };
+            LibvirtCall.run("cannot listen to libvirt's domain events", () -> conn.addLifecycleListener(l));
+            listener = l;
         }
         watchers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(onEvent);
         return () -> watchers.getOrDefault(name, List.of()).remove(onEvent);
+    }
+
+    /** Stops listening (before the connection closes: libvirt would go on calling a listener that is gone). */
+    synchronized void close() {
+        if (listener != null) {
+            try {
+                conn.removeLifecycleListener(listener);
+            } catch (LibvirtException e) {
+                // the connection is gone: so is the registration
+            }
+            listener = null;
+        }
     }
 }

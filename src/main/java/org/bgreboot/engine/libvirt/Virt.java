@@ -57,6 +57,8 @@ final class Virt {
 
         int virDomainReboot(Pointer dom, int flags);
 
+        int virStorageVolDownload(Pointer vol, Pointer stream, long offset, long length, int flags);
+
         String virGetLastErrorMessage();
     }
 
@@ -86,6 +88,19 @@ final class Virt {
 
     static Pointer ptr(Connect c) {
         return field(c, Connect.class, "vcp");
+    }
+
+    static Pointer ptr(org.libvirt.StorageVol v) {
+        return field(v, org.libvirt.StorageVol.class, "vsvp");
+    }
+
+    static Pointer ptr(org.libvirt.Stream s) {
+        return field(s, org.libvirt.Stream.class, "vsp");
+    }
+
+    /** Starts a download of a volume's bytes from {@code offset} to its end into {@code stream}. */
+    static void download(org.libvirt.StorageVol v, org.libvirt.Stream stream, long offset) {
+        check(C.I.virStorageVolDownload(ptr(v), ptr(stream), offset, 0, 0), "cannot read a file of the libvirt host");
     }
 
     private static Pointer field(Object o, Class<?> cls, String name) {

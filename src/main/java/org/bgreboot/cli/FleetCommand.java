@@ -1,0 +1,91 @@
+package org.bgreboot.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.bgreboot.UserError;
+import org.bgreboot.fleet.Fleet;
+import org.bgreboot.fleet.FleetPlan;
+import org.bgreboot.fleet.FleetReport;
+import org.bgreboot.fleet.FleetRequest;
+import org.bgreboot.fleet.OnFailure;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "fleet", mixinStandardHelpOptions = true, subcommands = FleetCommand.Resume.class,
+        description = {"Roll background reboots across VMs on libvirt hosts (one --connect URI per host, e.g. qemu+ssh://root@h1/system):",
+                "prints the plan (which VM, which host, which wave), then reboots at most --parallel VMs at once per host, hosts in",
+                "parallel, at most --max-unavailable VMs in a switch at once, a clone started only where the host's free memory holds it.",
+                "A failure stops the roll (--on-failure stop) or not (continue); an unreachable host is reported and its VMs skipped.",
+                "The roll is journaled: 'bgreboot fleet resume FILE' continues one that was stopped or killed."})
+final class FleetCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "VM", arity = "0..*", description = "The VMs to reboot, by name (or a domain's name); or --all.")
+    List<String> vms = new ArrayList<>();
+
+    @Option(names = "--all", description = "Every VM bgreboot knows on the hosts (domains whose metadata names a VM and its spec).")
+    boolean all;
+
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "Background reboots at once per host (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--max-unavailable", defaultValue = "1", paramLabel = "M", description = "VMs in a switch at once across the fleet (default: ${DEFAULT-VALUE}).")
+    int maxUnavailable;
+
+    @Option(names = "--on-failure", defaultValue = "stop", paramLabel = "stop|continue",
+            description = "After a failed reboot: start nothing new, let reboots in flight finish or abort (stop, the default), or go on.")
+    String onFailure;
+
+    @Option(names = "--measure", description = "Probe each VM's service and write to it during its reboot (VMs whose spec gives their address).")
+    boolean measure;
+
+    @Option(names = "--dry-run", description = "Print the plan and stop.")
+    boolean dryRun;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
+    Path json;
+
+    @Override public Integer call() {
+        App app = new App(null);
+        List<String> hosts = EngineOptions.connections();
+        if (hosts.isEmpty()) {
+            throw new UserError("name the libvirt hosts with --connect URI, one per host (e.g. --connect qemu+ssh://root@host1/system)");
+        }
+        FleetRequest r = new FleetRequest(hosts, vms, all, parallel, maxUnavailable, OnFailure.parse(onFailure), measure);
+        Fleet fleet = new Fleet(app.home, System.out, app.progress, System.console() != null);
+        if (dryRun) {
+            FleetPlan plan = fleet.plan(r);
+            System.out.print(plan.text());
+            return 0;
+        }
+        return report(fleet.roll(r), json);
+    }
+
+    static int report(FleetReport report, Path json) {
+        System.out.println();
+        System.out.print(report.table());
+        if (json != null) {
+            ResultFiles.writeJson(json, report.json());
+            System.out.println("report: " + json);
+        }
+        List<String> problems = report.problems();
+        problems.forEach(p -> System.err.println("bgreboot: fleet: " + p));
+        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Continue a roll that was stopped or killed, from its journal: VMs caught mid-reboot are recovered first.")
+    static final class Resume implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The roll's journal (printed when it began; under BGREBOOT_HOME/fleet).")
+        Path file;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
+        Path json;
+
+        @Override public Integer call() {
+            App app = new App(null);
+            return report(new Fleet(app.home, System.out, app.progress, System.console() != null).resume(file), json);
+        }
+    }
+}

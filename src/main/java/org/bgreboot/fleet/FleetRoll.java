@@ -1,0 +1,280 @@
+package org.bgreboot.fleet;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bgreboot.Home;
+import org.bgreboot.Progress;
+import org.bgreboot.engine.libvirt.LibvirtVm;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.reboot.RebootListener;
+import org.bgreboot.reboot.RebootOptions;
+import org.bgreboot.reboot.RebootResult;
+import org.bgreboot.reboot.Reboots;
+import org.bgreboot.reboot.Recovery;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.report.RebootMeasurement;
+
+/**
+ * Runs a roll: on each host {@code parallel} workers take its VMs in wave order, hosts at the same
+ * time; a clone waits, ready, for one of the fleet's {@code maxUnavailable} switch slots; a clone
+ * is started only where the host's free memory holds it (else it is queued, and says so). A
+ * failed or aborted reboot stops the roll (with {@code --on-failure stop}): nothing new starts,
+ * reboots in flight finish or abort. A host that stops answering is reported and its waiting VMs
+ * skipped. Every change is journaled first; a VM found mid-reboot (a resumed roll) is recovered
+ * by its own journal before anything else.
+ */
+final class FleetRoll {
+    /** Memory a host keeps for itself beyond a clone's. */
+    private static final long HOST_RESERVE = 128L << 20;
+    private static final Duration MEMORY_POLL = Duration.ofSeconds(2);
+
+    private final Home home;
+    private final FleetHosts hosts;
+    private final FleetJournal journal;
+    private final FleetPlan plan;
+    private final PrintStream out;
+    private final Progress progress;
+    private final FleetBoard board;
+    private final RunClock clock = RunClock.start();
+    private final Semaphore switching;
+    private final AtomicReference<String> stopped = new AtomicReference<>();
+    private final Map<String, AtomicLong> reserved = new ConcurrentHashMap<>();
+
+    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal) {
+        this.home = home;
+        this.hosts = hosts;
+        this.journal = journal;
+        this.plan = journal.plan();
+        this.out = out;
+        this.progress = progress;
+        this.board = new FleetBoard(out, terminal);
+        this.switching = new Semaphore(plan.maxUnavailable(), true);
+    }
+
+    FleetReport run() {
+        for (PlannedVm v : plan.vms()) {
+            VmProgress p = journal.get(v.vm());
+            board.add(v.vm(), v.host(), p.finished() ? p.state().name().toLowerCase() + " (before this run)" : "pending");
+        }
+        List<Thread> workers = new ArrayList<>();
+        for (String host : plan.hosts()) {
+            ConcurrentLinkedQueue<PlannedVm> queue = new ConcurrentLinkedQueue<>(plan.on(host));
+            for (int w = 0; w < plan.parallel(); w++) {
+                Thread t = new Thread(() -> {
+                    for (PlannedVm v; (v = queue.poll()) != null; ) {
+                        one(v);
+                    }
+                }, "fleet-" + FleetBoard.shortHost(host) + "-" + w);
+                workers.add(t);
+                t.start();
+            }
+        }
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the roll ran", e);
+            }
+        }
+        double wallMs = clock.nowMs();
+        board.close();
+        journal.finish();
+        return FleetReport.of(plan, journal.all(), hosts, wallMs, journal.file());
+    }
+
+    private void one(PlannedVm v) {
+        VmProgress p = journal.get(v.vm());
+        if (p.finished()) {
+            return;
+        }
+        String stop = stopped.get();
+        if (stop != null && plan.onFailure() == OnFailure.STOP) {
+            skip(p, "not started: the roll stopped after " + stop);
+            return;
+        }
+        if (!hosts.reachable(v.host())) {
+            skip(p, "host " + v.host() + " does not answer");
+            return;
+        }
+        Progress log = vmLog(v.vm());
+        LibvirtVm vm;
+        try {
+            vm = hosts.vm(v.host(), v.vm());
+        } catch (RuntimeException e) {
+            fail(p, v, e);
+            return;
+        }
+        if (p.state() == VmProgress.State.RUNNING && recovered(p, v, vm, log)) {
+            return;
+        }
+        AtomicLong held = reserved.computeIfAbsent(v.host(), h -> new AtomicLong());
+        if (!awaitMemory(v, held)) {
+            return;
+        }
+        boolean[] slot = {false};
+        try {
+            int before = vm.state().generation();
+            journal.put(p.started(before));
+            board.started(v.vm());
+            board.phase(v.vm(), "PREPARE", false);
+            RebootListener gate = new RebootListener() {
+                @Override public void cloneReady(double atMs) {
+                    board.phase(v.vm(), "READY: waiting for a switch slot", false);
+                    switching.acquireUninterruptibly();
+                    slot[0] = true;
+                }
+            };
+            RebootOptions opts = RebootOptions.background(clock).with(gate);
+            boolean measure = plan.measure() && vm.spec().network().bridged() && !vm.spec().network().address().isEmpty();
+            Progress phases = text -> {
+                log.step(text);
+                phaseOf(text).ifPresent(ph -> board.phase(v.vm(), ph, false));
+            };
+            RebootResult r;
+            Map<String, Object> figures;
+            if (measure) {
+                RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, phases, () -> Reboots.run(vm, opts, phases));
+                r = m.reboot();
+                figures = FleetReport.figures(m);
+            } else {
+                r = Reboots.run(vm, opts, phases);
+                figures = FleetReport.figures(r);
+            }
+            if (r.aborted()) {
+                String why = r.abortReason().orElse("");
+                journal.put(journal.get(v.vm()).finished(VmProgress.State.ABORTED, "aborted, the VM kept serving unchanged: " + why, figures));
+                board.phase(v.vm(), "ABORTED: " + why, true);
+                failed(v.vm() + " (" + why + ")");
+            } else {
+                journal.put(journal.get(v.vm()).finished(VmProgress.State.DONE, "serves generation " + r.generation(), figures));
+                board.phase(v.vm(), "DONE (generation " + r.generation() + ")", true);
+            }
+        } catch (RuntimeException e) {
+            fail(journal.get(v.vm()), v, e);
+        } finally {
+            held.addAndGet(-v.memoryBytes());
+            if (slot[0]) {
+                switching.release();
+            }
+        }
+    }
+
+    /**
+     * A resumed roll found this VM mid-reboot: its own journal brings it back to one serving VM.
+     * Completed (a newer generation serves): done. Rolled back: it is rebooted again.
+     */
+    private boolean recovered(VmProgress p, PlannedVm v, LibvirtVm vm, Progress log) {
+        board.phase(v.vm(), "recovering its interrupted reboot", false);
+        try {
+            Recovery.Outcome o = new Recovery(vm, log).run();
+            if (p.generationBefore() >= 0 && o.generation() > p.generationBefore()) {
+                journal.put(p.finished(VmProgress.State.DONE, "recovered: " + o.action(), Map.of("result", "done", "recovered", o.action())));
+                board.phase(v.vm(), "DONE (recovered: generation " + o.generation() + ")", true);
+                return true;
+            }
+            journal.put(p.with(VmProgress.State.PENDING, "recovered (" + o.action() + "): rebooting it again"));
+            return false;
+        } catch (RuntimeException e) {
+            fail(p, v, e);
+            return true;
+        }
+    }
+
+    /** Waits until the host's free memory holds the clone (with what other clones took meanwhile); false if the roll stopped meanwhile. */
+    private boolean awaitMemory(PlannedVm v, AtomicLong held) {
+        boolean said = false;
+        while (true) {
+            if (!hosts.reachable(v.host())) {
+                skip(journal.get(v.vm()), "host " + v.host() + " does not answer");
+                return false;
+            }
+            if (stopped.get() != null && plan.onFailure() == OnFailure.STOP) {
+                skip(journal.get(v.vm()), "not started: the roll stopped after " + stopped.get());
+                return false;
+            }
+            long free;
+            try {
+                free = hosts.engine(v.host()).availableMemoryBytes();
+            } catch (RuntimeException e) {
+                free = Long.MAX_VALUE; // cannot tell: the hypervisor will refuse a clone it cannot hold
+            }
+            synchronized (held) {
+                if (free - held.get() >= v.memoryBytes() + HOST_RESERVE) {
+                    held.addAndGet(v.memoryBytes());
+                    return true;
+                }
+            }
+            if (!said) {
+                String why = String.format("queued: the host has %d MiB free, the clone needs %d MiB", Math.max(0, free - held.get()) >> 20,
+                        (v.memoryBytes() + HOST_RESERVE) >> 20);
+                board.phase(v.vm(), why, false);
+                progress.step(v.vm() + " " + why);
+                said = true;
+            }
+            org.bgreboot.Sleep.ms(MEMORY_POLL.toMillis());
+        }
+    }
+
+    private void skip(VmProgress p, String why) {
+        journal.put(p.finished(VmProgress.State.SKIPPED, why, Map.of("result", "skipped")));
+        board.phase(p.vm(), "SKIPPED: " + why, true);
+    }
+
+    private void fail(VmProgress p, PlannedVm v, RuntimeException e) {
+        boolean hostGone = !hosts.reachable(v.host());
+        String why = hostGone ? "host " + v.host() + " stopped answering (" + e.getMessage() + ")" : e.getMessage();
+        journal.put(p.finished(VmProgress.State.FAILED, why, Map.of("result", "failed")));
+        board.phase(v.vm(), "FAILED: " + why, true);
+        if (!hostGone) {
+            failed(v.vm() + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private void failed(String what) {
+        stopped.compareAndSet(null, what);
+    }
+
+    /** The flow's phase, from its progress lines. */
+    private static java.util.Optional<String> phaseOf(String text) {
+        for (String ph : List.of("PREPARE", "CLONE", "BG_BOOT", "READY", "SWITCH", "DONE", "ABORT")) {
+            if (text.startsWith(ph)) {
+                return java.util.Optional.of(ph);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Each VM's own progress lines go to a log of its own beside the roll's journal. */
+    private Progress vmLog(String vm) {
+        Path file = journal.file().resolveSibling(plan.id()).resolve(vm + ".log");
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long start = System.nanoTime();
+        return text -> {
+            try {
+                Files.writeString(file, String.format("[%6.2fs] %s%n", (System.nanoTime() - start) / 1e9, text), StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                // a log that cannot be written does not stop a reboot
+            }
+        };
+    }
+}

@@ -1,0 +1,104 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import org.bgreboot.FaultPoint;
+import org.bgreboot.engine.libvirt.LibvirtEngine;
+import org.bgreboot.engine.libvirt.LibvirtVm;
+import org.bgreboot.experiment.LibvirtLab;
+import org.bgreboot.measure.RunClock;
+import org.bgreboot.measure.ServiceWatch;
+import org.bgreboot.reboot.Journal;
+import org.bgreboot.report.MeasuredReboot;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * bgreboot killed (as by SIGKILL, at a fault point) after every step of a background reboot of a
+ * libvirt domain, and before those whose journal entry alone changes what recovery does, then
+ * {@code recover}: exactly one domain of the VM serves, every write the
+ * writer saw acknowledged across the fault and the recovery is on the persistent disk, the disk
+ * was never open in two QEMU processes, nothing is left over (domains, definitions, layers), the
+ * journal is closed and a second recover finds nothing to do. One domain serves every case.
+ */
+class LibvirtFaultIT {
+    private static LibvirtLab.DemoDomain d;
+    private static String uri;
+
+    @BeforeAll
+    static void startTheVm() {
+        d = LibvirtTestLab.newDomain("lvfault", 0);
+        uri = d.host().uri();
+        Cli.Run start = Cli.run("vm", "start", "--connect", uri, d.spec().toString());
+        assertThat(start.exit()).as(start.stderr()).isZero();
+    }
+
+    @AfterAll
+    static void removeTheVm() {
+        LibvirtTestLab.remove(d);
+    }
+
+    /** Every case starts from one serving domain and no unfinished reboot. */
+    @BeforeEach
+    void oneDomainServes() {
+        try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
+            LibvirtVm vm = LibvirtTestLab.vm(e, d);
+            if (Journal.active(vm.stateDir()).isPresent()) {
+                Cli.run("recover", "--connect", uri, d.vm());
+            }
+            if (vm.serving().isEmpty()) {
+                Cli.run("vm", "start", "--connect", uri, d.vm());
+            }
+        }
+        LibvirtTestLab.identity(d);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "after:prepare_clone", "before:cut", "after:cut", "after:clone_disks", "before:launch_clone", "after:launch_clone",
+            "after:await_ready", "after:release", "before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk",
+            "after:plug_disk", "after:attach", "after:take_network", "before:promote", "after:promote", "before:retire", "after:retire"})
+    void killedAtAFaultPointThenRecoveredLeavesOneServingDomainAndNothingLost(String point) throws Exception {
+        // every step after the clone point is undone; from STOP_FG on (journaled: FG may be gone) the switch is completed
+        boolean pastNoReturn = List.of("before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk", "after:plug_disk",
+                "after:attach", "after:take_network", "before:promote", "after:promote", "before:retire", "after:retire").contains(point);
+        String bootBefore = LibvirtTestLab.identity(d).path("boot_id").asText();
+        ServiceWatch.Seen seen;
+        try (OpenFileWatch open = new OpenFileWatch(d.persistent());
+             ServiceWatch watch = ServiceWatch.start(MeasuredReboot.serviceUri(LibvirtTestLab.spec(d)), RunClock.start())) {
+            Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, point), "reboot", "--connect", uri, d.vm());
+            assertThat(killed.exit()).as("killed at " + point + ": " + killed.stderr()).isEqualTo(137);
+            Cli.Run recovered = Cli.run("recover", "--connect", uri, d.vm());
+            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.stdout()).contains(pastNoReturn ? "completed the switch" : "rolled back");
+            seen = watch.stop();
+            assertThat(open.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isLessThanOrEqualTo(1);
+        }
+        assertThat(seen.ledgerUnreadable()).isEmpty();
+        assertThat(seen.ledger().ackedCount()).isPositive();
+        assertThat(seen.ledger().missingAcked()).as("acknowledged writes lost").isEmpty();
+        assertThat(LibvirtTestLab.running(d)).as("domains of the VM running").hasSize(1);
+        JsonNode after = LibvirtTestLab.identity(d);
+        if (pastNoReturn) {
+            assertThat(after.path("boot_id").asText()).as("the clone serves").isNotEqualTo(bootBefore);
+            assertThat(after.path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
+        } else {
+            assertThat(after.path("boot_id").asText()).as("the VM kept serving").isEqualTo(bootBefore);
+        }
+        try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
+            LibvirtVm vm = LibvirtTestLab.vm(e, d);
+            assertThat(vm.leftovers()).isEmpty();
+            assertThat(Journal.active(vm.stateDir())).isEmpty();
+            assertThat(vm.chainDepth()).isLessThanOrEqualTo(3);
+        }
+        Cli.Run again = Cli.run("recover", "--connect", uri, d.vm());
+        assertThat(again.exit()).as(again.stderr()).isZero();
+        assertThat(again.stdout()).contains("nothing to recover");
+    }
+}

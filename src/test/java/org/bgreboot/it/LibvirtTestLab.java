@@ -1,0 +1,155 @@
+package org.bgreboot.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bgreboot.engine.libvirt.LibvirtEngine;
+import org.bgreboot.engine.libvirt.LibvirtVm;
+import org.bgreboot.experiment.LibvirtLab;
+import org.bgreboot.measure.LedgerCheck;
+import org.bgreboot.measure.RawHttp;
+import org.bgreboot.report.MeasuredReboot;
+import org.bgreboot.spec.SpecLoader;
+import org.bgreboot.spec.VmSpec;
+
+/**
+ * The libvirt integration tests' hosts: one lab per test JVM (a test network, two private libvirt
+ * hosts in namespaces of their own, the second also on qemu+tcp), made on first use and torn down
+ * when the JVM ends; demo-guest domains on them, each with its own address. Real libvirtd, real
+ * QEMU, real guests.
+ */
+final class LibvirtTestLab {
+    static final int TCP_PORT = 16611;
+    private static final AtomicInteger NEXT = new AtomicInteger();
+    private static LibvirtLab lab;
+
+    private LibvirtTestLab() {}
+
+    static synchronized LibvirtLab lab() {
+        if (lab == null) {
+            lab = LibvirtLab.start(TestVms.home(), "lvit", 73, 2, TCP_PORT, TestVms.progress());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> lab.close(), "libvirt-lab-teardown"));
+        }
+        return lab;
+    }
+
+    static LibvirtLab.LabHost host(int i) {
+        return lab().hosts().get(i);
+    }
+
+    /** A new demo-guest domain on host {@code hostIndex}, defined (v1, a pristine persistent disk), not started. */
+    static LibvirtLab.DemoDomain newDomain(String prefix, int hostIndex) {
+        int n = NEXT.incrementAndGet();
+        LibvirtLab.DemoDomain d = lab().demoDomain(TestVms.demoImage(), prefix + "-" + n, host(hostIndex), n, "512");
+        lab().define(d, true);
+        return d;
+    }
+
+    static VmSpec spec(LibvirtLab.DemoDomain d) {
+        return SpecLoader.forThisHost().load(d.spec());
+    }
+
+    /** The VM as the engine sees it, on a connection the caller closes with the engine. */
+    static LibvirtVm vm(LibvirtEngine e, LibvirtLab.DemoDomain d) {
+        return e.vm(spec(d), TestVms.home().stateDir(d.vm()));
+    }
+
+    static LibvirtEngine engine(String uri) {
+        return LibvirtEngine.connect(Optional.of(uri));
+    }
+
+    /** What the guest's service says of itself (version, kernel, boot id), asked from the client namespace. */
+    static JsonNode identity(LibvirtLab.DemoDomain d) {
+        URI service = MeasuredReboot.serviceUri(spec(d));
+        IOException last = null;
+        for (int i = 0; i < 50; i++) {
+            try {
+                return new ObjectMapper().readTree(RawHttp.get(service, Duration.ofSeconds(5)).body());
+            } catch (IOException e) {
+                last = e;
+                sleep(200);
+            }
+        }
+        throw new AssertionError("the service of " + d.vm() + " does not answer: " + last);
+    }
+
+    /** The service's ledger (every acknowledged append on the persistent disk). */
+    static String ledger(LibvirtLab.DemoDomain d) throws IOException {
+        return LedgerCheck.fetch(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(10));
+    }
+
+    /** Ends and undefines every domain of the VM. */
+    static void remove(LibvirtLab.DemoDomain d) {
+        if (d == null) {
+            return;
+        }
+        try (LibvirtEngine e = engine(d.host().uri())) {
+            e.removeVm(d.vm(), d.vm());
+        }
+    }
+
+    /** The VM's domains on its host as {@code vm list --connect} shows them. */
+    static List<LibvirtEngine.Listing> domainsOf(LibvirtLab.DemoDomain d) {
+        try (LibvirtEngine e = engine(d.host().uri())) {
+            return e.list().stream().filter(l -> l.vm().equals(d.vm()) || l.domain().equals(d.vm())).toList();
+        }
+    }
+
+    static List<String> running(LibvirtLab.DemoDomain d) {
+        return domainsOf(d).stream().filter(LibvirtEngine.Listing::running).map(LibvirtEngine.Listing::domain).toList();
+    }
+
+    /** A domain's persistent definition as libvirt has it now (to show it untouched), or "" when there is none. */
+    static String definition(String uri, String domain) {
+        try (LibvirtEngine e = engine(uri)) { // the engine's runtime (event loop, quiet errors) comes first
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                return c.domainLookupByName(domain).getXMLDesc(1 | 2);
+            } catch (org.libvirt.LibvirtException missing) {
+                return "";
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Defines a domain from XML; started paused when asked (its guest never runs, so its agent never answers). */
+    static void define(String uri, String xml, boolean startPaused) {
+        try (LibvirtEngine e = engine(uri)) {
+            e.define(xml);
+            if (startPaused) {
+                org.libvirt.Connect c = new org.libvirt.Connect(uri);
+                try {
+                    c.domainLookupByName(DomainNames.of(xml)).create(1);
+                } finally {
+                    c.close();
+                }
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** A domain's name from its XML. */
+    static final class DomainNames {
+        static String of(String xml) {
+            return xml.replaceFirst("(?s).*?<name>([^<]+)</name>.*", "$1");
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
