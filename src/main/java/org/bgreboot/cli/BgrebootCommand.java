@@ -30,7 +30,6 @@ public final class BgrebootCommand implements Runnable {
     static int run(String... args) {
         CommandLine cl = new CommandLine(new BgrebootCommand());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(cmd.getErr(), e));
-        cl.setExecutionStrategy(parsed -> DomainList.wanted(parsed) ? DomainList.run(parsed) : new CommandLine.RunLast().execute(parsed));
         cl.setParameterExceptionHandler((e, args2) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("bgreboot: " + oneLine(e.getMessage()) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");

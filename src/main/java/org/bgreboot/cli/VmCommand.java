@@ -120,6 +120,9 @@ final class VmCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List known VMs and whether they run.")
     static final class ListVms implements Callable<Integer> {
         @Override public Integer call() throws IOException {
+            if (!EngineOptions.connections().isEmpty()) {
+                return DomainList.run(new java.io.PrintWriter(System.err, true)); // a libvirt host: its domains, and which VM each is
+            }
             App app = new App(null);
             TreeSet<String> names = new TreeSet<>();
             for (Path dir : List.of(app.home.specs(), app.home.vms())) {

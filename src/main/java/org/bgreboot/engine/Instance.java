@@ -24,7 +24,12 @@ public interface Instance extends AutoCloseable {
 
     Console console();
 
-    /** Ends the instance at once; nothing of it is kept. Returns once it no longer holds its disks. */
+    /**
+     * Ends the instance at once; nothing of it is kept. Returns once it no longer holds its disks,
+     * or, where the hypervisor's own bookkeeping lags (libvirt polls for a QEMU's exit every 200 ms),
+     * once the disks are about to be free and a {@link #plugPersistentDisk} elsewhere may retry on
+     * the image's lock until they are: the lock, not this call, is what keeps the disk in one place.
+     */
     void kill();
 
     /** Resumes a guest that the hypervisor paused (a failed disk write, a save in progress). */
@@ -66,7 +71,8 @@ public interface Instance extends AutoCloseable {
 
     /**
      * Gives this instance the VM's persistent disk. Safe to repeat: a half-done attempt (bgreboot
-     * killed midway) is completed first. Call only once no other instance has it open.
+     * killed midway) is completed first. Call only once the instance that had it is killed; QEMU's
+     * image lock refuses the open while that one still has it, and an engine may retry on that.
      *
      * @return how: "swap" (the device it booted with, now backed by the image), "hot-plug"
      */

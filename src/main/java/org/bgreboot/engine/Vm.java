@@ -88,6 +88,11 @@ public interface Vm {
     /** What should not be there when no reboot is under way: other instances, stray files. */
     List<String> leftovers();
 
+    /** Whether an instance's whole state can be saved and restored (the paper-faithful switch). */
+    default boolean savesState() {
+        return false;
+    }
+
     /** Whole-VM checkpoints, where the engine can make them. */
     default Optional<Checkpoints> checkpoints() {
         return Optional.empty();

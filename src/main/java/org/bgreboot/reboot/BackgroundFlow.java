@@ -115,11 +115,11 @@ final class BackgroundFlow {
             case STOP_FG -> stopFg();
             case RESTORE_CLONE -> restoreClone();
             case PLUG_DISK -> diskHandover = t.step("give BG the persistent disk", () -> liveBg().plugPersistentDisk());
-            case ATTACH -> t.step("attach hook in BG", () -> disk.attach(liveBg().agent(), armedAttach));
-            case TAKE_NETWORK -> {
-                t.step("BG takes the network", () -> liveBg().takeNetwork());
+            case TAKE_NETWORK -> t.step("BG takes the network", () -> liveBg().takeNetwork());
+            case ATTACH -> {
+                t.step("attach hook in BG", () -> disk.attach(liveBg().agent(), armedAttach));
                 if (!Double.isNaN(switchStartMs)) {
-                    t.span(Span.SWITCH, switchStartMs, t.now());
+                    t.span(Span.SWITCH, switchStartMs, t.now()); // the VM has its network and its disk
                 }
             }
             case PROMOTE -> promote();

@@ -36,6 +36,10 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
             throw new UserError("VM " + spec.name() + ": its guest agent does not answer (" + e.getMessage()
                     + "); a reboot needs qemu-ga in the guest on org.qemu.guest_agent.0 (see guest/README.md)");
         }
+        if (opts.switchMode() == SwitchMode.RESTORE && !vm.savesState()) {
+            fg.close();
+            throw new UserError("the " + vm.engine() + " engine cannot save and restore a VM's whole state: use --switch handover");
+        }
         long needed = MIN_FREE_BYTES + (opts.switchMode() == SwitchMode.RESTORE ? spec.memory().bytes() : 0);
         Vm.FreeSpace free = vm.freeSpace();
         if (free.bytes() < needed) {

@@ -73,7 +73,7 @@ public record RebootResult(
         return i == null ? Double.NaN : i.startMs();
     }
 
-    /** Release start until the new VM has the network. */
+    /** Release start until the new VM has its network and its persistent disk mounted. */
     public double switchMs() {
         return ms(Span.SWITCH);
     }

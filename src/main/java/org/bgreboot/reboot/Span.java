@@ -8,7 +8,7 @@ public enum Span {
     BG_BOOT("bg boot"),
     /** FG stopped for good: an instant, which must come after BG_BOOT's end. */
     FG_STOPPED("fg stopped"),
-    /** Release until the new VM has the network: the only downtime. */
+    /** Release until the new VM has its network and its persistent disk mounted: the only downtime. */
     SWITCH("switch"),
     /** The old layer streamed out of the new chain. */
     STREAM("stream"),

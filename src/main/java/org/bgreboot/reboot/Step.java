@@ -24,9 +24,14 @@ public enum Step {
     STOP_FG(Phase.SWITCH),
     /** The paper-faithful switch only: the clone saved whole and loaded into a fresh instance. */
     RESTORE_CLONE(Phase.SWITCH),
+    /**
+     * The network first: clients reach the clone at once (what needs no disk is answered, writes
+     * fail fast until the disk is mounted) instead of sending into a hole where nobody answers and
+     * waiting out TCP's 1-s retry.
+     */
+    TAKE_NETWORK(Phase.SWITCH),
     PLUG_DISK(Phase.SWITCH),
     ATTACH(Phase.SWITCH),
-    TAKE_NETWORK(Phase.SWITCH),
     PROMOTE(Phase.SWITCH),
     RETIRE(Phase.DONE),
 

@@ -433,6 +433,10 @@ public final class EmbeddedVm implements Vm {
         return Leftovers.find(this, runtimes);
     }
 
+    @Override public boolean savesState() {
+        return true;
+    }
+
     @Override public Optional<Checkpoints> checkpoints() {
         return Optional.of(new QemuCheckpoints(this, Progress.SILENT));
     }

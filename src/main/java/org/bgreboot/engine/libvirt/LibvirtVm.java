@@ -103,6 +103,11 @@ public final class LibvirtVm implements Vm {
         return state;
     }
 
+    /** A domain's whole state is saved and restored under the clone's own name (see DomainInstance#stateSaving). */
+    @Override public boolean savesState() {
+        return true;
+    }
+
     @Override public String engine() {
         return LibvirtEngine.NAME;
     }
