@@ -63,6 +63,17 @@ public final class GuestAgent implements AutoCloseable {
         call("guest-ping", null, timeout);
     }
 
+    /** The commands the agent allows ({@code guest-info}'s supported commands that are enabled). */
+    public Set<String> enabledCommands() {
+        Set<String> enabled = new java.util.TreeSet<>();
+        for (JsonNode c : call("guest-info", null, DEFAULT_TIMEOUT).path("supported_commands")) {
+            if (c.path("enabled").asBoolean()) {
+                enabled.add(c.path("name").asText());
+            }
+        }
+        return enabled;
+    }
+
     /** The agent's version, e.g. "7.2.22". */
     public String info() {
         return call("guest-info", null, DEFAULT_TIMEOUT).path("version").asText();

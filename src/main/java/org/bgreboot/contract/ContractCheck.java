@@ -1,0 +1,108 @@
+package org.bgreboot.contract;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.bgreboot.agent.MountedFs;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.spec.VmSpec;
+
+/**
+ * Checks, through the agent, what a guest must have for a background reboot (guest/README.md, "The
+ * guest contract"), one line per item: pass, or what to fix. It passes only if a background reboot
+ * can work: a hook missing, a disk mounted so that boot waits for it, a database kept on the system
+ * disk each make it fail.
+ */
+public final class ContractCheck {
+    /** The agent commands the flow uses. */
+    static final List<String> AGENT_COMMANDS = List.of("guest-exec", "guest-exec-status", "guest-file-open", "guest-file-read",
+            "guest-file-write", "guest-file-close", "guest-fsfreeze-freeze-list", "guest-fsfreeze-thaw", "guest-get-fsinfo",
+            "guest-set-time", "guest-shutdown", "guest-sync-delimited");
+    /** Where services keep data that must survive a reboot; on the system disk it would be lost at the switch. */
+    static final List<String> DATA_DIRS = List.of("/var/lib/postgresql", "/var/lib/mysql", "/var/lib/mongodb", "/var/lib/redis",
+            "/var/lib/docker", "/srv");
+
+    /** One line of the check. */
+    public record Item(String what, boolean passed, String detail) {
+        public String line() {
+            return String.format("%-4s %-40s %s", passed ? "ok" : "FIX", what, detail);
+        }
+    }
+
+    private ContractCheck() {}
+
+    public static List<Item> of(VmSpec spec, Instance vm) {
+        List<Item> items = new ArrayList<>();
+        GuestShell sh = new GuestShell(vm.agent());
+        try {
+            vm.agent().sync(Duration.ofSeconds(5));
+            String version = vm.agent().info();
+            items.add(new Item("guest agent answers", true, "qemu-guest-agent " + version));
+        } catch (RuntimeException e) {
+            items.add(new Item("guest agent answers", false, "no answer (" + e.getMessage() + "): install qemu-guest-agent and give the "
+                    + "VM a virtio-serial port named org.qemu.guest_agent.0"));
+            return items;
+        }
+        Set<String> enabled = vm.agent().enabledCommands();
+        List<String> missing = AGENT_COMMANDS.stream().filter(c -> !enabled.contains(c)).toList();
+        items.add(new Item("agent allows what bgreboot uses", missing.isEmpty(), missing.isEmpty() ? String.join(" ", AGENT_COMMANDS.subList(0, 3)) + "..."
+                : "disabled: " + String.join(", ", missing) + ": remove them from qemu-ga's --block-rpcs (/etc/default/qemu-guest-agent)"));
+
+        String serial = spec.persistentDisk().serial();
+        String disk = sh.diskWithSerial(serial);
+        items.add(new Item("persistent disk present (serial " + serial + ")", !disk.isEmpty(), disk.isEmpty()
+                ? "no disk has that serial: attach it with <serial>" + serial + "</serial> (libvirt) or fix the spec's persistent_disk.serial" : disk));
+        List<MountedFs> fs = vm.agent().fsInfo(Duration.ofSeconds(30));
+        String mount = fs.stream().filter(f -> f.disks().stream().anyMatch(d -> serial.equals(d.serial()) || (d.dev() != null && d.dev().equals(disk))))
+                .map(MountedFs::mountpoint).findFirst().orElse("");
+        items.add(new Item("persistent disk mounted", !mount.isEmpty(), mount.isEmpty() ? "not mounted: run 'bgreboot guest install'" : mount));
+        String fstab = fstabLine(sh.read("/etc/fstab"), mount.isEmpty() ? "/home" : mount);
+        boolean nofail = fstab.isEmpty() || fstab.matches(".*\\b(nofail|noauto)\\b.*");
+        items.add(new Item("boot does not wait for it", nofail, fstab.isEmpty() ? "not in /etc/fstab (the boot unit mounts it)"
+                : nofail ? fstab : "its /etc/fstab line has no 'nofail': the clone, which boots without it, would wait 90 s and fail; add nofail"));
+
+        for (String hook : hooks(spec)) {
+            boolean x = sh.ok("test", "-x", hook);
+            items.add(new Item("hook " + hook, x, x ? "present, executable" : "missing or not executable: run 'bgreboot guest install'"));
+        }
+        for (List<String> ready : spec.ready().commands()) {
+            boolean passes = sh.ok(ready.toArray(String[]::new));
+            items.add(new Item("readiness " + String.join(" ", ready), passes, passes ? "passes" : "fails now: the clone would never be ready"));
+        }
+        String persist = mount;
+        for (String dir : DATA_DIRS) {
+            String real = sh.run("readlink", "-f", dir).stdoutText().strip();
+            if (!sh.ok("test", "-d", dir) || sh.run("ls", "-A", dir).stdoutText().isBlank()) {
+                continue;
+            }
+            boolean onPersistent = !persist.isEmpty() && (real.equals(persist) || real.startsWith(persist + "/"));
+            items.add(new Item("data in " + dir, onPersistent, onPersistent ? "on the persistent disk (" + real + ")"
+                    : "on the system disk: a background reboot would lose what is written after the clone point; move it to "
+                    + (persist.isEmpty() ? "the persistent disk" : persist) + " and link it"));
+        }
+        return items;
+    }
+
+    public static boolean passed(List<Item> items) {
+        return items.stream().allMatch(Item::passed);
+    }
+
+    /** The hooks a spec names: release and attach, and every readiness command's program. */
+    private static List<String> hooks(VmSpec spec) {
+        List<String> h = new ArrayList<>();
+        if (!spec.hooks().release().isEmpty()) {
+            h.add(spec.hooks().release().get(0));
+        }
+        if (!spec.hooks().attach().isEmpty()) {
+            h.add(spec.hooks().attach().get(0));
+        }
+        return h;
+    }
+
+    /** The /etc/fstab line that mounts {@code mount}, or "". */
+    static String fstabLine(String fstab, String mount) {
+        return fstab.lines().map(String::strip).filter(l -> !l.startsWith("#"))
+                .filter(l -> l.split("\\s+").length >= 2 && l.split("\\s+")[1].equals(mount)).findFirst().orElse("");
+    }
+}
