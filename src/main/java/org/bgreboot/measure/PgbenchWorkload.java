@@ -1,0 +1,213 @@
+package org.bgreboot.measure;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.bgreboot.UserError;
+
+/**
+ * A database workload nobody here wrote: Debian's {@code pgbench}, inserting one row per
+ * transaction keyed by a client-side sequence number (guest/postgres/pgbench-append.sql), with
+ * every transaction logged. pgbench does not reconnect: when the server goes away its clients
+ * abort and it exits, so this runs it in a loop, a new process with a new run number each time.
+ * Stopped, it reads every log and the table back: every transaction pgbench saw committed must be
+ * a row. Times are the transactions' completion times, on the run's clock.
+ */
+public final class PgbenchWorkload implements AutoCloseable {
+    private static final Pattern LOG = Pattern.compile("run(\\d+)\\.\\d+(\\.\\d+)?");
+    /** Short runs, so the loop ends soon after it is told to. */
+    private static final int SECONDS_PER_RUN = 10;
+    private static final int CLIENTS = 2;
+
+    /** One logged commit: which row it wrote, and when it completed (run clock ms). */
+    public record Commit(long run, int client, long seq, double atMs) {}
+
+    /** What the workload saw, and what the table holds of it. */
+    public record Result(List<Commit> commits, int runs, Set<String> lost, int extraRows) {
+        public boolean nothingLost() {
+            return lost.isEmpty();
+        }
+
+        /** The longest time between two consecutive commits overlapping [fromMs, toMs]: the clients' downtime. */
+        public double longestGapMs(double fromMs, double toMs) {
+            double max = 0;
+            for (int i = 1; i < commits.size(); i++) {
+                double a = commits.get(i - 1).atMs();
+                double b = commits.get(i).atMs();
+                if (a <= toMs && b >= fromMs) {
+                    max = Math.max(max, b - a);
+                }
+            }
+            return max;
+        }
+
+        /** Commits per second completed in [fromMs, toMs). */
+        public double tps(double fromMs, double toMs) {
+            long n = commits.stream().filter(c -> c.atMs() >= fromMs && c.atMs() < toMs).count();
+            return toMs > fromMs ? n / ((toMs - fromMs) / 1000) : Double.NaN;
+        }
+    }
+
+    private final Database db;
+    private final Path script;
+    private final Path logs;
+    private final RunClock clock;
+    private final long epochOffsetNanos;
+    private final Thread loop;
+    private volatile boolean running = true;
+    private volatile Process current;
+    private int runs;
+
+    /**
+     * Where the database is: host, port, user, database, and the network namespace its clients
+     * are in ("" for the host's).
+     */
+    public record Database(String host, int port, String user, String name, String netns) {}
+
+    private PgbenchWorkload(Database db, Path script, Path logs, RunClock clock) {
+        this.db = db;
+        this.script = script;
+        this.logs = logs;
+        this.clock = clock;
+        // pgbench logs epoch times: map them onto the run's clock once
+        this.epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        this.loop = new Thread(this::runLoop, "pgbench-loop");
+        this.loop.setDaemon(true);
+    }
+
+    /** Creates the table (idempotent) and starts pgbench in its loop. */
+    public static PgbenchWorkload start(Database db, Path script, Path init, Path logs, RunClock clock) {
+        try {
+            Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        psql(db, List.of("-v", "ON_ERROR_STOP=1", "-f", init.toString()));
+        PgbenchWorkload w = new PgbenchWorkload(db, script, logs, clock);
+        w.loop.start();
+        return w;
+    }
+
+    private void runLoop() {
+        while (running) {
+            int run = ++runs;
+            List<String> argv = new ArrayList<>(netns(db));
+            argv.addAll(List.of("pgbench", "-h", db.host(), "-p", String.valueOf(db.port()), "-U", db.user(), "-n",
+                    "-c", String.valueOf(CLIENTS), "-j", "1", "-T", String.valueOf(SECONDS_PER_RUN), "-f", script.toString(),
+                    "-D", "run=" + run, "-D", "seq=0", "--log", "--log-prefix=" + logs.resolve("run" + run), db.name()));
+            long started = System.nanoTime();
+            try {
+                Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                        .redirectOutput(logs.resolve("run" + run + ".out").toFile()).start();
+                current = p;
+                p.waitFor();
+            } catch (IOException e) {
+                throw new UserError("cannot run pgbench (" + e.getMessage() + "): install the Debian package postgresql-client");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            // a server that is not there makes pgbench fail at once: do not spin
+            long took = System.nanoTime() - started;
+            if (took < 50_000_000L) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Lets the running pgbench finish its short run, then reads the logs and the table back. */
+    public Result stop() {
+        running = false;
+        try {
+            loop.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Commit> commits = readLogs();
+        Set<String> logged = new HashSet<>();
+        commits.forEach(c -> logged.add(c.run() + " " + c.client() + " " + c.seq()));
+        Set<String> rows = new HashSet<>();
+        if (runs > 0) {
+            String out = psql(db, List.of("-At", "-F", " ", "-c", "SELECT run, client, seq FROM bgreboot_pgbench WHERE run <= " + runs
+                    + " AND run >= 1"));
+            out.lines().filter(l -> !l.isBlank()).forEach(rows::add);
+        }
+        Set<String> lost = new HashSet<>(logged);
+        lost.removeAll(rows);
+        Set<String> extra = new HashSet<>(rows);
+        extra.removeAll(logged);
+        return new Result(commits, runs, lost, extra.size());
+    }
+
+    @Override public void close() {
+        running = false;
+        Process p = current;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+        }
+    }
+
+    private List<Commit> readLogs() {
+        List<Commit> commits = new ArrayList<>();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                Matcher m = LOG.matcher(f.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                long run = Long.parseLong(m.group(1));
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    String[] p = line.trim().split("\\s+");
+                    if (p.length < 6 || !p[2].chars().allMatch(Character::isDigit)) {
+                        continue; // failed or skipped: not committed
+                    }
+                    long epochNanos = Long.parseLong(p[4]) * 1_000_000_000L + Long.parseLong(p[5]) * 1000L;
+                    commits.add(new Commit(run, Integer.parseInt(p[0]), Long.parseLong(p[1]), clock.toMs(epochNanos - epochOffsetNanos)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pgbench logs in " + logs, e);
+        }
+        commits.sort((a, b) -> Double.compare(a.atMs(), b.atMs()));
+        return commits;
+    }
+
+    private static String psql(Database db, List<String> args) {
+        List<String> argv = new ArrayList<>(netns(db));
+        argv.addAll(List.of("psql", "-X", "-q", "-h", db.host(), "-p", String.valueOf(db.port()), "-U", db.user(), "-d", db.name()));
+        argv.addAll(args);
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("psql failed: " + out.strip().lines().reduce((a, b) -> b).orElse(""));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UserError("cannot run psql (" + e.getMessage() + "): install the Debian package postgresql-client");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Clients of a bridged VM run in their network namespace; nsenter changes only that. */
+    private static List<String> netns(Database db) {
+        return db.netns().isEmpty() ? List.of() : List.of("nsenter", "--net=/run/netns/" + db.netns(), "--");
+    }
+}
