@@ -237,6 +237,27 @@ final class DomainInstance implements Instance {
     /** Every 2 ms for 200 ms: whatever the old domain still sends in its last milliseconds, the bridge learns the clone's port again at once. */
     private static final String ANNOUNCE = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":100,\"step\":1}}";
 
+    /** Whether its network is a bridge (or a libvirt network), where the switch moves a MAC between taps. */
+    boolean bridged() {
+        return vm.spec().network().bridged();
+    }
+
+    /** Packets its interfaces have sent so far (libvirt's interface stats); -1 where unknown. */
+    long transmitted() {
+        try {
+            long sum = 0;
+            for (Element nic : liveXml().devices("interface")) {
+                String dev = DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse("");
+                if (!dev.isEmpty()) {
+                    sum += domain.interfaceStats(dev).tx_packets;
+                }
+            }
+            return sum;
+        } catch (LibvirtException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     @Override public void releaseNetwork() {
         link("down");
     }

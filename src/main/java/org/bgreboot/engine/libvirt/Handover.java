@@ -27,10 +27,12 @@ final class Handover {
     private static final long LOCK_WAIT_MS = 60_000;
     /**
      * Between the clone's announced link and the old domain's end: requests the old domain had
-     * already accepted are answered (under TCG in ~2-5 ms), instead of dying with it and leaving
-     * their clients to a 1-s timeout.
+     * already accepted are answered, instead of dying with it and leaving their clients to a 1-s
+     * timeout. It has answered when it has sent nothing for {@link #QUIET_MS} (its interfaces'
+     * transmit counters); at most {@link #DRAIN_MS}.
      */
-    private static final long DRAIN_MS = 10;
+    private static final long DRAIN_MS = 100;
+    private static final long QUIET_MS = 10;
 
     private final boolean parallel;
     private final Map<String, CompletableFuture<Void>> stopping = new ConcurrentHashMap<>();
@@ -73,7 +75,7 @@ final class Handover {
         }
         if (armed && parallel) {
             onStop.run();
-            Sleep.ms(DRAIN_MS); // the old domain answers what it had in hand; new connections reach the clone already
+            drain(i); // the old domain answers what it had in hand; new connections reach the clone already
             long t0 = System.nanoTime();
             stopping.put(i.name(), CompletableFuture.runAsync(() -> {
                 i.destroyNow();
@@ -85,6 +87,27 @@ final class Handover {
         if (armed) {
             onStop.run();
         }
+    }
+
+    /** Waits until the old domain has sent nothing for a while (it answered what it had), at most {@link #DRAIN_MS}. */
+    private static void drain(DomainInstance old) {
+        if (!old.bridged()) {
+            return;
+        }
+        long start = System.nanoTime();
+        long quietSince = start;
+        long last = old.transmitted();
+        while ((System.nanoTime() - start) / 1_000_000 < DRAIN_MS) {
+            Sleep.ms(2);
+            long now = old.transmitted();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            } else if ((System.nanoTime() - quietSince) / 1_000_000 >= QUIET_MS) {
+                break;
+            }
+        }
+        log.debug("{} drained in {} ms", old.name(), (System.nanoTime() - start) / 1_000_000);
     }
 
     /** Waits for every background destroy; the switch is over. */
