@@ -31,8 +31,8 @@ final class Handover {
      * timeout. It has answered when it has sent nothing for {@link #QUIET_MS} (its interfaces'
      * transmit counters); at most {@link #DRAIN_MS}.
      */
-    private static final long DRAIN_MS = 100;
-    private static final long QUIET_MS = 10;
+    private static final long DRAIN_MS = 300;
+    private static final long QUIET_MS = 20;
 
     private final boolean parallel;
     private final Map<String, CompletableFuture<Void>> stopping = new ConcurrentHashMap<>();
