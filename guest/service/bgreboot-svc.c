@@ -11,23 +11,17 @@
  * One process per connection (fork), so a GET never waits behind another request's fsync.
  * HTTP/1.0 style: one request per connection, request bodies are ignored, Connection: close.
  *
- * Other modes, so the guest needs no flock(1) or wget(1) (busybox-static has no flock):
- *   bgreboot-svc -l FILE   wait for an exclusive flock on FILE, then exit 0 (FILE absent: exit 0)
+ * Other mode, so the guest needs no wget(1) or curl(1) for its readiness check:
  *   bgreboot-svc -c        probe: exit 0 iff GET / on 127.0.0.1:PORT answers 200
- *   bgreboot-svc -R [-w MS]
- *                          release: (the caller has created RUN_DIR/released) wait for an append
- *                          in flight (the ledger's lock), syncfs DATA_DIR, unmount it, retrying
- *                          every 2 ms while a request process still has it busy; after MS (50)
- *                          freeze it (all flushed, no more writes) and detach it. Fork-free too.
- *   bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS]
- *                          attach: wait up to MS (10000) for the virtio disk SERIAL (the kernel's
- *                          uevent), mount it on DATA_DIR, remove RUN_DIR/released; exit 0 once
- *                          mounted (or already), 3 when it never came. It runs on the switch's
- *                          downtime path, where every fork and exec costs milliseconds under TCG:
- *                          so no shell loop, no sleep(1), no mount(8).
  *
- * Options: -p PORT (80), -d DATA_DIR (/home), -r RUN_DIR (/run/bgreboot),
- *          -V VERSION_FILE (/etc/bgreboot/version).  Build: gcc -static -O2 (no NSS calls).
+ * Releasing and attaching the persistent disk is the guest package's business (bgreboot-release,
+ * bgreboot-attach, bgreboot-helper); this service only cooperates: it holds an exclusive flock on
+ * the ledger while an append is in flight (the release hook waits for it: RELEASE_LOCKS in
+ * /etc/bgreboot/guest.conf.d/bgreboot-svc.conf) and checks the released marker under that lock.
+ *
+ * Options: -p PORT (80), -d DATA_DIR (the environment's PERSIST_MOUNT, else /home: the unit reads
+ *          /etc/bgreboot/guest.conf), -r RUN_DIR (/run/bgreboot), -V VERSION_FILE
+ *          (/etc/bgreboot/version).  Build: gcc -static -O2 (no NSS calls).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,19 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <linux/netlink.h>
-#include <poll.h>
-#include <sched.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
-#include <linux/fs.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 static int port = 80;
@@ -258,14 +244,6 @@ static void handle_connection(int fd) {
 
 /* ---- the other modes -------------------------------------------------------------------- */
 
-static int lock_mode(const char *file) {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : 1;
-    while (flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR) return 1;
-    return 0; /* exiting releases it */
-}
-
 static int probe_mode(void) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
@@ -285,178 +263,27 @@ static int probe_mode(void) {
     return strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0 ? 0 : 1;
 }
 
-/* The device node of the virtio disk whose serial is SERIAL (from sysfs), or 0. */
-static int find_disk(const char *serial, char *dev, size_t len) {
-    DIR *d = opendir("/sys/block");
-    if (!d) return 0;
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "vd", 2) != 0) continue;
-        char path[300], s[64];
-        snprintf(path, sizeof path, "/sys/block/%s/serial", e->d_name);
-        read_line(path, s, sizeof s);
-        if (strcmp(s, serial) == 0) {
-            snprintf(dev, len, "/dev/%s", e->d_name);
-            found = access(dev, F_OK) == 0; /* devtmpfs makes the node along with sysfs */
-        }
-    }
-    closedir(d);
-    return found;
-}
-
-/* Waits up to wait_ms for the kernel's "add" uevent of a block device; 1 and its name in
- * name, or 0 at the deadline. The kernel sends it once the disk can be opened: opening it
- * earlier (it shows in sysfs first) sends the kernel off to load a module for the unknown
- * device number through modprobe, 300 ms under TCG. */
-static int await_block_add(int nl, char *name, size_t len, long wait_ms) {
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = wait_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-        if (left <= 0) return 0;
-        struct pollfd p = {.fd = nl, .events = POLLIN};
-        if (poll(&p, 1, (int)left) <= 0) continue;
-        char buf[4096];
-        ssize_t n = recv(nl, buf, sizeof buf - 1, 0);
-        if (n <= 0) continue;
-        buf[n] = 0;
-        int add = 0, block = 0, disk = 0;
-        const char *devname = NULL;
-        for (char *f = buf; f < buf + n; f += strlen(f) + 1) {
-            if (strcmp(f, "ACTION=add") == 0) add = 1;
-            else if (strcmp(f, "SUBSYSTEM=block") == 0) block = 1;
-            else if (strcmp(f, "DEVTYPE=disk") == 0) disk = 1;
-            else if (strncmp(f, "DEVNAME=", 8) == 0) devname = f + 8;
-        }
-        if (add && block && disk && devname) {
-            snprintf(name, len, "%s", devname);
-            return 1;
-        }
-    }
-}
-
-static int serial_is(const char *name, const char *serial) {
-    char path[300], s[64];
-    snprintf(path, sizeof path, "/sys/block/%s/serial", name);
-    read_line(path, s, sizeof s);
-    return strcmp(s, serial) == 0;
-}
-
-static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
-    char dev[300];
-    /* The new disk's add event wakes udev and systemd too; on a guest's single vCPU they would
-     * share it with this mount, which is downtime. Real-time priority lets the mount go first
-     * (it only ever blocks in poll(2) and the kernel); without the privilege, it just shares. */
-    struct sched_param rt = {.sched_priority = 10};
-    sched_setscheduler(0, SCHED_FIFO, &rt);
-    mkdir(data_dir, 0755);
-    if (!is_mountpoint(data_dir)) {
-        /* listen first, then look: a disk that comes between the two is not missed */
-        int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-        struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
-        if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof sa) != 0) {
-            close(nl);
-            nl = -1;
-        }
-        int found = find_disk(serial, dev, sizeof dev); /* there already (at boot) */
-        char name[64];
-        struct timespec t0, now;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        long left = wait_ms; /* one deadline, however many other disks come meanwhile */
-        while (!found && nl >= 0 && left > 0 && await_block_add(nl, name, sizeof name, left)) {
-            if (serial_is(name, serial)) {
-                snprintf(dev, sizeof dev, "/dev/%s", name);
-                found = 1;
-            }
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            left = wait_ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-        }
-        if (nl >= 0) close(nl);
-        if (!found) {
-            fprintf(stderr, "bgreboot-svc: no disk with serial %s after %ld ms\n", serial, wait_ms);
-            return 3;
-        }
-        /* EBUSY: mounted meanwhile by someone else (systemd for an fstab entry): fine */
-        if (mount(dev, data_dir, fstype, MS_NOATIME, NULL) != 0 && !(errno == EBUSY && is_mountpoint(data_dir))) {
-            fprintf(stderr, "bgreboot-svc: mount %s on %s: %s\n", dev, data_dir, strerror(errno));
-            return 1;
-        }
-    }
-    /* a disk released by freezing comes back frozen (its superblock lived on): thaw it */
-    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ioctl(dfd, FITHAW, 0); /* EINVAL when not frozen: fine */
-        close(dfd);
-    }
-    snprintf(released_path, sizeof released_path, "%s/released", run_dir);
-    unlink(released_path);
-    return 0;
-}
-
-static int release_mode(long wait_ms) {
-    if (!is_mountpoint(data_dir)) return 0;
-    snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
-    int lfd = open(ledger_path, O_RDONLY | O_CLOEXEC);
-    while (lfd >= 0 && flock(lfd, LOCK_EX) != 0 && errno == EINTR) {
-    }
-    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        syncfs(dfd);
-        close(dfd); /* an open directory, like an open file, keeps the mount busy */
-    }
-    if (lfd >= 0) close(lfd); /* the marker keeps appends out from here on */
-    struct timespec pause = {0, 2 * 1000 * 1000};
-    for (long waited_us = 0; waited_us / 1000 < wait_ms; waited_us += 2000) {
-        if (umount2(data_dir, 0) == 0 || !is_mountpoint(data_dir)) return 0;
-        if (errno != EBUSY) break;
-        nanosleep(&pause, NULL);
-    }
-    /* Still busy: typically a service's private mount namespace (systemd's ProtectHome=) holds a
-     * copy of the mount. Freeze it (everything on the disk, clean, no further writes from any
-     * namespace), then detach it here; the next mount of the disk thaws it. */
-    dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0 && ioctl(dfd, FIFREEZE, 0) == 0 && umount2(data_dir, MNT_DETACH) == 0) {
-        close(dfd);
-        return 0;
-    }
-    fprintf(stderr, "bgreboot-svc: cannot unmount or freeze %s: %s\n", data_dir, strerror(errno));
-    return 1;
-}
-
 static void usage(void) {
     fprintf(stderr, "usage: bgreboot-svc [-p PORT] [-d DATA_DIR] [-r RUN_DIR] [-V VERSION_FILE]\n"
-                    "       bgreboot-svc -l FILE    (wait for an exclusive flock on FILE)\n"
-                    "       bgreboot-svc -c [-p PORT] (probe GET / on 127.0.0.1)\n"
-                    "       bgreboot-svc -R [-w MS] [-d DATA_DIR] (release the disk)\n"
-                    "       bgreboot-svc -a SERIAL [-t FSTYPE] [-w MS] [-d DATA_DIR] [-r RUN_DIR] (attach the disk)\n");
+                    "       bgreboot-svc -c [-p PORT] (probe GET / on 127.0.0.1)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    int opt, probe = 0, release = 0;
-    const char *lock_file = NULL, *attach_serial = NULL, *fstype = "ext4";
-    long wait_ms = -1;
-    while ((opt = getopt(argc, argv, "p:d:r:V:l:cRa:t:w:")) != -1) {
+    int opt, probe = 0;
+    const char *env_dir = getenv("PERSIST_MOUNT");
+    if (env_dir && env_dir[0] == '/') data_dir = env_dir;
+    while ((opt = getopt(argc, argv, "p:d:r:V:c")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'd': data_dir = optarg; break;
         case 'r': run_dir = optarg; break;
         case 'V': version_file = optarg; break;
-        case 'l': lock_file = optarg; break;
         case 'c': probe = 1; break;
-        case 'a': attach_serial = optarg; break;
-        case 'R': release = 1; break;
-        case 't': fstype = optarg; break;
-        case 'w': wait_ms = atol(optarg); break;
         default: usage();
         }
     }
-    if (lock_file) return lock_mode(lock_file);
     if (probe) return probe_mode();
-    if (attach_serial) return attach_mode(attach_serial, fstype, wait_ms < 0 ? 10000 : wait_ms);
-    if (release) return release_mode(wait_ms < 0 ? 50 : wait_ms);
 
     snprintf(ledger_path, sizeof ledger_path, "%s/bgreboot-ledger", data_dir);
     snprintf(released_path, sizeof released_path, "%s/released", run_dir);

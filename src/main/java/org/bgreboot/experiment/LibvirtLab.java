@@ -95,6 +95,19 @@ public final class LibvirtLab implements AutoCloseable {
         }
     }
 
+    /** Stops host {@code h}'s daemons (and so its domains), as a host that goes away would. */
+    public void stopHost(int h) {
+        scripts.run("libvirt-host.sh", "stop", hostDir(h).toString());
+    }
+
+    /** Starts host {@code h}'s daemons again (its persistent definitions are kept); the URIs stay. */
+    public void restartHost(int h) {
+        LabHost host = hosts.get(h - 1);
+        List<String> args = new ArrayList<>(List.of("start", hostDir(h).toString(), "--netns", host.netns()));
+        host.tcpUri().ifPresent(u -> args.addAll(List.of("--tcp", u.replaceFirst(".*:(\\d+)/.*", "$1"))));
+        scripts.run("libvirt-host.sh", args.toArray(String[]::new));
+    }
+
     private Path hostDir(int h) {
         return dir.resolve("h" + h);
     }

@@ -155,7 +155,11 @@ final class FleetRoll {
                 r = Reboots.run(vm, opts, phases);
                 figures = FleetReport.figures(r);
             }
-            if (r.aborted()) {
+            if (r.aborted() && !hosts.reachable(v.host())) {
+                String why = "host " + v.host() + " stopped answering (" + r.abortReason().orElse("") + ")";
+                journal.put(journal.get(v.vm()).finished(VmProgress.State.FAILED, why, figures));
+                board.phase(v.vm(), "FAILED: " + why, true);
+            } else if (r.aborted()) {
                 String why = r.abortReason().orElse("");
                 journal.put(journal.get(v.vm()).finished(VmProgress.State.ABORTED, "aborted, the VM kept serving unchanged: " + why, figures));
                 board.phase(v.vm(), "ABORTED: " + why, true);

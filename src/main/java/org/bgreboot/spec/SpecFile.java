@@ -29,7 +29,7 @@ record SpecFile(
 
     record Persistent(String path, String format, String serial, String target) {}
 
-    record Lv(String connect, String domain) {}
+    record Lv(String connect, String domain, String announce) {}
 
     record Net(String mode, String mac, List<Forward> forwards, String bridge, String netns, String address,
                @JsonProperty("client_netns") String clientNetns, @JsonProperty("service_port") Integer servicePort) {}

@@ -206,6 +206,11 @@ public final class SpecLoader {
             if (connect.isPresent() && !connect.get().matches("[a-z][a-z0-9+.-]*:/[^\\s]*")) {
                 fail("libvirt.connect '" + shown(connect.get()) + "' is not a libvirt URI like qemu:///system or qemu+ssh://host/system");
             }
+            String announce = lv == null || lv.announce() == null ? "monitor" : lv.announce();
+            if (!announce.equals("monitor") && !announce.equals("none")) {
+                fail("libvirt.announce = \"" + shown(announce) + "\" is unknown: use \"monitor\" (QEMU's announce-self at the switch; libvirt marks the "
+                        + "domain tainted) or \"none\" (the clone's own frames teach the bridge)");
+            }
             SpecFile.Persistent p = raw.persistentDisk();
             if (p == null || (p.target() == null && p.serial() == null)) {
                 fail("no persistent disk named: add [persistent_disk] with target = \"vdb\" (or serial = \"...\"): which of the domain's disks "
@@ -237,7 +242,7 @@ public final class SpecLoader {
             // placeholders until the engine reads the domain: the VM's memory, disks and boot are the domain's
             VmSpec.PersistentDisk unresolved = new VmSpec.PersistentDisk(Path.of("/"), "raw", ref.serial());
             return new VmSpec(file, name, ByteSize.ofMiB(MIN_MEMORY >> 20), 1, "q35", List.of(), unresolved, network, Optional.empty(),
-                    hooks, ready, update, policy, Optional.of(new VmSpec.LibvirtDomain(connect, domain, ref, text)));
+                    hooks, ready, update, policy, Optional.of(new VmSpec.LibvirtDomain(connect, domain, ref, text, announce.equals("monitor"))));
         }
 
         /** Only what the domain's XML cannot say: where its clients reach its service. */

@@ -39,8 +39,10 @@ public record VmSpec(
      * @param connect   the libvirt URI, as virsh takes it; empty: {@code --connect}, LIBVIRT_DEFAULT_URI or libvirt's default
      * @param domain    the domain's name when bgreboot first met it (later generations are found by their metadata)
      * @param specText  the spec as written, kept in the domain's metadata so that the domain alone names its VM
+     * @param announce  at the switch, QEMU's announce-self through libvirt's monitor passthrough (libvirt marks the
+     *                  domain tainted for it); false: the clone's own frames teach the bridge its port
      */
-    public record LibvirtDomain(Optional<String> connect, String domain, PersistentDiskRef persistentDisk, String specText) {}
+    public record LibvirtDomain(Optional<String> connect, String domain, PersistentDiskRef persistentDisk, String specText, boolean announce) {}
 
     /** Names the persistent disk among a domain's disks: by its target ({@code vdb}) or by its serial. */
     public record PersistentDiskRef(String target, String serial) {
@@ -142,6 +144,6 @@ public record VmSpec(
     /** The same spec on another libvirt URI ({@code --connect}). */
     public VmSpec connectingTo(String uri) {
         return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistentDisk, network, boot, hooks, ready, update, switchPolicy,
-                libvirt.map(l -> new LibvirtDomain(Optional.of(uri), l.domain(), l.persistentDisk(), l.specText())));
+                libvirt.map(l -> new LibvirtDomain(Optional.of(uri), l.domain(), l.persistentDisk(), l.specText(), l.announce())));
     }
 }

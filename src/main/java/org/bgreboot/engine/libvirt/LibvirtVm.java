@@ -213,6 +213,8 @@ public final class LibvirtVm implements Vm {
         } else {
             markServing(started, s.generation()); // from now on the domain says which VM it is
         }
+        state.create();
+        state.writeState(s); // bgreboot's own record (libvirt's definition is the truth)
         progress.step(spec.name() + " runs as domain " + bootName + " (generation " + s.generation() + ")");
         return new DomainInstance(this, host, started, bootName);
     }
@@ -357,7 +359,11 @@ public final class LibvirtVm implements Vm {
                 host.files().delete(image);
             }
         } finally {
-            handover.arm(plug);
+            handover.arm(plug, () -> {
+                if (spec.network().bridged()) {
+                    c.takeNetwork(); // see plugInto: on a bridge every packet between the old domain's end and the clone's link is lost
+                }
+            });
         }
     }
 
@@ -385,6 +391,8 @@ public final class LibvirtVm implements Vm {
         live.serialLog().ifPresent(log -> GenerationXml.serialLog(x, Path.of(log))); // a cold boot logs where this generation did
         Domain defined = LibvirtCall.of("cannot make domain " + d.name() + " the persistent definition of VM " + spec.name(),
                 () -> host.conn().domainDefineXML(x.print()));
+        state.create();
+        state.writeState(s); // bgreboot's own record (libvirt's definition is the truth)
         if (!nameOf(def).equals(d.name())) {
             carryAutostart(def, defined);
         }
@@ -476,6 +484,11 @@ public final class LibvirtVm implements Vm {
         return host;
     }
 
+    /** Whether the clone announces its MAC at the switch (a bridged VM whose spec does not say announce = "none"). */
+    boolean announces() {
+        return spec.network().bridged() && spec.libvirt().map(VmSpec.LibvirtDomain::announce).orElse(true);
+    }
+
     DomainDisks disks() {
         return disks;
     }
@@ -522,9 +535,19 @@ public final class LibvirtVm implements Vm {
         return disks.persistent(x);
     }
 
-    /** Gives {@code clone} the persistent disk as the VM's definition has it (same address, same serial). */
+    /**
+     * Gives {@code clone} the persistent disk as the VM's definition has it (same address, same
+     * serial). On a bridge the clone took the network as the old domain's end began (see {@link
+     * Handover}); when recovery replays the plug it takes it here, once the old domain is gone. By
+     * the guest contract nothing in the clone uses the disk before the attach hook starts it (the
+     * demo service answers 503 to writes until it is mounted); TAKE_NETWORK then finds it done.
+     */
     String plugInto(DomainInstance clone) {
-        return handover.plug(clone, () -> plugFor(clone));
+        return handover.plug(clone, () -> plugFor(clone), () -> {
+            if (spec.network().bridged()) {
+                clone.takeNetwork();
+            }
+        });
     }
 
     private Handover.Plug plugFor(DomainInstance clone) {

@@ -1,0 +1,29 @@
+# Variant "postgres" of the Debian guest (CACHE_DIR/debian-postgres): Debian's PostgreSQL 15 with
+# its data directory on the persistent disk (/home/postgresql/15/main), listening on all
+# addresses, trusting clients on its own subnet (samenet: with QEMU user networking, the host's
+# forwarded connections come from 10.0.2.2); started by attach.d when the disk is attached (not
+# at boot: BG has no disk), stopped by release.d (fast shutdown) unless RELEASE=freeze in
+# /etc/bgreboot/guest.conf (then it is left running on a frozen disk and BG does crash recovery).
+# Plus the bgreboot-guest package and the test service (the prober and writer still work).
+v_name=debian-postgres
+v_hostname=debian-postgres
+v_guest_pkg=yes
+v_svc_pkg=yes
+v_packages=(postgresql)
+v_persist_mib=1024
+v_fstab_options=defaults,noatime,noauto,nofail
+v_pgdata=/home/postgresql/15/main
+v_configure() { # ROOT
+	chroot "$1" pg_createcluster --datadir="$v_pgdata" --start-conf=manual 15 main > "$bl_work/out/logs/pg_createcluster.log" 2>&1 ||
+		{ cat "$bl_work/out/logs/pg_createcluster.log" >&2; die "pg_createcluster failed"; }
+	install -m 644 "$here/variants/postgres/bgreboot.conf" "$1/etc/postgresql/15/main/conf.d/bgreboot.conf"
+	cat "$here/variants/postgres/pg_hba.append" >> "$1/etc/postgresql/15/main/pg_hba.conf"
+}
+v_persist() { # DIR: the cluster moves from the system disk's /home to the persistent disk
+	mv "$root/home/postgresql" "$1/postgresql"
+}
+v_manifest() {
+	local pgver
+	pgver=$(chroot "$root" dpkg-query -W -f='${Version}' postgresql-15)
+	printf ',"postgres":{"port":5432,"user":"postgres","database":"postgres","version":"%s","data_directory":"%s","release_switch":"RELEASE in /etc/bgreboot/guest.conf: unmount = fast shutdown, freeze = crash recovery in BG"}' "$pgver" "$v_pgdata"
+}

@@ -1,0 +1,194 @@
+package org.bgreboot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bgreboot.FaultPoint;
+import org.bgreboot.experiment.LibvirtLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code bgreboot fleet} against real libvirt hosts: a roll that meets a panicking update stops
+ * and says why with that VM untouched; a roll killed mid-way is finished by {@code fleet resume},
+ * every VM recovered to one serving domain; the bad inputs are one line each with nothing touched;
+ * a host whose libvirtd stops mid-roll is reported while the other host's VM is rebooted unharmed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LibvirtFleetIT {
+    private final List<LibvirtLab.DemoDomain> made = new ArrayList<>();
+
+    @AfterEach
+    void removeTheVms() {
+        made.forEach(LibvirtTestLab::remove);
+        made.clear();
+    }
+
+    private LibvirtLab.DemoDomain started(String prefix, int host) {
+        LibvirtLab.DemoDomain d = LibvirtTestLab.newDomain(prefix, host);
+        made.add(d);
+        Cli.Run start = Cli.run("vm", "start", "--connect", d.host().uri(), d.spec().toString());
+        assertThat(start.exit()).as(start.stderr()).isZero();
+        return d;
+    }
+
+    private static String uri(int host) {
+        return LibvirtTestLab.host(host).uri();
+    }
+
+    private static JsonNode vmOf(JsonNode report, String vm) {
+        for (JsonNode v : report.path("vms")) {
+            if (v.path("vm").asText().equals(vm)) {
+                return v;
+            }
+        }
+        throw new AssertionError(vm + " is not in the report");
+    }
+
+    @Test
+    @Order(1)
+    void aPanickingUpdateStopsTheRollWithThatVmUntouchedAndTheReportSaysWhy() throws IOException {
+        LibvirtLab.DemoDomain bad = started("flpanic", 0);
+        LibvirtLab.DemoDomain next = started("flnext", 0);
+        // the panicking update goes into the first VM's spec, recorded in its domain's metadata by vm start
+        TestVms.rewrite(bad.spec(), s -> s.replaceFirst("(initrd = \"[^\"]*v2/initrd.img\")", "$1\ncmdline = \"console=ttyS0 quiet panic=-1 bgreboot.panic=1\""));
+        assertThat(Cli.run("vm", "status", "--connect", uri(0), bad.spec().toString()).exit()).isZero(); // registers the edited spec
+        String badBoot = LibvirtTestLab.identity(bad).path("boot_id").asText();
+        String nextBoot = LibvirtTestLab.identity(next).path("boot_id").asText();
+        Path json = TestVms.home().home().resolve("fleet-panic.json");
+        Cli.Run roll = Cli.run("fleet", "--connect", uri(0), bad.vm(), next.vm(), "--json", json.toString());
+        assertThat(roll.exit()).isEqualTo(1);
+        assertThat(roll.stdout()).contains("wave");
+        JsonNode r = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(vmOf(r, bad.vm()).path("result").asText()).isEqualTo("aborted");
+        assertThat(vmOf(r, bad.vm()).path("detail").asText()).contains("panicked");
+        assertThat(vmOf(r, next.vm()).path("result").asText()).isEqualTo("skipped");
+        assertThat(vmOf(r, next.vm()).path("detail").asText()).contains("the roll stopped after " + bad.vm());
+        assertThat(roll.stderr()).contains(bad.vm()).contains("panicked");
+        assertThat(LibvirtTestLab.identity(bad).path("boot_id").asText()).as("the VM whose update panicked keeps serving").isEqualTo(badBoot);
+        assertThat(LibvirtTestLab.identity(next).path("boot_id").asText()).as("the roll started nothing after it").isEqualTo(nextBoot);
+        assertThat(LibvirtTestLab.running(bad)).containsExactly(bad.vm());
+    }
+
+    @Test
+    @Order(2)
+    void aRollKilledMidwayIsFinishedByResumeWithEveryVmRecovered() throws IOException {
+        LibvirtLab.DemoDomain first = started("flkill", 0);
+        LibvirtLab.DemoDomain second = started("flrest", 0);
+        Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "after:stop_fg"), "fleet", "--connect", uri(0), first.vm(), second.vm());
+        assertThat(killed.exit()).isEqualTo(137);
+        Matcher m = Pattern.compile("fleet resume (\\S+\\.json)").matcher(killed.stdout());
+        assertThat(m.find()).as("the roll says how to resume it: " + killed.stdout()).isTrue();
+        Path journal = Path.of(m.group(1));
+        Path json = TestVms.home().home().resolve("fleet-resume.json");
+        Cli.Run resumed = Cli.run("fleet", "resume", journal.toString(), "--json", json.toString());
+        assertThat(resumed.exit()).as(resumed.stderr()).isZero();
+        JsonNode r = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(vmOf(r, first.vm()).path("result").asText()).isEqualTo("done");
+        assertThat(vmOf(r, second.vm()).path("result").asText()).isEqualTo("done");
+        for (LibvirtLab.DemoDomain d : List.of(first, second)) {
+            assertThat(LibvirtTestLab.running(d)).as(d.vm() + "'s running domains").containsExactly(d.vm() + "-g1");
+            assertThat(LibvirtTestLab.identity(d).path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
+            Cli.Run again = Cli.run("recover", "--connect", uri(0), d.vm());
+            assertThat(again.stdout()).contains("nothing to recover");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void badInputsAreOneLineEachAndTouchNothing() throws Exception {
+        LibvirtLab.DemoDomain d = started("flbad", 0);
+        String boot = LibvirtTestLab.identity(d).path("boot_id").asText();
+        oneLine(Cli.run("fleet", "--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock", "--all"), "cannot reach libvirt at");
+        oneLine(Cli.run("fleet", "--connect", uri(0), "nosuchvm"), "VM nosuchvm is on no host of the roll");
+        oneLine(Cli.run("fleet", "--connect", uri(0), "--parallel", "0", d.vm()), "--parallel 0 would reboot nothing");
+        // a domain of the same name on both hosts
+        String twin = "twin-" + d.vm();
+        String xml = Files.readString(d.xml()).replace("<name>" + d.vm() + "</name>", "<name>" + twin + "</name>");
+        LibvirtTestLab.define(uri(0), xml, false);
+        LibvirtTestLab.define(uri(1), xml, false);
+        try {
+            oneLine(Cli.run("fleet", "--connect", uri(0), "--connect", uri(1), twin), "VM " + twin + " is on two hosts");
+        } finally {
+            LibvirtTestLab.remove(new LibvirtLab.DemoDomain(twin, LibvirtTestLab.host(0), d.spec(), d.xml(), d.systemImage(), d.persistent(), d.image(), d.address()));
+            LibvirtTestLab.remove(new LibvirtLab.DemoDomain(twin, LibvirtTestLab.host(1), d.spec(), d.xml(), d.systemImage(), d.persistent(), d.image(), d.address()));
+        }
+        // two rolls over the same VM at once
+        Path log = Files.createTempFile(TestVms.home().home(), "fleet-busy-", ".log");
+        Process first = FaultIT.startCli(Map.of(FaultPoint.PAUSE_ENV, "before:prepare_clone"), log, "fleet", "--connect", uri(0), d.vm());
+        try {
+            TestVms.await("the first roll to pause", Duration.ofMinutes(2), () -> {
+                try {
+                    return Files.readString(log).contains("paused at before:prepare_clone");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            oneLine(Cli.run("fleet", "--connect", uri(0), d.vm()), "VM " + d.vm() + " is in another fleet roll");
+        } finally {
+            first.destroyForcibly();
+            first.waitFor(60, TimeUnit.SECONDS);
+        }
+        Cli.Run recovered = Cli.run("recover", "--connect", uri(0), d.vm());
+        assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+        assertThat(LibvirtTestLab.identity(d).path("boot_id").asText()).as("no VM was touched").isEqualTo(boot);
+        assertThat(LibvirtTestLab.running(d)).containsExactly(d.vm());
+    }
+
+    @Test
+    @Order(4)
+    void aHostStoppedMidRollIsReportedAndTheOtherHostsVmIsRebootedUnharmed() throws Exception {
+        LibvirtLab.DemoDomain kept = started("flkeep", 0);
+        LibvirtLab.DemoDomain lost = started("fllost", 1);
+        Path log = Files.createTempFile(TestVms.home().home(), "fleet-hostdown-", ".log");
+        Path json = TestVms.home().home().resolve("fleet-hostdown.json");
+        Process roll = FaultIT.startCli(Map.of(), log, "fleet", "--connect", uri(0), "--connect", uri(1), kept.vm(), lost.vm(),
+                "--json", json.toString());
+        try {
+            TestVms.await(lost.vm() + "'s clone to boot", Duration.ofMinutes(3), () -> {
+                try {
+                    return Files.readString(log).lines().anyMatch(l -> l.contains(lost.vm()) && l.contains("BG_BOOT"));
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            LibvirtTestLab.lab().stopHost(2);
+            assertThat(roll.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            roll.destroyForcibly();
+            LibvirtTestLab.lab().restartHost(2);
+        }
+        String out = Files.readString(log);
+        System.out.println(out);
+        assertThat(roll.exitValue()).isEqualTo(1);
+        JsonNode r = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(vmOf(r, kept.vm()).path("result").asText()).isEqualTo("done");
+        assertThat(vmOf(r, lost.vm()).path("result").asText()).isEqualTo("failed");
+        assertThat(vmOf(r, lost.vm()).path("detail").asText()).contains("stopped answering");
+        assertThat(out).contains("does not answer");
+        assertThat(LibvirtTestLab.running(kept)).containsExactly(kept.vm() + "-g1");
+        assertThat(LibvirtTestLab.identity(kept).path("version").asText()).isEqualTo("v2");
+        Cli.Run recovered = Cli.run("recover", "--connect", uri(1), lost.vm()); // its host is back, its VM's journal is unfinished
+        System.out.println(recovered.stdout() + recovered.stderr());
+    }
+
+    private static void oneLine(Cli.Run r, String says) {
+        assertThat(r.exit()).as(r.stderr()).isNotZero();
+        assertThat(r.error()).startsWith("bgreboot: ").contains(says);
+        assertThat(r.stderr()).doesNotContain("Exception");
+    }
+}
