@@ -259,6 +259,9 @@ v_persist "$bl_work/persist"
 manifest_extra=$(v_manifest)
 guest_pkg_json=null
 [ "$v_guest_pkg" = yes ] && guest_pkg_json="\"$(basename "$bl_guest_deb")\""
+# The package's attach hook waits for a medium swapped in under a device the guest booted with.
+disk_swap_json=false
+[ "$v_guest_pkg" = yes ] && disk_swap_json=true
 
 # Small: no package lists, caches, docs, logs.
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/var/cache/debconf/*-old \
@@ -303,7 +306,7 @@ log "making the persistent disk"
 bl_persist_disk "$bl_work/out/persist.img" "$v_persist_mib" "$bl_work/persist"
 
 cat > "$bl_work/out/guest.json" << EOF
-{"name":"$v_name","variant":"$variant","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","boot":"disk","versions":[{"version":"v1","kernel_release":"$v1_release"},{"version":"v2","kernel_release":"$v2_release"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"ready_systemd":["systemctl","is-system-running","--wait"],"serial_ready":"bgreboot-guest: service up","kexec":["/usr/sbin/bgreboot-kexec"],"service_port":80,"guest_package":$guest_pkg_json$manifest_extra}
+{"name":"$v_name","variant":"$variant","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","boot":"disk","versions":[{"version":"v1","kernel_release":"$v1_release"},{"version":"v2","kernel_release":"$v2_release"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"ready_systemd":["systemctl","is-system-running","--wait"],"serial_ready":"bgreboot-guest: service up","kexec":["/usr/sbin/bgreboot-kexec"],"service_port":80,"guest_package":$guest_pkg_json,"disk_swap":$disk_swap_json$manifest_extra}
 EOF
 bl_publish "$v_name" prune
 log "system.qcow2 $(du -h "$bl_cache/$v_name/system.qcow2" | cut -f1) (virtual ${disk_mib} MiB), persist.img ${v_persist_mib} MiB"

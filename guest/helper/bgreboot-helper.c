@@ -204,6 +204,38 @@ static int await_block_add(int nl, char *name, size_t len, long wait_ms) {
     }
 }
 
+/* Whether the medium under DEV holds anything: its first 68 KiB (every common filesystem's
+ * superblock: ext at 1 KiB, xfs at 0, btrfs at 64 KiB), read past the page cache. A clone booted
+ * with the disk's device backed by nothing (bgreboot's swap) reads zeros until the image is
+ * swapped in underneath: that is the moment to mount. */
+static int medium_present(const char *dev) {
+    enum { LEN = 68 * 1024 };
+    int fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+    if (fd < 0) return 0;
+    void *buf = NULL;
+    int any = 0;
+    if (posix_memalign(&buf, 4096, LEN) == 0) {
+        ssize_t n = pread(fd, buf, LEN, 0);
+        for (ssize_t i = 0; i < n && !any; i++) any = ((unsigned char *)buf)[i] != 0;
+        free(buf);
+    }
+    close(fd);
+    return any;
+}
+
+/* Waits up to wait_ms for the medium under a present DEV (polled every 1 ms: the swap itself
+ * takes 2-4 ms on the host). */
+static int await_medium(const char *dev, long wait_ms) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (medium_present(dev)) return 1;
+        if (ms_since(&t0) >= wait_ms) return 0;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
 static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
     char dev[300];
     /* The new disk's add event wakes udev and systemd too; on a guest's single vCPU they would
@@ -239,6 +271,10 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
         if (!found) {
             fprintf(stderr, "bgreboot-helper: no disk with serial %s after %ld ms\n", serial, wait_ms);
             return 3;
+        }
+        if (present && !await_medium(dev, wait_ms - ms_since(&t0))) {
+            trace("no medium yet", dev);
+            return 3; /* the device of a swap still backed by nothing (a clone's boot): as good as absent */
         }
         if (present) {
             /* A device that was there before: what the kernel cached of it (a partition scan,

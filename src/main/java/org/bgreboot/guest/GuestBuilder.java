@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.bgreboot.Home;
@@ -18,7 +20,16 @@ import org.bgreboot.UserError;
  * only when their inputs change, so calling this on every use costs well under a second.
  */
 public final class GuestBuilder {
-    public static final Set<String> KINDS = Set.of("demo", "debian");
+    /** Each guest bgreboot builds: its builder (guest/DIR/build.sh) and the variant it passes. */
+    private record Kind(String builder, String variant) {}
+
+    private static final Map<String, Kind> BUILDS = Map.of(
+            "demo", new Kind("demo", null),
+            "debian", new Kind("debian", null),
+            "debian-plain", new Kind("debian", "plain"),
+            "debian-postgres", new Kind("debian", "postgres"));
+
+    public static final Set<String> KINDS = BUILDS.keySet();
 
     private final Home home;
 
@@ -28,14 +39,19 @@ public final class GuestBuilder {
 
     /** Builds (or finds) the guest; builder progress lines go to {@code progress}. */
     public GuestImage ensure(String kind, Consumer<String> progress) {
-        if (!KINDS.contains(kind)) {
-            throw new UserError("unknown guest '" + kind + "': use one of " + String.join(", ", KINDS));
+        Kind build = BUILDS.get(kind);
+        if (build == null) {
+            throw new UserError("unknown guest '" + kind + "': use one of " + String.join(", ", KINDS.stream().sorted().toList()));
         }
-        Path script = home.guestSources().resolve(kind).resolve("build.sh");
+        Path script = home.guestSources().resolve(build.builder()).resolve("build.sh");
         Path cache = home.cache().resolve("guests");
+        List<String> command = new ArrayList<>(List.of("bash", script.toString(), cache.toString()));
+        if (build.variant() != null) {
+            command.add(build.variant());
+        }
         try {
             Files.createDirectories(cache);
-            Process p = new ProcessBuilder(List.of("bash", script.toString(), cache.toString())).start();
+            Process p = new ProcessBuilder(command).start();
             p.getOutputStream().close();
             Thread stderr = new Thread(() -> forward(p, progress), "guest-build-stderr");
             stderr.setDaemon(true);
@@ -45,7 +61,7 @@ public final class GuestBuilder {
             stderr.join(1000);
             List<String> lines = out.lines().filter(s -> !s.isBlank()).toList();
             if (exit != 0 || lines.isEmpty()) {
-                throw new UserError("building the " + kind + " guest failed (exit " + exit + "); run bash " + script + " " + cache + " to see why");
+                throw new UserError("building the " + kind + " guest failed (exit " + exit + "); run " + String.join(" ", command) + " to see why");
             }
             // the real, content-named directory: a VM's overlays must keep pointing at the build they
             // were made on, not at whatever "demo" points to after the next rebuild

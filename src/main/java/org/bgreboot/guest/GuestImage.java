@@ -31,13 +31,21 @@ public record GuestImage(Path dir, Manifest manifest) {
             @JsonProperty("ready_systemd") List<String> readySystemd,
             @JsonProperty("serial_ready") String serialReady,
             List<String> kexec,
-            @JsonProperty("disk_swap") Boolean diskSwap) {
+            @JsonProperty("disk_swap") Boolean diskSwap,
+            String variant,
+            @JsonProperty("guest_package") String guestPackage,
+            Postgres postgres) {
 
         /** Whether the guest's attach hook takes a persistent disk swapped under a device it booted with. */
         public boolean takesDiskSwap() {
             return Boolean.TRUE.equals(diskSwap);
         }
     }
+
+    /** A guest that serves PostgreSQL on its persistent disk: where to reach it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Postgres(int port, String user, String database, String version,
+                           @JsonProperty("data_directory") String dataDirectory) {}
 
     /** One OS version of the guest; kernel and initrd are set for direct kernel boot. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -77,7 +77,11 @@ public final class GuestSpecs {
             l.add("address = " + str(b.address()));
             l.add("client_netns = " + str(b.clientNetns()));
         } else {
-            l.add("forwards = [ { host_port = " + r.hostPort() + ", guest_port = 80 } ]");
+            String forwards = "{ host_port = " + r.hostPort() + ", guest_port = 80 }";
+            if (m.postgres() != null) { // PostgreSQL one host port above the service's
+                forwards += ", { host_port = " + (r.hostPort() + 1) + ", guest_port = " + m.postgres().port() + " }";
+            }
+            l.add("forwards = [ " + forwards + " ]");
         }
         if (img.directKernelBoot()) {
             GuestImage.OsVersion v1 = img.first();
@@ -107,11 +111,11 @@ public final class GuestSpecs {
         l.add("commands = [ " + String.join(", ", commands) + " ]");
         l.add("service = \"http://127.0.0.1/\"");
         l.add("");
-        l.add("");
         l.add("[switch]                     # how the persistent disk changes hands");
         l.add("release = \"freeze\"           # its filesystem frozen in the old VM: synced and clean, one agent call");
         l.add(m.takesDiskSwap() ? "disk = \"swap\"                # the clone boots with its device; the image is swapped in"
                 : "disk = \"hotplug\"             # this guest's attach hook waits for a hot-plugged disk");
+        l.add("");
         GuestImage.OsVersion next = img.last();
         l.add("[update]                     # what a reboot installs: " + img.first().version() + " -> " + next.version());
         l.add("install = " + argv(m.update()));

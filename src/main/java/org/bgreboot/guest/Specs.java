@@ -12,14 +12,17 @@ import org.bgreboot.spec.VmSpec;
 
 /**
  * Finds a VM spec from what the user typed: a path to a .toml file, or a name in the specs
- * directory. The built-in guests ({@code demo}, {@code debian}) get their image built and their
+ * directory. The built-in guests ({@code demo}, {@code debian}, {@code debian-plain},
+ * {@code debian-postgres}) get their image built and their
  * spec written on first use.
  */
 public final class Specs {
-    /** Built-in guest → (memory, host port of its service). */
+    /** Built-in guest → (memory, host port of its service; PostgreSQL's is the next one). */
     private static final Map<String, Builtin> BUILTINS = Map.of(
             "demo", new Builtin(ByteSize.ofMiB(512), 18080),
-            "debian", new Builtin(ByteSize.ofMiB(1024), 18081));
+            "debian", new Builtin(ByteSize.ofMiB(1024), 18081),
+            "debian-plain", new Builtin(ByteSize.ofMiB(1024), 18082),
+            "debian-postgres", new Builtin(ByteSize.ofMiB(1024), 18084));
 
     private record Builtin(ByteSize memory, int port) {}
 
