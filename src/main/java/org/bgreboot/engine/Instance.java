@@ -84,6 +84,19 @@ public interface Instance extends AutoCloseable {
     /** Gives the instance the VM's network identity: link up, its ports, neighbours told. Safe to repeat. */
     void takeNetwork();
 
+    /**
+     * Lets a clone with this instance's identity take the network while this one still runs: new
+     * clients reach the clone, answers to the ones this one has still reach them. Undone by
+     * {@link #takeNetwork}.
+     */
+    default void handOverNetwork() { }
+
+    /**
+     * Waits, a moment at most, until the instance has answered what it had accepted (it has sent
+     * nothing for a while), so that a kill does not leave its clients to a timeout.
+     */
+    default void drain() { }
+
     /** Undoes whatever part of {@link #takeNetwork} a clone did (a crash mid-switch), so another can take it. */
     void releaseNetwork();
 

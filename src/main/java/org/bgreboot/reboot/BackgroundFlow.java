@@ -115,7 +115,7 @@ final class BackgroundFlow {
             case STOP_FG -> stopFg();
             case RESTORE_CLONE -> restoreClone();
             case PLUG_DISK -> diskHandover = t.step("give BG the persistent disk", () -> liveBg().plugPersistentDisk());
-            case TAKE_NETWORK -> t.step("BG takes the network", () -> liveBg().takeNetwork());
+            case TAKE_NETWORK -> takeNetwork();
             case ATTACH -> {
                 t.step("attach hook in BG", () -> disk.attach(liveBg().agent(), armedAttach));
                 if (!Double.isNaN(switchStartMs)) {
@@ -223,14 +223,29 @@ final class BackgroundFlow {
     }
 
     /**
+     * New clients reach the clone from here on; FG keeps what it had. A restored clone is not
+     * running yet: it takes the network once it is (RESTORE_CLONE).
+     */
+    private void takeNetwork() {
+        if (plan.switchMode() == SwitchMode.RESTORE) {
+            return;
+        }
+        fg().ifPresent(f -> t.step("FG hands the network over", f::handOverNetwork));
+        t.step("BG takes the network", () -> liveBg().takeNetwork());
+    }
+
+    /**
      * Nothing of FG is kept: its persistent-disk writes are flushed (the release synced, and a
-     * guest flush makes QEMU write back even its metadata), its scratch layers are discarded. So it
-     * is killed rather than shut down: a graceful quit only adds downtime.
+     * guest flush makes QEMU write back even its metadata), its scratch layers are discarded. So,
+     * once it has answered what it had accepted, it is killed rather than shut down: a graceful
+     * quit only adds downtime.
      */
     private void stopFg() {
         opts.cancel().commit();
+        Optional<Instance> f = fg();
+        f.ifPresent(i -> t.step("FG answers what it had", i::drain));
         t.instant(Span.FG_STOPPED);
-        fg().ifPresent(f -> t.step("stop FG for good", f::kill));
+        f.ifPresent(i -> t.step("stop FG for good", i::kill));
     }
 
     /** The paper-faithful switch: the clone's whole state saved and loaded into a fresh instance. */
@@ -239,12 +254,12 @@ final class BackgroundFlow {
             return;
         }
         Instance b = liveBg();
-        if (!b.id().equals(plan.clonePlan().bg())) {
-            return; // already restored (recovery after a crash past this step)
+        if (b.id().equals(plan.clonePlan().bg())) { // else restored already (recovery after a crash in this step)
+            bg = t.step("save and restore the clone", () -> b.stateSaving().orElseThrow(() ->
+                    new UserError("the " + vm.engine() + " engine cannot save and restore an instance: use --switch handover"))
+                    .saveAndRestore(Duration.ofMinutes(10)));
         }
-        bg = t.step("save and restore the clone", () -> b.stateSaving().orElseThrow(() ->
-                new UserError("the " + vm.engine() + " engine cannot save and restore an instance: use --switch handover"))
-                .saveAndRestore(Duration.ofMinutes(10)));
+        t.step("BG takes the network", () -> liveBg().takeNetwork());
     }
 
     /** The clone is the VM. Its clock was set before the switch; a restored clone's stood still meanwhile. */
@@ -368,6 +383,10 @@ final class BackgroundFlow {
     private void undo(Step s) {
         switch (s) {
             case PLAN, AWAIT_READY -> { }
+            case TAKE_NETWORK -> {
+                bg().ifPresent(Instance::releaseNetwork);
+                fg().ifPresent(Instance::takeNetwork);
+            }
             case RELEASE -> fg().ifPresent(f -> disk.unrelease(f.agent()));
             case LAUNCH_CLONE -> discardClone();
             case CLONE_DISKS -> vm.clonePoint().deleteCloneDisks(plan.clonePlan());

@@ -59,8 +59,10 @@ public final class BackgroundReboot {
             }
             flow.prepareSwitch();
             opts.cancel().check();
-            flow.act(Step.RELEASE);
-            opts.cancel().check();
+            for (Step s : List.of(Step.RELEASE, Step.TAKE_NETWORK)) {
+                flow.act(s);
+                opts.cancel().check();
+            }
         } catch (GuestFailedException | NotReadyException e) {
             return abort(p, plan, journal, flow, start, "the clone did not become ready: " + e.getMessage());
         } catch (Cancel.CancelledException e) {

@@ -243,13 +243,13 @@ class FaultIT {
         "after:launch_clone, rolls back",
         "after:await_ready,  rolls back",
         "after:release,      rolls back",
+        "after:take_network, rolls back",
         "before:stop_fg,     completes",
         "after:stop_fg,      completes",
         "plug:file-node,     completes",
         "plug:format-node,   completes",
         "after:plug_disk,    completes",
         "after:attach,       completes",
-        "after:take_network, completes",
         "after:promote,      completes"})
     @Order(1)
     void bgrebootKilledAtAPointIsRecoveredToOneServingVm(String point, String recovery) {

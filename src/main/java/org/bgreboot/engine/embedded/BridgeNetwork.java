@@ -1,6 +1,10 @@
 package org.bgreboot.engine.embedded;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
 
@@ -40,5 +44,29 @@ final class BridgeNetwork implements GuestNetwork {
 
     @Override public void release(QmpClient vm) {
         Taps.create(network, tap, false); // off the bridge again
+    }
+
+    /**
+     * FG's tap stays a port, so its answers still reach their clients, but the bridge no longer
+     * learns from it: the MAC's forwarding entry stays with the clone once it has announced it,
+     * however much FG still sends. (Taking FG back, {@link #take}, joins a fresh port, learning.)
+     */
+    @Override public void handOver(QmpClient vm) {
+        Taps.learning(network, tap, false);
+    }
+
+    /** Bytes the guest has sent: its tap's receive counter, in QEMU's network namespace (QEMU runs in the bridge's). */
+    @Override public OptionalLong transmitted(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", "dev"))) {
+                String[] f = line.trim().split("[:\\s]+");
+                if (f.length > 1 && f[0].equals(tap)) {
+                    return OptionalLong.of(Long.parseLong(f[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone, or unreadable: nothing to wait for
+        }
+        return OptionalLong.empty();
     }
 }

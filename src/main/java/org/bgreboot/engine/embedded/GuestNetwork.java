@@ -15,4 +15,12 @@ interface GuestNetwork {
 
     /** Undoes a take by a clone (a crash mid-switch), so another can take the identity. */
     void release(QmpClient vm);
+
+    /** The serving process lets a clone take the identity while it finishes what it has (see {@code Instance.handOverNetwork}). */
+    void handOver(QmpClient vm);
+
+    /** What the process has sent so far, for a drain; empty where it cannot be seen. */
+    default java.util.OptionalLong transmitted(long pid) {
+        return java.util.OptionalLong.empty();
+    }
 }

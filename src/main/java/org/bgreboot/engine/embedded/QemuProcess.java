@@ -6,6 +6,7 @@ import org.bgreboot.Sleep;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.Console;
 import org.bgreboot.engine.CpuShare;
+import org.bgreboot.engine.Drain;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.LifecycleWatch;
@@ -257,6 +258,16 @@ public final class QemuProcess implements Instance {
 
     @Override public void releaseNetwork() {
         network().release(qmp());
+    }
+
+    @Override public void handOverNetwork() {
+        network().handOver(qmp());
+    }
+
+    /** On a bridge, until its tap has been quiet (see {@link Drain}); under user networking FG's open connections stay its own anyway. */
+    @Override public void drain() {
+        GuestNetwork n = network();
+        Drain.untilQuiet(() -> n.transmitted(pid));
     }
 
     /** This process's side of the network: its tap (its generation's) on a bridge, or user networking. */

@@ -63,9 +63,15 @@ final class Taps {
         }
     }
 
-    /** Makes the tap a port of the bridge (the switch). Safe to repeat. */
+    /** Makes the tap a port of the bridge that learns from it (the switch). Safe to repeat. One ip process: it is on the downtime path. */
     static void join(VmSpec.Network n, String tap) {
-        ip(n.netns(), "link", "set", "dev", tap, "master", n.bridge(), "up");
+        ipBatch(n.netns(), "link set dev " + tap + " master " + n.bridge() + " up\n"
+                + "link set dev " + tap + " type bridge_slave learning on\n");
+    }
+
+    /** Whether the bridge learns where MACs are from what arrives on the tap. */
+    static void learning(VmSpec.Network n, String tap, boolean on) {
+        ip(n.netns(), "link", "set", "dev", tap, "type", "bridge_slave", "learning", on ? "on" : "off");
     }
 
     static void delete(VmSpec.Network n, String tap) {
@@ -122,8 +128,16 @@ final class Taps {
     }
 
     private static void ip(String netns, String... args) {
-        List<String> argv = List.of(args);
-        Result r = run("ip", netns, argv);
+        ip(netns, List.of(args), "");
+    }
+
+    /** One ip process running {@code commands}, a line each. */
+    private static void ipBatch(String netns, String commands) {
+        ip(netns, List.of("-batch", "-"), commands);
+    }
+
+    private static void ip(String netns, List<String> argv, String stdin) {
+        Result r = run("ip", netns, argv, stdin);
         if (r.status != 0) {
             throw failure(netns, argv, r);
         }
@@ -143,6 +157,10 @@ final class Taps {
     private record Result(int status, String output) {}
 
     private static Result run(String tool, String netns, List<String> args) {
+        return run(tool, netns, args, "");
+    }
+
+    private static Result run(String tool, String netns, List<String> args, String stdin) {
         List<String> argv = new ArrayList<>(List.of(tool));
         if (!netns.isEmpty()) {
             argv.addAll(List.of("-n", netns));
@@ -150,7 +168,9 @@ final class Taps {
         argv.addAll(args);
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return new Result(p.waitFor(), out);
         } catch (IOException e) {

@@ -28,6 +28,14 @@ final class UserNetwork implements GuestNetwork {
         }
     }
 
+    /**
+     * The host ports go (the clone cannot forward a port FG still holds); connections FG's user
+     * networking has open stay up, so what FG had accepted is still answered.
+     */
+    @Override public void handOver(QmpClient vm) {
+        release(vm);
+    }
+
     /** Link up and the host ports forwarded to this VM; ports it has already are left alone. */
     @Override public void take(QmpClient vm) {
         setLink(vm, true);

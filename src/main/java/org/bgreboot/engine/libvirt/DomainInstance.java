@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.Console;
 import org.bgreboot.engine.CpuShare;
+import org.bgreboot.engine.Drain;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.LifecycleWatch;
@@ -23,6 +24,7 @@ import org.w3c.dom.Element;
  * Closing it closes nothing of the domain.
  */
 final class DomainInstance implements Instance {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DomainInstance.class);
     private static final int DEVICE_LIVE = 1;
     private static final int XML_SECURE = 1;
     private static final long CAP_PERIOD_US = 100_000;
@@ -240,6 +242,21 @@ final class DomainInstance implements Instance {
     /** Whether its network is a bridge (or a libvirt network), where the switch moves a MAC between taps. */
     boolean bridged() {
         return vm.spec().network().bridged();
+    }
+
+    /**
+     * On a bridge, until its interfaces have been quiet (see {@link Drain}). The clone announced
+     * its MAC every 2 ms for 200 ms as it took the network, so what this domain still sends does
+     * not draw the bridge's forwarding entry back to its tap.
+     */
+    @Override public void drain() {
+        if (bridged()) {
+            long ms = Drain.untilQuiet(() -> {
+                long sent = transmitted();
+                return sent < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(sent);
+            });
+            log.debug("{} drained in {} ms", name, ms);
+        }
     }
 
     /** Packets its interfaces have sent so far (libvirt's interface stats); -1 where unknown. */

@@ -8,39 +8,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.bgreboot.Sleep;
 
 /**
- * The switch on libvirt, once armed ({@link LibvirtVm#beforeSwitch}). The old domain's end: on a
- * bridge the clone first takes the network (link up, announced), the old domain answers what it
- * had already accepted for {@link #DRAIN_MS}, then it is destroyed: with the old domain ended
- * first, every packet for the VM until the clone's announcement went to its dead tap, and a client
- * whose SYN or request was among them waited a 1-s TCP retry (the flow stops FG a step before it
- * hands the network over: docs/seam-requests.md, request 5). The persistent disk: libvirt's destroy
- * returns only at its next check of the QEMU pid, 200 ms after it sent SIGTERM, though QEMU is gone
- * long before; so, when QEMU's image locks guard the disk (a file or a block device), the old
- * domain is destroyed in the background and the hot-plug into the clone is retried until the lock
- * is free, which is the moment the old QEMU let go of the disk. A network disk has no such lock:
- * there the destroy is awaited first.
+ * The old domain's end in the switch on libvirt, once armed ({@link LibvirtVm#beforeSwitch}).
+ * libvirt's destroy returns only at its next check of the QEMU pid, 200 ms after it sent SIGTERM,
+ * though QEMU is gone long before; so, when QEMU's image locks guard the persistent disk (a file or
+ * a block device), the old domain is destroyed in the background and the hot-plug into the clone
+ * is retried until the lock is free, which is the moment the old QEMU let go of the disk. A
+ * network disk has no such lock: there the destroy is awaited first.
  */
 final class Handover {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Handover.class);
     /** Retries of the hot-plug while the old QEMU still holds the disk's lock. */
     private static final long RETRY_MS = 2;
     private static final long LOCK_WAIT_MS = 60_000;
-    /**
-     * Between the clone's announced link and the old domain's end: requests the old domain had
-     * already accepted are answered, instead of dying with it and leaving their clients to a 1-s
-     * timeout. It has answered when it has sent nothing for {@link #QUIET_MS} (its interfaces'
-     * transmit counters); at most {@link #DRAIN_MS}.
-     */
-    private static final long DRAIN_MS = 300;
-    private static final long QUIET_MS = 20;
-
     private final boolean parallel;
     private final Map<String, CompletableFuture<Void>> stopping = new ConcurrentHashMap<>();
     private volatile boolean armed;
     /** What the armed switch's hot-plug needs, found before the switch: the disk's XML and who holds the disk. */
     private volatile Plug prepared;
-    /** What the armed switch does the moment the old domain's end is under way: the clone takes the network. */
-    private volatile Runnable onStop = () -> { };
 
     /** The persistent disk as the VM's definition has it, and the domains that have it open now. */
     record Plug(String diskXml, List<DomainInstance> holders) {}
@@ -58,9 +42,8 @@ final class Handover {
      * The switch is near: a kill of the serving domain from now on need not wait for libvirt's
      * destroy, and the hot-plug has what it needs already (nothing is looked up during the downtime).
      */
-    void arm(Plug plug, Runnable whenStopping) {
+    void arm(Plug plug) {
         prepared = plug;
-        onStop = whenStopping;
         armed = true;
     }
 
@@ -74,8 +57,6 @@ final class Handover {
             return;
         }
         if (armed && parallel) {
-            onStop.run();
-            drain(i); // the old domain answers what it had in hand; new connections reach the clone already
             long t0 = System.nanoTime();
             stopping.put(i.name(), CompletableFuture.runAsync(() -> {
                 i.destroyNow();
@@ -84,37 +65,12 @@ final class Handover {
             return;
         }
         i.destroyNow();
-        if (armed) {
-            onStop.run();
-        }
-    }
-
-    /** Waits until the old domain has sent nothing for a while (it answered what it had), at most {@link #DRAIN_MS}. */
-    private static void drain(DomainInstance old) {
-        if (!old.bridged()) {
-            return;
-        }
-        long start = System.nanoTime();
-        long quietSince = start;
-        long last = old.transmitted();
-        while ((System.nanoTime() - start) / 1_000_000 < DRAIN_MS) {
-            Sleep.ms(2);
-            long now = old.transmitted();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            } else if ((System.nanoTime() - quietSince) / 1_000_000 >= QUIET_MS) {
-                break;
-            }
-        }
-        log.debug("{} drained in {} ms", old.name(), (System.nanoTime() - start) / 1_000_000);
     }
 
     /** Waits for every background destroy; the switch is over. */
     void settle() {
         armed = false;
         prepared = null;
-        onStop = () -> { };
         for (CompletableFuture<Void> f : List.copyOf(stopping.values())) {
             await(f);
         }
@@ -128,7 +84,7 @@ final class Handover {
      *
      * @param find what the hot-plug needs, when the switch was not armed in this process (recovery)
      */
-    String plug(DomainInstance clone, java.util.function.Supplier<Plug> find, Runnable whenHoldersStopped) {
+    String plug(DomainInstance clone, java.util.function.Supplier<Plug> find) {
         Plug p = prepared;
         if (p == null) {
             if (clone.persistentDiskPlugged()) {
@@ -142,7 +98,6 @@ final class Handover {
                 stop(h); // armed: in the background as the switch's own kill; in a recovery: awaited
             }
         }
-        whenHoldersStopped.run();
         long deadline = System.nanoTime() + LOCK_WAIT_MS * 1_000_000;
         long t0 = System.nanoTime();
         int tries = 0;

@@ -359,11 +359,7 @@ public final class LibvirtVm implements Vm {
                 host.files().delete(image);
             }
         } finally {
-            handover.arm(plug, () -> {
-                if (spec.network().bridged()) {
-                    c.takeNetwork(); // see plugInto: on a bridge every packet between the old domain's end and the clone's link is lost
-                }
-            });
+            handover.arm(plug);
         }
     }
 
@@ -537,17 +533,11 @@ public final class LibvirtVm implements Vm {
 
     /**
      * Gives {@code clone} the persistent disk as the VM's definition has it (same address, same
-     * serial). On a bridge the clone took the network as the old domain's end began (see {@link
-     * Handover}); when recovery replays the plug it takes it here, once the old domain is gone. By
-     * the guest contract nothing in the clone uses the disk before the attach hook starts it (the
-     * demo service answers 503 to writes until it is mounted); TAKE_NETWORK then finds it done.
+     * serial). By the guest contract nothing in the clone uses the disk before the attach hook
+     * starts it (the demo service answers 503 to writes until it is mounted).
      */
     String plugInto(DomainInstance clone) {
-        return handover.plug(clone, () -> plugFor(clone), () -> {
-            if (spec.network().bridged()) {
-                clone.takeNetwork();
-            }
-        });
+        return handover.plug(clone, () -> plugFor(clone));
     }
 
     private Handover.Plug plugFor(DomainInstance clone) {
