@@ -1,6 +1,7 @@
 package org.bgreboot.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -15,10 +16,15 @@ import org.bgreboot.experiment.bench.BenchMethod;
 import org.bgreboot.experiment.bench.BenchPlan;
 import org.bgreboot.experiment.bench.BenchResult;
 import org.bgreboot.experiment.bench.BenchTable;
+import org.bgreboot.experiment.Lab;
+import org.bgreboot.experiment.postgres.PostgresBench;
+import org.bgreboot.experiment.postgres.PostgresOutcome;
 import org.bgreboot.spec.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure like the paper: reboot one guest into its update by every method at every memory size, "
@@ -27,8 +33,10 @@ import picocli.CommandLine.Option;
                 + "medians (min–max) and writes JSON, Markdown and SVG charts. Exits non-zero if a run failed, "
                 + "an acknowledged write was lost, or a VM kept leftovers.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--guest", paramLabel = "tiny|debian", defaultValue = "tiny",
-            description = "The guest: tiny (the demo busybox guest) or debian (Debian 12 with systemd). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--guest", paramLabel = "tiny|debian|debian-postgres", defaultValue = "tiny",
+            description = "The guest: tiny (the demo busybox guest), debian (Debian 12 with systemd), or debian-postgres "
+                    + "(PostgreSQL under pgbench: a normal reboot, then --repeat background reboots; commit gaps and TPS). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String guest;
 
     @Option(names = "--memory", paramLabel = "SIZES", split = ",", defaultValue = "128M,256M,768M,2G",
@@ -49,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean interference;
 
     @Option(names = "--interference-seconds", paramLabel = "S", defaultValue = "15",
-            description = "Length of each throughput window (a clone that boots faster ends its window early). Default: ${DEFAULT-VALUE}.")
+            description = "Length of each throughput window (a clone that boots faster ends its window early; with "
+                    + "debian-postgres, the load before and after each reboot). Default: ${DEFAULT-VALUE}.")
     int interferenceSeconds;
 
     @Option(names = "--json", paramLabel = "FILE",
@@ -59,8 +68,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin EngineOptions engine;
 
+    @Spec CommandSpec command;
+
     @Override public Integer call() {
         App app = new App(engine);
+        if (guest.equals(PostgresBench.GUEST)) {
+            return postgres(app);
+        }
         BenchPlan plan = new BenchPlan(guest, sizes(), methods(), repeat, interference, interferenceSeconds);
         Path out = json != null ? json : app.home.home().resolve("results")
                 .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
@@ -82,6 +96,34 @@ final class BenchCommand implements Callable<Integer> {
                 String.join(", ", written.stream().map(Path::toString).toList()));
         result.problems().forEach(p -> System.err.println("bgreboot: bench: " + p));
         return result.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+    }
+
+    /**
+     * The PostgreSQL guest under pgbench: a normal reboot, then --repeat background reboots, at the
+     * first --memory size if one was given (else 1 GiB).
+     */
+    private int postgres(App app) {
+        Path out = json != null ? json : app.home.home().resolve("results")
+                .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
+        if (repeat < 1) {
+            throw new UserError("--repeat must be at least 1");
+        }
+        boolean memoryGiven = command.commandLine().getParseResult().hasMatchedOption("--memory");
+        ByteSize memory = memoryGiven ? sizes().get(0) : ByteSize.ofMiB(1024);
+        Path logs = ResultFiles.beside(out, "-pgbench");
+        PostgresOutcome o = new PostgresBench(app.home, app.engine(), new Lab(app.progress))
+                .run(memory, repeat, Duration.ofSeconds(interferenceSeconds), logs);
+        System.out.println();
+        System.out.print(o.table());
+        ResultFiles.writeJson(out, o.json());
+        Path svg = ResultFiles.beside(out, ".svg");
+        ResultFiles.writeText(svg, o.svg());
+        System.out.printf("written: %s, %s; pgbench's logs in %s%n", out, svg, logs);
+        if (!o.nothingLost()) {
+            System.err.println("bgreboot: bench: " + o.lost() + " committed transactions are missing from the table");
+            return BgrebootCommand.EXIT_FAILED;
+        }
+        return 0;
     }
 
     private List<ByteSize> sizes() {

@@ -58,9 +58,10 @@ public final class ContractCheck {
                 .map(MountedFs::mountpoint).findFirst().orElse("");
         items.add(new Item("persistent disk mounted", !mount.isEmpty(), mount.isEmpty() ? "not mounted: run 'bgreboot guest install'" : mount));
         String fstab = fstabLine(sh.read("/etc/fstab"), mount.isEmpty() ? "/home" : mount);
-        boolean nofail = fstab.isEmpty() || fstab.matches(".*\\b(nofail|noauto)\\b.*");
-        items.add(new Item("boot does not wait for it", nofail, fstab.isEmpty() ? "not in /etc/fstab (the boot unit mounts it)"
-                : nofail ? fstab : "its /etc/fstab line has no 'nofail': the clone, which boots without it, would wait 90 s and fail; add nofail"));
+        boolean noauto = fstab.isEmpty() || options(fstab).contains("noauto");
+        items.add(new Item("boot does not wait for it", noauto, fstab.isEmpty() ? "not in /etc/fstab (the boot unit mounts it)"
+                : noauto ? fstab : "its /etc/fstab line lacks 'noauto': a clone boots without the disk (or with an empty device) and "
+                + "would wait 90 s for it or fail to mount it; 'bgreboot guest install' makes it noauto,nofail (the boot unit mounts it)"));
 
         for (String hook : hooks(spec)) {
             boolean x = sh.ok("test", "-x", hook);
@@ -72,16 +73,52 @@ public final class ContractCheck {
         }
         String persist = mount;
         for (String dir : DATA_DIRS) {
-            String real = sh.run("readlink", "-f", dir).stdoutText().strip();
-            if (!sh.ok("test", "-d", dir) || sh.run("ls", "-A", dir).stdoutText().isBlank()) {
+            // a directory with files in it (a package's empty skeleton is no data)
+            if (sh.run("find", dir, "-type", "f", "-size", "+0", "!", "-name", ".*", "-print", "-quit").stdoutText().isBlank()) {
                 continue;
             }
-            boolean onPersistent = !persist.isEmpty() && (real.equals(persist) || real.startsWith(persist + "/"));
-            items.add(new Item("data in " + dir, onPersistent, onPersistent ? "on the persistent disk (" + real + ")"
-                    : "on the system disk: a background reboot would lose what is written after the clone point; move it to "
-                    + (persist.isEmpty() ? "the persistent disk" : persist) + " and link it"));
+            items.add(dataItem("data in " + dir, sh.run("readlink", "-f", dir).stdoutText().strip(), persist));
+        }
+        // PostgreSQL may keep its cluster anywhere: its configuration says where
+        String pgConf = sh.run("/bin/sh", "-c", "grep -h '^[[:space:]]*data_directory' /etc/postgresql/*/*/postgresql.conf 2>/dev/null").stdoutText();
+        for (String line : pgConf.lines().toList()) {
+            String dir = line.replaceFirst("^[^=]*=\\s*'([^']*)'.*$", "$1");
+            items.add(dataItem("PostgreSQL data_directory", dir, persist));
         }
         return items;
+    }
+
+    private static Item dataItem(String what, String real, String persist) {
+        boolean onPersistent = !persist.isEmpty() && (real.equals(persist) || real.startsWith(persist + "/"));
+        return new Item(what, onPersistent, onPersistent ? "on the persistent disk (" + real + ")"
+                : real + " is on the system disk: a background reboot would lose what is written after the clone point; move it to "
+                + (persist.isEmpty() ? "the persistent disk" : persist) + " and link it");
+    }
+
+    /** The mount options of an /etc/fstab line. */
+    static List<String> options(String fstabLine) {
+        String[] f = fstabLine.strip().split("\\s+");
+        return f.length >= 4 ? List.of(f[3].split(",")) : List.of();
+    }
+
+    /** /etc/fstab with the line that mounts {@code mount} made {@code noauto,nofail}; the text unchanged if it is already. */
+    static String withNoauto(String fstab, String mount) {
+        StringBuilder out = new StringBuilder();
+        for (String line : fstab.split("\n", -1)) {
+            String[] f = line.strip().split("\\s+");
+            if (!line.strip().startsWith("#") && f.length >= 4 && f[1].equals(mount)) {
+                List<String> opts = new ArrayList<>(List.of(f[3].split(",")));
+                for (String o : List.of("noauto", "nofail")) {
+                    if (!opts.contains(o)) {
+                        opts.add(o);
+                    }
+                }
+                f[3] = String.join(",", opts);
+                line = String.join(" ", f);
+            }
+            out.append(line).append('\n');
+        }
+        return out.substring(0, out.length() - 1);
     }
 
     public static boolean passed(List<Item> items) {

@@ -73,10 +73,18 @@ public final class ContractInstall {
         } finally {
             sh.ok("rm", "-f", PUSHED);
         }
-        if (ContractCheck.fstabLine(sh.read("/etc/fstab"), r.mount()).isEmpty()) {
-            String line = "/dev/disk/by-id/virtio-" + r.serial() + " " + r.mount() + " " + fstype + " defaults,nofail,x-systemd.device-timeout=1s 0 2";
+        // noauto: the boot unit mounts it; a clone boots without it (or with an empty device) and must not wait or fail
+        String fstab = sh.read("/etc/fstab");
+        if (ContractCheck.fstabLine(fstab, r.mount()).isEmpty()) {
+            String line = "/dev/disk/by-id/virtio-" + r.serial() + " " + r.mount() + " " + fstype + " defaults,noauto,nofail 0 2";
             progress.step("adding to /etc/fstab: " + line);
             must(sh.run("/bin/sh", "-c", "printf '%s\\n' \"$1\" >> /etc/fstab", "sh", line), "appending to /etc/fstab");
+        } else if (!ContractCheck.withNoauto(fstab, r.mount()).equals(fstab)) {
+            progress.step("making the /etc/fstab line of " + r.mount() + " noauto,nofail");
+            vm.agent().writeFile("/etc/fstab.bgreboot", new ByteArrayInputStream(
+                    ContractCheck.withNoauto(fstab, r.mount()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            must(sh.run("/bin/sh", "-c", "chmod 644 /etc/fstab.bgreboot && mv /etc/fstab.bgreboot /etc/fstab && "
+                    + "(systemctl daemon-reload 2>/dev/null || true)"), "rewriting /etc/fstab");
         }
         boolean mounted = vm.agent().fsInfo(Duration.ofSeconds(30)).stream().anyMatch(f -> f.mountpoint().equals(r.mount()));
         if (!mounted) {

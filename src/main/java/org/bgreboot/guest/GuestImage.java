@@ -34,7 +34,13 @@ public record GuestImage(Path dir, Manifest manifest) {
             @JsonProperty("disk_swap") Boolean diskSwap,
             String variant,
             @JsonProperty("guest_package") String guestPackage,
+            @JsonProperty("guest_package_installed") Boolean guestPackageInstalled,
             Postgres postgres) {
+
+        /** Whether bgreboot's guest package is in the image (not in a plain guest, until 'bgreboot guest install'). */
+        public boolean hasGuestPackage() {
+            return !Boolean.FALSE.equals(guestPackageInstalled);
+        }
 
         /** Whether the guest's attach hook takes a persistent disk swapped under a device it booted with. */
         public boolean takesDiskSwap() {

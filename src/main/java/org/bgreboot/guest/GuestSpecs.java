@@ -100,14 +100,17 @@ public final class GuestSpecs {
         l.add("[ready]                      # the background clone is ready when all of these pass");
         l.add("timeout = \"10m\"");
         l.add("agent = true");
-        if (m.serialReady() != null) {
+        // a plain guest has neither the boot unit's console line nor bgreboot-ready until 'bgreboot guest install'
+        if (m.serialReady() != null && m.hasGuestPackage()) {
             l.add("serial = " + str(m.serialReady()));
         }
         List<String> commands = new ArrayList<>();
         if (m.readySystemd() != null) {
             commands.add(argv(m.readySystemd()));
         }
-        commands.add(argv(m.ready()));
+        if (m.hasGuestPackage()) {
+            commands.add(argv(m.ready()));
+        }
         l.add("commands = [ " + String.join(", ", commands) + " ]");
         l.add("service = \"http://127.0.0.1/\"");
         l.add("");

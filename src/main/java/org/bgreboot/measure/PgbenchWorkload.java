@@ -28,8 +28,8 @@ public final class PgbenchWorkload implements AutoCloseable {
     private static final int SECONDS_PER_RUN = 10;
     private static final int CLIENTS = 2;
 
-    /** One logged commit: which row it wrote, and when it completed (run clock ms). */
-    public record Commit(long run, int client, long seq, double atMs) {}
+    /** One logged commit: which row it wrote, when it completed (run clock ms) and how long it took. */
+    public record Commit(long run, int client, long seq, double atMs, double latencyMs) {}
 
     /** What the workload saw, and what the table holds of it. */
     public record Result(List<Commit> commits, int runs, Set<String> lost, int extraRows) {
@@ -65,6 +65,8 @@ public final class PgbenchWorkload implements AutoCloseable {
     private final Thread loop;
     private volatile boolean running = true;
     private volatile Process current;
+    /** Run numbers go on from the table's: an earlier workload's rows keep their keys. */
+    private final int firstRun;
     private int runs;
 
     /**
@@ -73,7 +75,9 @@ public final class PgbenchWorkload implements AutoCloseable {
      */
     public record Database(String host, int port, String user, String name, String netns) {}
 
-    private PgbenchWorkload(Database db, Path script, Path logs, RunClock clock) {
+    private PgbenchWorkload(Database db, Path script, Path logs, RunClock clock, int firstRun) {
+        this.runs = firstRun - 1;
+        this.firstRun = firstRun;
         this.db = db;
         this.script = script;
         this.logs = logs;
@@ -92,7 +96,8 @@ public final class PgbenchWorkload implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         psql(db, List.of("-v", "ON_ERROR_STOP=1", "-f", init.toString()));
-        PgbenchWorkload w = new PgbenchWorkload(db, script, logs, clock);
+        int last = Integer.parseInt(psql(db, List.of("-At", "-c", "SELECT coalesce(max(run), 0) FROM bgreboot_pgbench")).strip());
+        PgbenchWorkload w = new PgbenchWorkload(db, script, logs, clock, last + 1);
         w.loop.start();
         return w;
     }
@@ -141,16 +146,16 @@ public final class PgbenchWorkload implements AutoCloseable {
         Set<String> logged = new HashSet<>();
         commits.forEach(c -> logged.add(c.run() + " " + c.client() + " " + c.seq()));
         Set<String> rows = new HashSet<>();
-        if (runs > 0) {
+        if (runs >= firstRun) {
             String out = psql(db, List.of("-At", "-F", " ", "-c", "SELECT run, client, seq FROM bgreboot_pgbench WHERE run <= " + runs
-                    + " AND run >= 1"));
+                    + " AND run >= " + firstRun));
             out.lines().filter(l -> !l.isBlank()).forEach(rows::add);
         }
         Set<String> lost = new HashSet<>(logged);
         lost.removeAll(rows);
         Set<String> extra = new HashSet<>(rows);
         extra.removeAll(logged);
-        return new Result(commits, runs, lost, extra.size());
+        return new Result(commits, runs - firstRun + 1, lost, extra.size());
     }
 
     @Override public void close() {
@@ -176,7 +181,8 @@ public final class PgbenchWorkload implements AutoCloseable {
                         continue; // failed or skipped: not committed
                     }
                     long epochNanos = Long.parseLong(p[4]) * 1_000_000_000L + Long.parseLong(p[5]) * 1000L;
-                    commits.add(new Commit(run, Integer.parseInt(p[0]), Long.parseLong(p[1]), clock.toMs(epochNanos - epochOffsetNanos)));
+                    commits.add(new Commit(run, Integer.parseInt(p[0]), Long.parseLong(p[1]), clock.toMs(epochNanos - epochOffsetNanos),
+                            Long.parseLong(p[2]) / 1000.0));
                 }
             }
         } catch (IOException e) {

@@ -25,7 +25,7 @@ public record BenchPlan(String guest, List<ByteSize> memories, List<BenchMethod>
 
     public BenchPlan {
         if (!BUILDERS.containsKey(guest)) {
-            throw new UserError("unknown guest '" + guest + "': use tiny or debian");
+            throw new UserError("unknown guest '" + guest + "': use tiny, debian or debian-postgres");
         }
         if (memories.isEmpty()) {
             throw new UserError("nothing to measure: give at least one memory size");

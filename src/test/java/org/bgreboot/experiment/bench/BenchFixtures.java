@@ -52,7 +52,7 @@ final class BenchFixtures {
 
     static GuestImage image(List<String> kexec) {
         return new GuestImage(java.nio.file.Path.of("/nonexistent"), new GuestImage.Manifest("g", "system.qcow2", "persist.img", "bgpersist",
-                "disk", null, List.of(), List.of("update"), List.of("release"), List.of("attach"), List.of("ready"), null, null, kexec, true, null, null, null));
+                "disk", null, List.of(), List.of("update"), List.of("release"), List.of("attach"), List.of("ready"), null, null, kexec, true, null, null, null, null));
     }
 
     /** What a reboot measured, for {@link BenchRun#of}: the flow's steps and what clients saw. */
