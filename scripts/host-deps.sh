@@ -8,7 +8,8 @@ bgreboot_host_packages=(
   busybox-static qemu-guest-agent       # the demo guest's userland and agent
   e2fsprogs cpio zstd xz-utils gcc libc6-dev   # images, initramfs, the guest service
   util-linux                            # chrt, ionice
-  debootstrap grub-pc-bin               # the Debian guest (bench)
+  debootstrap grub-pc-bin               # the Debian guests
+  postgresql-client                     # pgbench and psql: the PostgreSQL workload
   curl
   libvirt-daemon libvirt-daemon-driver-qemu libvirt0   # the libvirt engine's tests and demos (scripts/libvirt-host.sh)
   iproute2 python3                      # test networks (scripts/testnet.sh), the libvirt hosts' reaper

@@ -111,6 +111,16 @@ public final class BackgroundReboot {
         }
         return new RebootResult(vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(), abortReason, p.installMs(),
                 start, t.now(), t.steps(), t.spans(), generation, depth, flow.diskHandover(), Optional.of(opts.bgShare().label()),
-                flow.governed().map(IdleGovernor.Report::throttledMs).orElse(0.0));
+                flow.governed().map(IdleGovernor.Report::throttledMs).orElse(0.0), servingNow());
+    }
+
+    /** Which instance serves the VM now, as its engine names it (a pid, a domain), for results. */
+    private Optional<String> servingNow() {
+        try {
+            return vm.serving().map(Instance::describe);
+        } catch (RuntimeException e) {
+            log.debug("serving instance unknown: {}", e.toString());
+            return Optional.empty();
+        }
     }
 }

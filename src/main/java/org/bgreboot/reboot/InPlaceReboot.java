@@ -82,7 +82,8 @@ public final class InPlaceReboot {
                 journal.finish("done");
                 progress.step(String.format("DONE: %s ready again after %.1f s", vm.spec().name(), (ready - start) / 1000));
                 return new RebootResult(vm.spec().name(), vm.engine(), opts.method(), opts.switchMode(), Optional.empty(), p.installMs(),
-                        start, ready, t.steps(), t.spans(), to, vm.chainDepth(), Optional.empty(), Optional.empty(), 0);
+                        start, ready, t.steps(), t.spans(), to, vm.chainDepth(), Optional.empty(), Optional.empty(), 0,
+                        Optional.of(serving.describe()));
             }
         }
     }

@@ -35,7 +35,8 @@ public record RebootResult(
         int chainDepth,
         Optional<String> diskHandover,
         Optional<String> bgShare,
-        double bgThrottledMs) {
+        double bgThrottledMs,
+        Optional<String> serving) {
 
     public RebootResult {
         steps = List.copyOf(steps);

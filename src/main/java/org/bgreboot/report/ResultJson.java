@@ -28,6 +28,7 @@ public final class ResultJson {
         j.put("bg_throttled_ms", x.bgShare().isPresent() ? num(x.bgThrottledMs()) : null);
         j.put("fg_stopped_after_bg_ready", x.fgStoppedAfterReady());
         j.put("generation", x.generation());
+        j.put("serving", x.serving().orElse(null));
         j.put("chain_depth", x.chainDepth());
         Map<String, Object> steps = new LinkedHashMap<>();
         for (TimedStep s : x.steps()) {

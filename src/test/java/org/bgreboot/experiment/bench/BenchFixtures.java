@@ -67,7 +67,7 @@ final class BenchFixtures {
         spans.put(Span.BG_BOOT, new Span.Interval(6000, 15_000));
         spans.put(Span.FG_STOPPED, new Span.Interval(15_100, 15_100));
         spans.put(Span.SWITCH, new Span.Interval(15_050, 15_250));
-        RebootResult r = new RebootResult("vm", "embedded", method, mode, abort, 0, 1000, 20_000, s, spans, 1, 2, Optional.of("swap"), Optional.of("adaptive"), 0);
+        RebootResult r = new RebootResult("vm", "embedded", method, mode, abort, 0, 1000, 20_000, s, spans, 1, 2, Optional.of("swap"), Optional.of("adaptive"), 0, Optional.of("pid 1"));
         boolean newBoot = !versionBefore.equals(versionAfter);
         DowntimeResult d = new DowntimeResult(150, 15_000, newBoot ? 15_150 : Double.NaN, 150, versionBefore, versionAfter,
                 "k1", "k2", "b1", newBoot ? "b2" : "b1", newBoot ? 14_150 : Double.NaN);
