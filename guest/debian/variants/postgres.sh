@@ -17,6 +17,10 @@ v_configure() { # ROOT
 	chroot "$1" pg_createcluster --datadir="$v_pgdata" --start-conf=manual 15 main > "$bl_work/out/logs/pg_createcluster.log" 2>&1 ||
 		{ cat "$bl_work/out/logs/pg_createcluster.log" >&2; die "pg_createcluster failed"; }
 	install -m 644 "$here/variants/postgres/bgreboot.conf" "$1/etc/postgresql/15/main/conf.d/bgreboot.conf"
+	# the throwaway cluster BG starts once before the switch (ready.d/50-postgresql): warm, not data
+	install -d -o "$(chroot "$1" id -u postgres)" -g "$(chroot "$1" id -g postgres)" "$1/var/lib/bgreboot/pg-warm"
+	chroot "$1" runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /var/lib/bgreboot/pg-warm -A trust --no-sync \
+		> "$bl_work/out/logs/initdb-warm.log" 2>&1 || { cat "$bl_work/out/logs/initdb-warm.log" >&2; die "initdb of the warm-up cluster failed"; }
 	cat "$here/variants/postgres/pg_hba.append" >> "$1/etc/postgresql/15/main/pg_hba.conf"
 }
 v_persist() { # DIR: the cluster moves from the system disk's /home to the persistent disk

@@ -115,7 +115,11 @@ public final class GuestSpecs {
         l.add("service = \"http://127.0.0.1/\"");
         l.add("");
         l.add("[switch]                     # how the persistent disk changes hands");
-        l.add("release = \"freeze\"           # its filesystem frozen in the old VM: synced and clean, one agent call");
+        if (m.postgres() != null) { // the release hook checkpoints, then stops PostgreSQL (fast shutdown): BG starts without recovery
+            l.add("release = \"hook\"             # the guest's release hook: PostgreSQL checkpointed and stopped, the disk unmounted");
+        } else {
+            l.add("release = \"freeze\"           # its filesystem frozen in the old VM: synced and clean, one agent call");
+        }
         l.add(m.takesDiskSwap() ? "disk = \"swap\"                # the clone boots with its device; the image is swapped in"
                 : "disk = \"hotplug\"             # this guest's attach hook waits for a hot-plugged disk");
         l.add("");

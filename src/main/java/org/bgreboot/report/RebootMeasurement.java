@@ -23,4 +23,12 @@ public record RebootMeasurement(
     public boolean noAckedWriteLost() {
         return ledger.noAckedWriteLost();
     }
+
+    /**
+     * From the moment the clone had the network (its link up, its ports or its tap on the bridge,
+     * announced) to the first answer clients got from it; NaN without a background switch.
+     */
+    public double linkUpToFirstAnswerMs() {
+        return reboot.step("BG takes the network").map(s -> downtime.firstNewMs() - s.endMs()).orElse(Double.NaN);
+    }
 }

@@ -46,6 +46,7 @@ public final class ResultJson {
         m.put("downtime_ms", num(r.downtime().downtimeMs()));
         m.putAll(j);
         m.put("time_to_new_os_ms", num(r.downtime().timeToNewOsMs()));
+        m.put("link_up_to_first_answer_ms", num(r.linkUpToFirstAnswerMs()));
         m.put("max_probe_gap_ms", num(r.downtime().maxGapMs()));
         m.put("acked_writes", r.ledger().ackedCount());
         m.put("acked_writes_lost", r.ledger().missingAcked().size());

@@ -246,8 +246,8 @@ class FaultIT {
         "after:take_network, rolls back",
         "before:stop_fg,     completes",
         "after:stop_fg,      completes",
-        "plug:file-node,     completes",
-        "plug:format-node,   completes",
+        "swap:file-node,     completes",
+        "swap:reopened,      completes",
         "after:plug_disk,    completes",
         "after:attach,       completes",
         "after:promote,      completes"})
@@ -276,6 +276,9 @@ class FaultIT {
         seen.assertNothingLost();
         if (forward) {
             before.assertReplacedByTheUpdate(vm, seen);
+        } else if (point.equals("after:take_network")) {
+            // the clone had the network (it answered reads, writes failed fast without the disk): FG has it back
+            before.assertServingAgain(vm);
         } else {
             before.assertUntouched(vm, seen);
         }
@@ -628,6 +631,13 @@ class FaultIT {
             assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot serves").isEqualTo(bootId);
             assertThat(vm.stateDir().readState().orElseThrow()).as("vm.json").isEqualTo(state);
             assertThat(seen.downtime().newBootSeen()).as("the prober saw no other boot").isFalse();
+        }
+
+        /** The same process and boot serve again, in the same state, after the clone had answered for a while. */
+        void assertServingAgain(EmbeddedVm vm) {
+            assertThat(vm.running().map(QemuProcess::pid)).as("the same QEMU serves").contains(pid);
+            assertThat(Http.identity(vm.spec()).path("boot_id").asText()).as("the same boot serves").isEqualTo(bootId);
+            assertThat(vm.stateDir().readState().orElseThrow()).as("vm.json").isEqualTo(state);
         }
 
         /** The update took over: a new boot of the next generation answers v2. */
