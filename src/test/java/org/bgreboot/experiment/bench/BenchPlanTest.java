@@ -44,7 +44,7 @@ class BenchPlanTest {
     @Test
     void badInputIsAUserError() {
         assertThatThrownBy(() -> new BenchPlan("fedora", List.of(ByteSize.parse("1G")), List.of(), 1, false, 15))
-                .isInstanceOf(UserError.class).hasMessageContaining("tiny or debian");
+                .isInstanceOf(UserError.class).hasMessageContaining("tiny, debian or debian-postgres");
         assertThatThrownBy(() -> new BenchPlan("tiny", List.of(ByteSize.parse("1G")), List.of(), 0, false, 15))
                 .isInstanceOf(UserError.class).hasMessageContaining("--repeat");
         assertThatThrownBy(() -> BenchMethod.parse("suspend")).isInstanceOf(UserError.class)
