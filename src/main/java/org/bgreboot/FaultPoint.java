@@ -4,7 +4,8 @@ package org.bgreboot;
  * Named points in the flow where a test can make bgreboot die as abruptly as by SIGKILL: no
  * finally blocks, no shutdown hooks. Set {@code BGREBOOT_FAULT=<point>}: {@code before:<step>} or {@code after:<step>}
  * for every step of a reboot (e.g. {@code before:stop_fg}), or an engine's own (e.g. {@code plug:file-node},
- * between two QMP commands of the disk plug). Does nothing otherwise.
+ * between two QMP commands of the disk plug). {@code BGREBOOT_FAULT=fail:<point>} instead makes the
+ * operation at that point fail as if QEMU had refused it. Does nothing otherwise.
  */
 public final class FaultPoint {
     public static final String ENV = "BGREBOOT_FAULT";
@@ -20,6 +21,9 @@ public final class FaultPoint {
             System.err.println("bgreboot: fault injected at " + point + ": dying now");
             System.err.flush();
             Runtime.getRuntime().halt(137);
+        }
+        if (("fail:" + point).equals(System.getenv(ENV))) {
+            throw new IllegalStateException("refused (fault injected at " + point + ")");
         }
         if (point.equals(System.getenv(PAUSE_ENV))) {
             System.err.println("bgreboot: paused at " + point + " for " + PAUSE_MS / 1000 + " s");

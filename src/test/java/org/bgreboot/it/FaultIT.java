@@ -134,6 +134,25 @@ class FaultIT {
         assertNothingLeftToRecover(Map.of(), name);
     }
 
+    @Test
+    @Order(8)
+    void aSwapThatQemuRefusesEndsWithTheUpdatedDisksColdBooted() {
+        Before before = Before.of(vm);
+        Seen seen;
+        Cli.Run run;
+        try (Workload w = Workload.start(vm)) {
+            run = Cli.run(Map.of(FaultPoint.ENV, "fail:swap:file-node"), "reboot", name);
+            seen = w.finish();
+        }
+        seen.print("swap refused");
+        assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
+        assertThat(run.stderr()).contains("the switch failed at plug_disk").contains("updated disks were cold-booted");
+        seen.assertNothingLost();
+        before.assertReplacedByTheUpdate(vm, seen);
+        assertOneServingVm(vm);
+        assertNothingLeftToRecover(Map.of(), name);
+    }
+
     // ---- status and stop tell the truth; an edited spec does not hurt a running VM ----------------
 
     @Test
