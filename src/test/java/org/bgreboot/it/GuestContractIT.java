@@ -78,7 +78,8 @@ class GuestContractIT {
     @Order(3)
     void thenABackgroundRebootLosesNothing() throws Exception {
         Path json = TestVms.home().home().resolve(name + "-reboot.json");
-        Cli.Run reboot = Cli.run("reboot", name, "--measure", "--json", json.toString());
+        // --no-install: the kernel package's initramfs takes minutes under TCG, and is not what is tested
+        Cli.Run reboot = Cli.run("reboot", name, "--no-install", "--measure", "--json", json.toString());
         System.out.println(reboot.stdout());
         assertThat(reboot.exit()).as(reboot.stderr()).isZero();
         JsonNode j = new ObjectMapper().readTree(json.toFile());
@@ -86,6 +87,7 @@ class GuestContractIT {
         assertThat(j.get("acked_writes").asInt()).as("the writer was acknowledged throughout").isGreaterThan(10);
         assertThat(j.get("acked_writes_lost").asInt()).isZero();
         assertThat(j.get("fg_stopped_after_bg_ready").asBoolean()).isTrue();
-        assertThat(j.get("kernel_after").asText()).as("the update's kernel serves").isNotEqualTo(j.get("kernel_before").asText());
+        assertThat(j.get("generation").asInt()).as("the clone serves").isEqualTo(1);
+        assertThat(j.get("disk_handover").asText()).isEqualTo("hot-plug");
     }
 }

@@ -47,7 +47,7 @@ public final class PostgresBench {
         lab.freshStart(vm);
         try {
             return new PostgresRun(lab, vm, new PgbenchWorkload.Database("127.0.0.1", port + 1, pg.user(), pg.database(), ""), home, logs)
-                    .run(new PostgresRun.Plan(backgroundReboots, window));
+                    .run(new PostgresRun.Plan(backgroundReboots, window, true));
         } finally {
             lab.stop(vm);
         }

@@ -21,8 +21,12 @@ import org.bgreboot.reboot.RebootResult;
  * load before and after each. Afterwards every transaction pgbench saw committed must be a row.
  */
 public final class PostgresRun {
-    /** @param window the load before and after each reboot, over which TPS is counted */
-    public record Plan(int backgroundReboots, Duration window) {}
+    /**
+     * @param window  the load before and after each reboot, over which TPS is counted
+     * @param install whether the reboots install the spec's update first (the first one does the
+     *                work; under TCG a kernel package's initramfs takes minutes)
+     */
+    public record Plan(int backgroundReboots, Duration window, boolean install) {}
 
     private final Lab lab;
     private final Vm vm;
@@ -50,9 +54,10 @@ public final class PostgresRun {
         try (PgbenchWorkload w = PgbenchWorkload.start(db, sql.resolve("pgbench-append.sql"), sql.resolve("pgbench-init.sql"), logs, clock)) {
             try {
                 Sleep.ms(plan.window().toMillis());
-                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL), plan));
+                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()), plan));
                 for (int i = 1; i <= plan.backgroundReboots(); i++) {
-                    reboots.add(reboot("background reboot " + i + " of " + plan.backgroundReboots(), RebootOptions.background(clock), plan));
+                    reboots.add(reboot("background reboot " + i + " of " + plan.backgroundReboots(),
+                            RebootOptions.background(clock).withInstall(plan.install()), plan));
                 }
             } finally {
                 progress.step("pgbench: stopping, then every logged commit looked up in the table");
