@@ -184,6 +184,10 @@ final class VmCommand {
         @Override public Integer call() {
             App app = new App(null);
             Vm vm = app.vm(ref);
+            if (Journal.active(vm.stateDir()).isPresent()) {
+                throw new UserError("VM " + vm.spec().name() + " has an unfinished reboot whose layers a reset would delete: run 'bgreboot recover "
+                        + vm.spec().name() + "' first");
+            }
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm reset")) {
                 vm.reset();
             }
