@@ -4,12 +4,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.bgreboot.experiment.Demo;
+import org.bgreboot.experiment.ExperimentReport;
 import org.bgreboot.experiment.DemoReport;
 import org.bgreboot.experiment.Lab;
 import org.bgreboot.experiment.FleetDemo;
 import org.bgreboot.experiment.FleetDemoReport;
 import org.bgreboot.experiment.LibvirtDemo;
-import org.bgreboot.experiment.LibvirtDemoReport;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.spec.VmSpec;
@@ -78,26 +78,19 @@ final class DemoCommand implements Callable<Integer> {
             }
             default -> throw new UserError("--network " + network + " is unknown: use user or bridge");
         }
-        System.out.println();
-        System.out.print(report.table());
-        Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-timeline.svg");
-        ResultFiles.writeText(svg, report.svg());
-        if (json != null) {
-            ResultFiles.writeJson(json, report.json());
-            System.out.println("figures: " + json);
-        }
-        System.out.println("probe timeline: " + svg);
-        List<String> problems = report.problems();
-        problems.forEach(p -> System.err.println("bgreboot: demo: " + p));
-        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+        return show(app, report, "demo-timeline.svg");
     }
 
     /** The demo on a private libvirt host: the same table and JSON, with what a libvirt VM shows besides. */
     private int libvirt(App app) {
-        LibvirtDemoReport report = new LibvirtDemo(app.home, app.progress).run();
+        return show(app, new LibvirtDemo(app.home, app.progress).run(), "demo-libvirt-timeline.svg");
+    }
+
+    /** Prints the table, writes the timeline (beside the JSON, or under results/) and the JSON; non-zero on a problem. */
+    private int show(App app, ExperimentReport report, String defaultSvg) {
         System.out.println();
         System.out.print(report.table());
-        Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve("demo-libvirt-timeline.svg");
+        Path svg = json != null ? ResultFiles.beside(json, ".svg") : app.home.home().resolve("results").resolve(defaultSvg);
         ResultFiles.writeText(svg, report.svg());
         if (json != null) {
             ResultFiles.writeJson(json, report.json());

@@ -15,7 +15,7 @@ import org.bgreboot.report.RebootMeasurement;
 import org.bgreboot.report.ResultJson;
 import org.bgreboot.report.RebootPhases;
 /** The demo's figures: a side-by-side table, JSON, a probe-timeline SVG, and what went wrong. */
-public record DemoReport(String vm, String engine, String network, String accel, List<RebootMeasurement> runs, List<String> leftovers) {
+public record DemoReport(String vm, String engine, String network, String accel, List<RebootMeasurement> runs, List<String> leftovers) implements ExperimentReport {
 
     public Optional<RebootMeasurement> run(Method m) {
         return runs.stream().filter(r -> r.reboot().method() == m).findFirst();
@@ -32,7 +32,7 @@ public record DemoReport(String vm, String engine, String network, String accel,
     }
 
     /** Why the demo failed: the new version not serving, a lost write, FG stopped early, leftovers. */
-    public List<String> problems() {
+    @Override public List<String> problems() {
         List<String> p = new ArrayList<>();
         for (RebootMeasurement r : runs) {
             String m = r.reboot().method().label();
@@ -54,7 +54,7 @@ public record DemoReport(String vm, String engine, String network, String accel,
         return p;
     }
 
-    public String table() {
+    @Override public String table() {
         Table t = Table.of("", "normal reboot", "background reboot");
         row(t, "FG pause (clone)", r -> ms(r.reboot().fgPauseMs()));
         row(t, "BG boot to ready", r -> r.reboot().method() == Method.BACKGROUND ? ms(r.reboot().bgReadyMs()) : "–");
@@ -83,7 +83,7 @@ public record DemoReport(String vm, String engine, String network, String accel,
         return v >= 10_000 ? String.format("%.1f s", v / 1000) : String.format("%.0f ms", v);
     }
 
-    public Map<String, Object> json() {
+    @Override public Map<String, Object> json() {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("vm", vm);
         j.put("engine", engine);
@@ -98,7 +98,7 @@ public record DemoReport(String vm, String engine, String network, String accel,
         return j;
     }
 
-    public String svg() {
+    @Override public String svg() {
         List<TimelinePanel> panels = new ArrayList<>();
         for (RebootMeasurement r : runs) {
             List<PhaseMark> phases = RebootPhases.of(r.reboot());

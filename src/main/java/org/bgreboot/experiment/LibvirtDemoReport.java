@@ -17,7 +17,7 @@ import org.bgreboot.report.ResultJson;
  * @param running    the VM's domains running after both reboots: exactly one
  * @param newKernel  the kernel release and version the update brings
  */
-public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot coldBoot, String newKernel, String newVersion) {
+public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot coldBoot, String newKernel, String newVersion) implements ExperimentReport {
     /** What the demo promises: the background reboot's downtime at most this share of the normal one's. */
     static final double MAX_DOWNTIME_RATIO = 0.05;
 
@@ -45,7 +45,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         }).orElse(List.of());
     }
 
-    public List<String> problems() {
+    @Override public List<String> problems() {
         List<String> p = new ArrayList<>(demo.problems());
         if (!Double.isNaN(demo.downtimeRatio()) && demo.downtimeRatio() > MAX_DOWNTIME_RATIO) {
             p.add(String.format("the background reboot's downtime is %.1f %% of the normal reboot's, above %.0f %%", 100 * demo.downtimeRatio(),
@@ -68,7 +68,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         return p;
     }
 
-    public String table() {
+    @Override public String table() {
         StringBuilder b = new StringBuilder(demo.table());
         Table steps = Table.of("background switch on libvirt", "ms");
         switchSteps().forEach(s -> steps.row(s.name(), String.format("%.1f", s.ms())));
@@ -84,7 +84,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         return b.toString();
     }
 
-    public Map<String, Object> json() {
+    @Override public Map<String, Object> json() {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("engine", "libvirt");
         j.putAll(demo.json());
@@ -105,7 +105,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         return j;
     }
 
-    public String svg() {
+    @Override public String svg() {
         return demo.svg();
     }
 }

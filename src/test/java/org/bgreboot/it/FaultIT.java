@@ -118,35 +118,26 @@ class FaultIT {
     @Order(8)
     void anAttachHookThatFailsEndsWithTheUpdatedDisksColdBooted() {
         TestVms.rewrite(specFile, s -> s.replaceFirst("attach = \\[[^\\]]*\\]", "attach = [\"/bin/false\"]"));
-        Before before = Before.of(vm);
-        Seen seen;
-        Cli.Run run;
-        try (Workload w = Workload.start(vm)) {
-            run = Cli.run("reboot", name);
-            seen = w.finish();
-        }
-        seen.print("attach hook fails");
-        assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
-        assertThat(run.stderr()).contains("the switch failed at attach").contains("updated disks were cold-booted");
-        seen.assertNothingLost();
-        before.assertReplacedByTheUpdate(vm, seen);
-        assertOneServingVm(vm);
-        assertNothingLeftToRecover(Map.of(), name);
+        rebootEndsWithTheUpdatedDisksColdBooted(Map.of(), "attach hook fails", "attach");
     }
 
     @Test
     @Order(8)
     void aSwapThatQemuRefusesEndsWithTheUpdatedDisksColdBooted() {
+        rebootEndsWithTheUpdatedDisksColdBooted(Map.of(FaultPoint.ENV, "fail:swap:file-node"), "swap refused", "plug_disk");
+    }
+
+    private void rebootEndsWithTheUpdatedDisksColdBooted(Map<String, String> env, String what, String failedStep) {
         Before before = Before.of(vm);
         Seen seen;
         Cli.Run run;
         try (Workload w = Workload.start(vm)) {
-            run = Cli.run(Map.of(FaultPoint.ENV, "fail:swap:file-node"), "reboot", name);
+            run = Cli.run(env, "reboot", name);
             seen = w.finish();
         }
-        seen.print("swap refused");
+        seen.print(what);
         assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
-        assertThat(run.stderr()).contains("the switch failed at plug_disk").contains("updated disks were cold-booted");
+        assertThat(run.stderr()).contains("the switch failed at " + failedStep).contains("updated disks were cold-booted");
         seen.assertNothingLost();
         before.assertReplacedByTheUpdate(vm, seen);
         assertOneServingVm(vm);
