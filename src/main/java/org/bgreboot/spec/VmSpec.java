@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-import org.bgreboot.state.VmState;
+
 /**
  * What a VM is: read from its spec file by {@link SpecLoader}, validated, paths absolute. The state
- * that changes as the VM is rebooted (current overlay, current kernel) lives in {@link VmState}.
+ * that changes as the VM is rebooted (current overlay, current kernel) lives in {@code state.VmState}.
  */
 public record VmSpec(
         Path file,
