@@ -17,6 +17,9 @@ v_configure() { # ROOT
 	chroot "$1" pg_createcluster --datadir="$v_pgdata" --start-conf=manual 15 main > "$bl_work/out/logs/pg_createcluster.log" 2>&1 ||
 		{ cat "$bl_work/out/logs/pg_createcluster.log" >&2; die "pg_createcluster failed"; }
 	install -m 644 "$here/variants/postgres/bgreboot.conf" "$1/etc/postgresql/15/main/conf.d/bgreboot.conf"
+	# released by freezing (RELEASE=freeze): the release step's CHECKPOINT leaves crash recovery next to nothing to
+	# replay, and FG never spends a shutdown's checkpoint on the clients' gap
+	chroot "$1" /usr/sbin/bgreboot-setup --release freeze > /dev/null
 	# the throwaway cluster BG starts once before the switch (ready.d/50-postgresql): warm, not data
 	install -d -o "$(chroot "$1" id -u postgres)" -g "$(chroot "$1" id -g postgres)" "$1/var/lib/bgreboot/pg-warm"
 	chroot "$1" runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /var/lib/bgreboot/pg-warm -A trust --no-sync \

@@ -59,11 +59,16 @@ class LibvirtFaultIT {
         LibvirtTestLab.identity(d);
     }
 
+    /**
+     * Each point where the libvirt engine's own work is half done (FaultIT kills the embedded engine at
+     * every step of the flow, which is the same code): its scratch layers, the snapshot, the clone's
+     * domain, the network handed over, the destroy and the hot-plug, the new definition, the old one's
+     * layers pulled in.
+     */
     @ParameterizedTest
     @ValueSource(strings = {
-            "after:prepare_clone", "before:cut", "after:cut", "after:clone_disks", "before:launch_clone", "after:launch_clone",
-            "after:await_ready", "after:release", "after:take_network", "before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk",
-            "after:plug_disk", "after:attach", "before:promote", "after:promote", "before:retire", "after:retire"})
+            "after:prepare_clone", "after:cut", "after:launch_clone", "after:take_network", "after:stop_fg",
+            "after:plug_disk", "before:promote", "after:promote", "before:retire", "after:retire"})
     void killedAtAFaultPointThenRecoveredLeavesOneServingDomainAndNothingLost(String point) throws Exception {
         // every step after the clone point is undone; from STOP_FG on (journaled: FG may be gone) the switch is completed
         boolean pastNoReturn = List.of("before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk", "after:plug_disk",
