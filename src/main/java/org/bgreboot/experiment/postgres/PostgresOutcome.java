@@ -62,7 +62,7 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
         List<Map<String, Object>> list = new ArrayList<>();
         for (PostgresReboot r : reboots) {
             Map<String, Object> o = r.json();
-            o.put("of_normal", r.background() ? ResultJson.num(ofNormal(r)) : null);
+            o.put("of_normal_pct", r.background() ? ResultJson.num(100 * ofNormal(r)) : null);
             list.add(o);
         }
         j.put("reboots", list);
