@@ -210,10 +210,25 @@ final class BackgroundFlow {
                 () -> disk.findMounts(f.agent(), vm.spec().persistentDisk().serial()))));
     }
 
-    /** FG lets go of the persistent disk; it keeps answering what does not need it. */
-    private void release() {
+    /**
+     * The switch begins: new clients reach the clone from here on, and FG answers what it had
+     * accepted (until it has sent nothing for a moment) while it still has the disk. A restored
+     * clone is not running yet: it takes the network once it is (RESTORE_CLONE).
+     */
+    private void takeNetwork() {
         progress.step("SWITCH");
         switchStartMs = t.now();
+        if (plan.switchMode() == SwitchMode.RESTORE) {
+            return;
+        }
+        Optional<Instance> f = fg();
+        f.ifPresent(i -> t.step("FG hands the network over", i::handOverNetwork));
+        t.step("BG takes the network", () -> liveBg().takeNetwork());
+        f.ifPresent(i -> t.step("FG answers what it had", i::drain));
+    }
+
+    /** FG lets go of the persistent disk; it keeps answering what does not need it. */
+    private void release() {
         Optional<Instance> f = fg();
         if (f.isEmpty()) {
             progress.step("  FG's instance died while the clone booted: the clone takes over at once");
@@ -223,29 +238,14 @@ final class BackgroundFlow {
     }
 
     /**
-     * New clients reach the clone from here on; FG keeps what it had. A restored clone is not
-     * running yet: it takes the network once it is (RESTORE_CLONE).
-     */
-    private void takeNetwork() {
-        if (plan.switchMode() == SwitchMode.RESTORE) {
-            return;
-        }
-        fg().ifPresent(f -> t.step("FG hands the network over", f::handOverNetwork));
-        t.step("BG takes the network", () -> liveBg().takeNetwork());
-    }
-
-    /**
      * Nothing of FG is kept: its persistent-disk writes are flushed (the release synced, and a
-     * guest flush makes QEMU write back even its metadata), its scratch layers are discarded. So,
-     * once it has answered what it had accepted, it is killed rather than shut down: a graceful
-     * quit only adds downtime.
+     * guest flush makes QEMU write back even its metadata), its scratch layers are discarded. So it
+     * is killed rather than shut down: a graceful quit only adds downtime.
      */
     private void stopFg() {
         opts.cancel().commit();
-        Optional<Instance> f = fg();
-        f.ifPresent(i -> t.step("FG answers what it had", i::drain));
         t.instant(Span.FG_STOPPED);
-        f.ifPresent(i -> t.step("stop FG for good", i::kill));
+        fg().ifPresent(f -> t.step("stop FG for good", f::kill));
     }
 
     /** The paper-faithful switch: the clone's whole state saved and loaded into a fresh instance. */

@@ -59,7 +59,7 @@ public final class BackgroundReboot {
             }
             flow.prepareSwitch();
             opts.cancel().check();
-            for (Step s : List.of(Step.RELEASE, Step.TAKE_NETWORK)) {
+            for (Step s : List.of(Step.TAKE_NETWORK, Step.RELEASE)) {
                 flow.act(s);
                 opts.cancel().check();
             }

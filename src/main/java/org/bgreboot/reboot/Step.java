@@ -18,16 +18,18 @@ public enum Step {
     CLONE_DISKS(Phase.CLONE),
     LAUNCH_CLONE(Phase.BG_BOOT),
     AWAIT_READY(Phase.READY),
-    /** FG lets go of the persistent disk; FG still answers what does not need it. */
-    RELEASE(Phase.SWITCH),
     /**
-     * The clone takes the network while FG still runs: new clients reach the clone at once (what
-     * needs no disk is answered, writes fail fast until the disk is mounted) and FG answers what it
-     * had already accepted. With FG stopped first, whatever a client sent between FG's end and the
-     * clone's link went nowhere, and the client waited out TCP's 1-s retry (on a bridge nearly
-     * always). Undone by giving the network back to FG.
+     * The clone takes the network while FG still runs and still has the disk: new clients reach the
+     * clone at once (what needs no disk is answered, writes fail fast until the disk is mounted),
+     * and FG answers what it had already accepted, writes included, before anything is frozen.
+     * With FG stopped first, whatever a client sent between FG's end and the clone's link went
+     * nowhere, and the client waited out TCP's 1-s retry (on a bridge nearly always); with the disk
+     * frozen first, a write FG had accepted hung until its client gave up. Undone by giving the
+     * network back to FG.
      */
     TAKE_NETWORK(Phase.SWITCH),
+    /** FG lets go of the persistent disk; FG still answers what does not need it. */
+    RELEASE(Phase.SWITCH),
     /** FG is stopped for good: the point of no return. From here on the switch is only completed. */
     STOP_FG(Phase.SWITCH),
     /** The paper-faithful switch only: the clone saved whole and loaded into a fresh instance, which then takes the network. */
