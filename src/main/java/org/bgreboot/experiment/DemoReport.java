@@ -62,6 +62,7 @@ public record DemoReport(String vm, String engine, String network, String accel,
         row(t, "downtime seen by prober", r -> ms(r.downtime().downtimeMs()));
         row(t, "time until new OS answers", r -> ms(r.downtime().timeToNewOsMs()));
         row(t, "link up to first answer", r -> r.reboot().method() == Method.BACKGROUND ? ms(r.linkUpToFirstAnswerMs()) : "–");
+        row(t, "longest time without a write", r -> ms(r.writes().maxAckGapMs()));
         row(t, "writes acknowledged", r -> String.valueOf(r.ledger().ackedCount()));
         row(t, "  of which during BG boot", r -> r.reboot().method() == Method.BACKGROUND ? String.valueOf(r.writesDuringBgBoot()) : "–");
         row(t, "acknowledged writes lost", r -> String.valueOf(r.ledger().missingAcked().size()));

@@ -69,7 +69,7 @@ class BridgeIT {
     void beforeTheSwitchTheCloneIsCutOffThoughItsLinkIsUp() throws Exception {
         String fgBoot = Http.identity(vm.spec()).path("boot_id").asText();
         int generation = vm.stateDir().readState().orElseThrow().generation();
-        Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "before:release"), "reboot", name);
+        Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "before:take_network"), "reboot", name);
         assertThat(killed.exit()).as("bgreboot died right before the switch").isEqualTo(137);
         RuntimeDir clone = vm.runtime(generation + 1);
         String fgTap = tapOf(generation);
