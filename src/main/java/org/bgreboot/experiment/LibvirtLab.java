@@ -2,7 +2,6 @@ package org.bgreboot.experiment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bgreboot.Home;
+import org.bgreboot.HostCommand;
 import org.bgreboot.Progress;
 import org.bgreboot.engine.libvirt.LibvirtEngine;
 import org.bgreboot.guest.GuestImage;
@@ -201,17 +201,9 @@ public final class LibvirtLab implements AutoCloseable {
     }
 
     private static void exec(List<String> argv) {
-        try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", argv) + " failed: " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        HostCommand r = HostCommand.run(argv);
+        if (!r.ok()) {
+            throw new IllegalStateException(String.join(" ", argv) + " failed: " + r.output().strip());
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bgreboot.HostCommand;
 import org.bgreboot.UserError;
 
 /**
@@ -196,20 +197,16 @@ public final class PgbenchWorkload implements AutoCloseable {
         List<String> argv = new ArrayList<>(netns(db));
         argv.addAll(List.of("psql", "-X", "-q", "-h", db.host(), "-p", String.valueOf(db.port()), "-U", db.user(), "-d", db.name()));
         argv.addAll(args);
+        HostCommand r;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("psql failed: " + out.strip().lines().reduce((a, b) -> b).orElse(""));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UserError("cannot run psql (" + e.getMessage() + "): install the Debian package postgresql-client");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            r = HostCommand.run(argv);
+        } catch (HostCommand.NotFound e) {
+            throw new UserError(e.getMessage() + ": install the Debian package postgresql-client");
         }
+        if (!r.ok()) {
+            throw new IllegalStateException("psql failed: " + r.lastLine());
+        }
+        return r.output();
     }
 
     /** Clients of a bridged VM run in their network namespace; nsenter changes only that. */

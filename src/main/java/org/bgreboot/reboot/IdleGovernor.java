@@ -3,6 +3,7 @@ package org.bgreboot.reboot;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
+import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,10 +12,11 @@ import org.slf4j.LoggerFactory;
  * Boots the clone in FG's idle time, the paper's "idletime scheduling" made a property rather than
  * a priority. Every {@value #SAMPLE_MS} ms it reads how much CPU FG's instance used; while FG is
  * busy the clone's guest may use at most {@value #FLOOR} of one CPU, while FG idles it may use all.
- * Idle priority alone still cost FG about 12 % here (a clone on the other CPU shares its caches and
- * the CPU FG's I/O thread wants); the ceiling takes most of that back, and the floor keeps the
- * clone progressing so that its boot takes at most about three times as long on a host that is
- * never idle. Past {@code deadline} the clone gets its fair share, so a reboot ends whatever FG does.
+ * The clone stays at idle priority throughout (its cgroup too is idle: see the engine's cap), so
+ * the ceiling only ever takes CPU from the clone. Idle priority alone still cost FG about 12 % here
+ * (a clone on the other CPU shares its caches and the CPU FG's I/O thread wants); the ceiling takes
+ * most of that back. Past {@code deadline} the clone gets its fair share (normal priority, every
+ * CPU), so a reboot ends on a host that is never idle.
  */
 final class IdleGovernor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IdleGovernor.class);
@@ -80,10 +82,20 @@ final class IdleGovernor implements AutoCloseable {
             }
             last = cpu;
             lastAt = now;
-            boolean wantCap = busy > BUSY && now < deadlineNanos;
             if (now >= deadlineNanos) {
                 deadlineReached = true;
+                try {
+                    if (capped) {
+                        bg.capCpu(1.0);
+                    }
+                    bg.share(CpuShare.NORMAL); // its fair share: no idle priority, every CPU
+                } catch (RuntimeException e) {
+                    log.debug("cannot give the clone its fair share: {}", e.toString());
+                    note = "the clone's fair share after the deadline failed (" + e.getMessage() + ")";
+                }
+                return;
             }
+            boolean wantCap = busy > BUSY;
             if (wantCap != capped) {
                 try {
                     if (!bg.capCpu(wantCap ? FLOOR : 1.0)) {
@@ -96,9 +108,6 @@ final class IdleGovernor implements AutoCloseable {
                     note = "capping the clone failed (" + e.getMessage() + "): it ran at idle priority only";
                     return;
                 }
-            }
-            if (deadlineReached && !capped) {
-                break;
             }
         }
         if (capped) {

@@ -1,12 +1,11 @@
 package org.bgreboot.testnet;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bgreboot.HostCommand;
 import org.bgreboot.UserError;
 import org.bgreboot.guest.GuestSpecs;
 
@@ -83,19 +82,15 @@ public final class TestNetwork implements AutoCloseable {
     private static String run(Path script, List<String> args) {
         List<String> argv = new ArrayList<>(List.of("bash", script.toString()));
         argv.addAll(args);
+        HostCommand r;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new UserError("testnet.sh " + String.join(" ", args) + " failed: " + out.strip().lines().reduce((a, b) -> b).orElse(""));
-            }
-            return out;
-        } catch (IOException e) {
+            r = HostCommand.run(argv);
+        } catch (HostCommand.NotFound e) {
             throw new UserError("cannot run " + script + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
+        if (!r.ok()) {
+            throw new UserError("testnet.sh " + String.join(" ", args) + " failed: " + r.lastLine());
+        }
+        return r.output();
     }
 }

@@ -177,6 +177,8 @@ class SecurityIT {
             Cli.Run reboot = Cli.run(env, "reboot", quoteName, "--switch", "restore");
             assertThat(marker).as("the host ran shell syntax from the state path").doesNotExist();
             assertThat(reboot.exit()).as(reboot.stderr()).isZero();
+            assertThat(reboot.stdout() + reboot.stderr()).as("the clone was saved and loaded, not replaced by a cold boot")
+                    .contains("save and restore the clone").doesNotContain("the switch failed");
             assertThat(Http.identity(qvm.spec()).path("version").asText()).isEqualTo("v2");
             FaultIT.assertOneServingVm(qvm);
         } finally {

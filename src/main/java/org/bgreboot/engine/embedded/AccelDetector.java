@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.bgreboot.HostCommand;
+import org.bgreboot.state.Durable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.bgreboot.state.Durable;
 /**
  * Chooses KVM only when it really works. {@code /dev/kvm} can exist and open fine while guests hang
  * (as on this project's build machines), so the test is a short boot: a Linux kernel without a root
@@ -41,7 +42,7 @@ public final class AccelDetector {
         if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
             return new AccelChoice(Accel.TCG, "no usable /dev/kvm");
         }
-        String key = qemuVersion() + " on Linux " + System.getProperty("os.version");
+        String key = qemuVersion(qemu) + " on Linux " + System.getProperty("os.version");
         Optional<AccelChoice> cached = readCache(key);
         if (cached.isPresent()) {
             return cached.get();
@@ -90,16 +91,11 @@ public final class AccelDetector {
         }
     }
 
-    private String qemuVersion() {
+    /** The first line of {@code qemu-system-x86_64 --version}, e.g. "QEMU emulator version 7.2.22 (...)". */
+    public static String qemuVersion(Path qemu) {
         try {
-            Process p = new ProcessBuilder(qemu.toString(), "--version").redirectErrorStream(true).start();
-            String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("?");
-            p.waitFor();
-            return first;
-        } catch (IOException e) {
-            return "unknown QEMU";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return HostCommand.run(List.of(qemu.toString(), "--version")).firstLine();
+        } catch (HostCommand.NotFound e) {
             return "unknown QEMU";
         }
     }

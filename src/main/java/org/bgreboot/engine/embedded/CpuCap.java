@@ -11,6 +11,10 @@ import java.util.Optional;
  * controller: v1's {@code cpu.cfs_quota_us}, or v2's {@code cpu.max} where the unified hierarchy
  * has the controller. The cgroup sits beside bgreboot's own and is named after the instance, so a
  * later bgreboot (recovery) can dissolve one that a killed one left.
+ *
+ * <p>The cgroup itself is made idle ({@code cpu.idle}, Linux 5.15 on; else the smallest weight).
+ * A thread's SCHED_IDLE counts only among the threads of its own group: in a group of default
+ * weight the clone's idle vCPUs competed with FG as a normal task would, up to the ceiling.
  */
 final class CpuCap {
     private static final long PERIOD_US = 100_000;
@@ -29,6 +33,7 @@ final class CpuCap {
         cap.ifPresent(c -> {
             try {
                 Files.createDirectories(c.dir);
+                c.makeIdle();
                 for (Long tid : tids) {
                     Files.writeString(c.dir.resolve(c.v2 ? "cgroup.threads" : "tasks"), tid.toString());
                 }
@@ -37,6 +42,18 @@ final class CpuCap {
             }
         });
         return cap;
+    }
+
+    /** The group as a whole yields to every other task of its parent: cpu.idle, or the least weight. */
+    private void makeIdle() throws IOException {
+        Path idle = dir.resolve("cpu.idle");
+        if (Files.exists(idle)) {
+            Files.writeString(idle, "1");
+        } else if (v2) {
+            Files.writeString(dir.resolve("cpu.weight"), "1");
+        } else {
+            Files.writeString(dir.resolve("cpu.shares"), "2");
+        }
     }
 
     /** At most {@code fraction} of one CPU for the threads together; 1 or more: no ceiling. */

@@ -37,8 +37,10 @@ public record Launch(VmSpec spec, Accel accel, RuntimeDir runtime, VmState state
         BACKGROUND,
         /**
          * The clone's saved state loaded into a fresh process (the paper-faithful switch): the
-         * clone's devices, so no persistent disk (it is hot-plugged, as in a handover), but the
-         * VM's port forwards, which the old VM has freed by then.
+         * clone's devices (a saved state loads only into the same ones), so the persistent disk's
+         * placeholder if the clone had one, else no persistent disk; the disk is then swapped in or
+         * hot-plugged as in a handover. It has the VM's port forwards: the old VM, killed by
+         * then, has freed them.
          */
         RESTORED
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bgreboot.FaultPoint;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
@@ -34,6 +35,19 @@ final class PersistentDiskPlug {
         return List.of(
                 "driver=" + PLACEHOLDER + ",node-name=" + QemuCommand.PERSIST_FILE_NODE + ",size=" + bytes + ",read-zeroes=on",
                 "driver=raw,file=" + QemuCommand.PERSIST_FILE_NODE + ",node-name=" + QemuCommand.PERSIST_NODE);
+    }
+
+    /**
+     * The size of the placeholder the device still reads, if it does: a clone saved whole must be
+     * loaded into a QEMU with the same device, backed the same way.
+     */
+    static Optional<Long> placeholderBytes(QmpClient q) {
+        for (JsonNode n : q.execute("query-named-block-nodes")) {
+            if (QemuCommand.PERSIST_FILE_NODE.equals(n.path("node-name").asText()) && PLACEHOLDER.equals(n.path("drv").asText())) {
+                return Optional.of(n.path("image").path("virtual-size").asLong());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether the device exists and reads the image (not the placeholder). */

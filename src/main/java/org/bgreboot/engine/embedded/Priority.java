@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bgreboot.HostCommand;
 
 /**
  * CPU and I/O priority of a QEMU process. A clone boots at SCHED_IDLE, in the idle I/O class (it
@@ -76,16 +77,6 @@ public final class Priority {
     }
 
     private static String run(List<String> argv) {
-        try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor();
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return HostCommand.run(argv).output();
     }
 }

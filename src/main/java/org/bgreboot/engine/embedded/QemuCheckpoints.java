@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.bgreboot.HostCommand;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Checkpoints;
@@ -73,18 +74,9 @@ record QemuCheckpoints(EmbeddedVm vm, Progress progress) implements Checkpoints 
 
     /** A sparse copy: images are mostly holes. */
     private static void copy(Path from, Path to) {
-        List<String> argv = List.of("cp", "--sparse=always", "--", from.toString(), to.toString());
-        try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("cp " + from + " " + to + " failed: " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        HostCommand cp = HostCommand.run(List.of("cp", "--sparse=always", "--", from.toString(), to.toString()));
+        if (!cp.ok()) {
+            throw new IllegalStateException("cp " + from + " " + to + " failed: " + cp.output().strip());
         }
     }
 }

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bgreboot.HostCommand;
 import org.bgreboot.UserError;
 
 /** The qemu-img operations bgreboot needs: overlays and reading a backing chain. */
@@ -53,19 +53,15 @@ public final class QemuImg {
     }
 
     private static String run(List<String> argv) {
+        HostCommand r;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new UserError(String.join(" ", argv.subList(0, 2)) + " failed: " + out.strip().lines().findFirst().orElse(""));
-            }
-            return out;
-        } catch (IOException e) {
+            r = HostCommand.run(argv);
+        } catch (HostCommand.NotFound e) {
             throw new UserError("qemu-img is not installed: install the Debian package qemu-utils");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
+        if (!r.ok()) {
+            throw new UserError(String.join(" ", argv.subList(0, 2)) + " failed: " + r.firstLine());
+        }
+        return r.output();
     }
 }

@@ -19,12 +19,14 @@ record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) 
         LaunchRecord record = LaunchRecord.read(clone.runtime()).orElseThrow(() ->
                 new IllegalStateException("the clone's launch record is missing in " + clone.runtime().dir()));
         try {
+            Optional<Long> placeholder = PersistentDiskPlug.placeholderBytes(clone.qmp());
             Migration.saveTo(clone.qmp(), saved, Duration.ofMinutes(10));
             clone.quit(Duration.ofSeconds(10));
             clone.close();
             runtimes.remove(clone.runtime());
             RuntimeDir runtime = runtimes.create(Runtimes.restoredName(record.state().generation()));
-            Launch launch = new Launch(record.spec(), clone.accel(), runtime, record.state(), Launch.Role.RESTORED, false, Optional.of(saved));
+            Launch launch = new Launch(record.spec(), clone.accel(), runtime, record.state(), Launch.Role.RESTORED, false, Optional.of(saved),
+                    placeholder);
             QemuLauncher.Started started = launcher.launch(launch);
             record.as(Launch.Role.RESTORED, record.accelReason()).write(runtime);
             QemuProcess restored = new QemuProcess(started.pid(), runtime, clone.accel(), clone.spec(), this, started.qmp());

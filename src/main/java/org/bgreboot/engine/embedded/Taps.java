@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.bgreboot.HostCommand;
 import org.bgreboot.UserError;
 import org.bgreboot.spec.VmSpec;
 
@@ -113,17 +114,17 @@ final class Taps {
     private static JsonNode toolJson(String tool, String netns, String... args) {
         List<String> argv = new ArrayList<>(List.of("-j"));
         argv.addAll(List.of(args));
-        Result r = run(tool, netns, argv);
-        if (r.status != 0) {
-            if (r.output.contains("does not exist") || r.output.contains("Cannot find device")) {
+        HostCommand r = run(tool, netns, argv);
+        if (r.status() != 0) {
+            if (r.output().contains("does not exist") || r.output().contains("Cannot find device")) {
                 return null;
             }
             throw failure(netns, argv, r);
         }
         try {
-            return r.output.isBlank() ? JSON.createArrayNode() : JSON.readTree(r.output);
+            return r.output().isBlank() ? JSON.createArrayNode() : JSON.readTree(r.output());
         } catch (IOException e) {
-            throw new IllegalStateException("ip printed something unreadable: " + r.output.strip());
+            throw new IllegalStateException("ip printed something unreadable: " + r.output().strip());
         }
     }
 
@@ -137,14 +138,14 @@ final class Taps {
     }
 
     private static void ip(String netns, List<String> argv, String stdin) {
-        Result r = run("ip", netns, argv, stdin);
-        if (r.status != 0) {
+        HostCommand r = run("ip", netns, argv, stdin);
+        if (r.status() != 0) {
             throw failure(netns, argv, r);
         }
     }
 
-    private static RuntimeException failure(String netns, List<String> argv, Result r) {
-        String out = r.output.strip().lines().findFirst().orElse("exit status " + r.status);
+    private static RuntimeException failure(String netns, List<String> argv, HostCommand r) {
+        String out = r.output().strip().lines().findFirst().orElse("exit status " + r.status());
         if (out.contains("Operation not permitted") || out.contains("Permission denied")) {
             return new UserError("cannot make tap devices (" + out + "): a bridged VM needs bgreboot to run as root, or with CAP_NET_ADMIN");
         }
@@ -154,30 +155,20 @@ final class Taps {
         return new IllegalStateException("ip " + String.join(" ", argv) + (netns.isEmpty() ? "" : " (in " + netns + ")") + ": " + out);
     }
 
-    private record Result(int status, String output) {}
-
-    private static Result run(String tool, String netns, List<String> args) {
+    private static HostCommand run(String tool, String netns, List<String> args) {
         return run(tool, netns, args, "");
     }
 
-    private static Result run(String tool, String netns, List<String> args, String stdin) {
+    private static HostCommand run(String tool, String netns, List<String> args, String stdin) {
         List<String> argv = new ArrayList<>(List.of(tool));
         if (!netns.isEmpty()) {
             argv.addAll(List.of("-n", netns));
         }
         argv.addAll(args);
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            try (var in = p.getOutputStream()) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return new Result(p.waitFor(), out);
-        } catch (IOException e) {
-            throw new UserError("iproute2's ip is not installed: install the Debian package iproute2");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return HostCommand.run(argv, stdin);
+        } catch (HostCommand.NotFound e) {
+            throw new UserError("iproute2's " + tool + " is not installed: install the Debian package iproute2");
         }
     }
 }
