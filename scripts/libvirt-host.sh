@@ -2,8 +2,8 @@
 # libvirt-host.sh: a private libvirt "host" (virtlogd + libvirtd) for bgreboot's tests, demos and
 # local fleets. Nothing of the system's libvirt is touched: /etc/libvirt, /run/libvirt,
 # /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt are private folders under DIR, seen only
-# by the host's daemons (a private mount namespace; a missing mount point is made in a throwaway
-# overlay, so even an empty /run/libvirt is never created on the system). No systemd is needed.
+# by the host's daemons (a private mount namespace; a missing mount point is made as an empty
+# folder, as libvirt's own packages would, and nothing is ever written into it). No systemd is needed.
 #
 #   libvirt-host.sh install
 #       Installs the Debian packages a host needs (idempotent; one dpkg-query when all are there).
@@ -456,8 +456,12 @@ cmd_inner() {
   for src in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
     target=${src#*:}
     src=${src%%:*}
-    if [ ! -d "$target" ]; then
-      # no mount point: an overlay over its parent, with a throwaway upper layer, adds one
+    # The mount point is made where it is missing (the libvirt packages' own folder, empty: the
+    # private folder is bound over it). Only where that cannot be done (a read-only /var) does an
+    # overlay over its parent, with a throwaway upper layer, add one; but then everything the
+    # daemons create or write under that parent goes to the throwaway layer, out of the host's
+    # sight: a serial log, or a disk image under /var/lib/bgreboot that QEMU writes to.
+    if [ ! -d "$target" ] && ! mkdir -p "$target" 2>/dev/null; then
       parent=$(dirname "$target")
       n=$((n + 1))
       mkdir -p "/proc/self/fd/8/up$n" "/proc/self/fd/8/work$n" # DIR may be under an overlaid parent

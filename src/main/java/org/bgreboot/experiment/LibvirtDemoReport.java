@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.Span;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.render.Table;
 import org.bgreboot.report.ResultJson;
@@ -24,25 +26,11 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
     /** @param failure why the cold boot could not be checked, empty when it was */
     public record ColdBoot(String domain, String kernel, String version, int ackedWrites, int missing, double readyMs, String failure) {}
 
-    /** The background reboot's steps from the release to the network, as the switch ran them. */
+    /** The background reboot's steps inside its switch (from the network's move to the mount), as libvirt ran them. */
     public List<TimedStep> switchSteps() {
-        return demo.run(Method.BACKGROUND).map(r -> {
-            List<TimedStep> steps = r.reboot().steps();
-            int from = 0;
-            for (int i = 0; i < steps.size(); i++) {
-                if (steps.get(i).name().startsWith("freeze persistent") || steps.get(i).name().startsWith("release hook")) {
-                    from = i;
-                }
-            }
-            List<TimedStep> out = new ArrayList<>();
-            for (int i = from; i < steps.size(); i++) {
-                out.add(steps.get(i));
-                if (steps.get(i).name().equals("BG takes the network")) {
-                    break;
-                }
-            }
-            return out;
-        }).orElse(List.of());
+        return demo.run(Method.BACKGROUND).flatMap(r -> Optional.ofNullable(r.reboot().spans().get(Span.SWITCH)).map(sw ->
+                r.reboot().steps().stream().filter(s -> s.startMs() >= sw.startMs() && s.endMs() <= sw.endMs()).toList()))
+                .orElse(List.of());
     }
 
     @Override public List<String> problems() {
