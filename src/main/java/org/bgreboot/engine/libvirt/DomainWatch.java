@@ -2,6 +2,7 @@ package org.bgreboot.engine.libvirt;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bgreboot.Sleep;
 import org.bgreboot.engine.LifecycleWatch;
 import org.libvirt.event.DomainEvent;
 
@@ -11,6 +12,7 @@ import org.libvirt.event.DomainEvent;
  * longer running at all.
  */
 final class DomainWatch implements LifecycleWatch {
+    private static final long EVENT_GRACE_NANOS = 2_000_000_000L;
     private final DomainInstance instance;
     private final AtomicReference<String> fatal = new AtomicReference<>();
     private final AutoCloseable subscription;
@@ -39,7 +41,13 @@ final class DomainWatch implements LifecycleWatch {
     @Override public Optional<String> fatal() {
         String reason = fatal.get();
         if (reason == null && !instance.alive()) {
-            reason = "domain " + instance.name() + " is no longer running";
+            // the domain's end and the event that says why arrive separately (a panicked clone is
+            // destroyed at once): give the event a moment before saying only that it is gone
+            long until = System.nanoTime() + EVENT_GRACE_NANOS;
+            while (fatal.get() == null && System.nanoTime() < until) {
+                Sleep.ms(10);
+            }
+            reason = fatal.get() != null ? fatal.get() : "domain " + instance.name() + " is no longer running";
         }
         return Optional.ofNullable(reason);
     }
