@@ -76,8 +76,7 @@ final class BenchCommand implements Callable<Integer> {
             return postgres(app);
         }
         BenchPlan plan = new BenchPlan(guest, sizes(), methods(), repeat, interference, interferenceSeconds);
-        Path out = json != null ? json : app.home.home().resolve("results")
-                .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
+        Path out = out(app);
         Bench bench = new Bench(app.home, app.engine(), app.progress, app::accel);
         BenchResult result = bench.run(plan);
 
@@ -103,8 +102,7 @@ final class BenchCommand implements Callable<Integer> {
      * first --memory size if one was given (else 1 GiB).
      */
     private int postgres(App app) {
-        Path out = json != null ? json : app.home.home().resolve("results")
-                .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
+        Path out = out(app);
         if (repeat < 1) {
             throw new UserError("--repeat must be at least 1");
         }
@@ -124,6 +122,12 @@ final class BenchCommand implements Callable<Integer> {
             return BgrebootCommand.EXIT_FAILED;
         }
         return 0;
+    }
+
+    /** --json, else results/bench-GUEST-TIME.json in the bgreboot home. */
+    private Path out(App app) {
+        return json != null ? json : app.home.home().resolve("results")
+                .resolve("bench-" + guest + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
     }
 
     private List<ByteSize> sizes() {

@@ -115,8 +115,8 @@ public final class GuestSpecs {
         l.add("service = \"http://127.0.0.1/\"");
         l.add("");
         l.add("[switch]                     # how the persistent disk changes hands");
-        if (m.postgres() != null) { // the release hook checkpoints, then stops PostgreSQL (fast shutdown): BG starts without recovery
-            l.add("release = \"hook\"             # the guest's release hook: PostgreSQL checkpointed and stopped, the disk unmounted");
+        if (m.postgres() != null) { // the release hook checkpoints while PostgreSQL still commits, then freezes (its guest.conf)
+            l.add("release = \"hook\"             # the guest's release hook: a CHECKPOINT, then the disk frozen (RELEASE in guest.conf)");
         } else {
             l.add("release = \"freeze\"           # its filesystem frozen in the old VM: synced and clean, one agent call");
         }

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-
 /**
  * What a VM is: read from its spec file by {@link SpecLoader}, validated, paths absolute. The state
  * that changes as the VM is rebooted (current overlay, current kernel) lives in {@code state.VmState}.

@@ -115,7 +115,7 @@ final class Taps {
         List<String> argv = new ArrayList<>(List.of("-j"));
         argv.addAll(List.of(args));
         HostCommand r = run(tool, netns, argv);
-        if (r.status() != 0) {
+        if (!r.ok()) {
             if (r.output().contains("does not exist") || r.output().contains("Cannot find device")) {
                 return null;
             }
@@ -139,13 +139,13 @@ final class Taps {
 
     private static void ip(String netns, List<String> argv, String stdin) {
         HostCommand r = run("ip", netns, argv, stdin);
-        if (r.status() != 0) {
+        if (!r.ok()) {
             throw failure(netns, argv, r);
         }
     }
 
     private static RuntimeException failure(String netns, List<String> argv, HostCommand r) {
-        String out = r.output().strip().lines().findFirst().orElse("exit status " + r.status());
+        String out = r.firstLine().isEmpty() ? "exit status " + r.status() : r.firstLine();
         if (out.contains("Operation not permitted") || out.contains("Permission denied")) {
             return new UserError("cannot make tap devices (" + out + "): a bridged VM needs bgreboot to run as root, or with CAP_NET_ADMIN");
         }

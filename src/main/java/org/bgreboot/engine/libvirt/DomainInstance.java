@@ -2,6 +2,7 @@ package org.bgreboot.engine.libvirt;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.agent.GuestAgent;
@@ -247,31 +248,35 @@ final class DomainInstance implements Instance {
     /**
      * On a bridge, until its interfaces have been quiet (see {@link Drain}). The clone announced
      * its MAC every 2 ms for 200 ms as it took the network, so what this domain still sends does
-     * not draw the bridge's forwarding entry back to its tap.
+     * not draw the bridge's forwarding entry back to its tap. The interfaces are looked up once:
+     * the polls, every 2 ms inside the switch, only read their counters.
      */
     @Override public void drain() {
-        if (bridged()) {
-            long ms = Drain.untilQuiet(() -> {
-                long sent = transmitted();
-                return sent < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(sent);
-            });
-            log.debug("{} drained in {} ms", name, ms);
+        if (!bridged()) {
+            return;
         }
+        List<String> taps;
+        try {
+            taps = liveXml().devices("interface").stream().map(nic -> DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse(""))
+                    .filter(dev -> !dev.isEmpty()).toList();
+        } catch (RuntimeException e) {
+            log.debug("{}: no interfaces to drain ({})", name, e.toString());
+            return; // gone, or unreadable: nothing to wait for
+        }
+        long ms = Drain.untilQuiet(() -> transmitted(taps));
+        log.debug("{} drained in {} ms", name, ms);
     }
 
-    /** Packets its interfaces have sent so far (libvirt's interface stats); -1 where unknown. */
-    long transmitted() {
+    /** Packets the interfaces {@code taps} have sent so far (libvirt's interface stats); empty where unknown. */
+    private java.util.OptionalLong transmitted(List<String> taps) {
         try {
             long sum = 0;
-            for (Element nic : liveXml().devices("interface")) {
-                String dev = DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse("");
-                if (!dev.isEmpty()) {
-                    sum += domain.interfaceStats(dev).tx_packets;
-                }
+            for (String dev : taps) {
+                sum += domain.interfaceStats(dev).tx_packets;
             }
-            return sum;
+            return java.util.OptionalLong.of(sum);
         } catch (LibvirtException | RuntimeException e) {
-            return -1;
+            return java.util.OptionalLong.empty();
         }
     }
 

@@ -40,7 +40,7 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
     public String table() {
         Table t = Table.of("reboot", "commit gap", "of normal", "TPS before", "TPS during BG boot", "TPS after", "BG boot", "switch");
         for (PostgresReboot r : reboots) {
-            t.row(r.method() + r.abortReason().map(a -> " (aborted)").orElse(""), ms(r.commitGapMs()),
+            t.row(r.method().label() + r.abortReason().map(a -> " (aborted)").orElse(""), ms(r.commitGapMs()),
                     r.background() ? String.format("%.1f %%", 100 * ofNormal(r)) : "", tps(r.tpsBefore()), tps(r.tpsDuringBgBoot()),
                     tps(r.tpsAfter()), ms(r.bgBootMs()), ms(r.switchMs()));
         }
@@ -84,7 +84,7 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
                             c.atMs() < gapEnd ? "before" : "after", null))
                     .toList();
             if (!samples.isEmpty()) {
-                panels.add(TimelinePanel.of(r.method() + " reboot: pgbench commits (" + ms(r.commitGapMs()) + " without one)",
+                panels.add(TimelinePanel.of(r.method().label() + " reboot: pgbench commits (" + ms(r.commitGapMs()) + " without one)",
                         new ProbeLog(samples), r.startMs(), r.phases()));
             }
         }

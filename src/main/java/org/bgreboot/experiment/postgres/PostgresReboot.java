@@ -17,7 +17,7 @@ import org.bgreboot.report.ResultJson;
  * it, while the clone booted (background reboots) and in the window after it. Times are run-clock ms.
  */
 public record PostgresReboot(
-        String method,
+        Method method,
         Optional<String> abortReason,
         double startMs,
         double endMs,
@@ -31,7 +31,7 @@ public record PostgresReboot(
 
     static PostgresReboot of(RebootResult r, PgbenchWorkload.Result seen, long windowMs) {
         boolean background = r.method() == Method.BACKGROUND;
-        return new PostgresReboot(r.method().label(), r.abortReason(), r.startMs(), r.endMs(),
+        return new PostgresReboot(r.method(), r.abortReason(), r.startMs(), r.endMs(),
                 seen.longestGapMs(r.startMs(), r.endMs()),
                 seen.tps(r.startMs() - windowMs, r.startMs()),
                 background ? seen.tps(r.bgLaunchedAtMs(), r.bgReadyAtMs()) : Double.NaN,
@@ -42,12 +42,12 @@ public record PostgresReboot(
     }
 
     public boolean background() {
-        return method.equals(Method.BACKGROUND.label());
+        return method == Method.BACKGROUND;
     }
 
     Map<String, Object> json() {
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("method", method);
+        j.put("method", method.label());
         j.put("aborted", abortReason.orElse(null));
         j.put("commit_gap_ms", ResultJson.num(commitGapMs));
         j.put("tps_before", ResultJson.num(tpsBefore));
