@@ -17,6 +17,7 @@ import org.bgreboot.agent.ExecResult;
 import org.bgreboot.ready.VmBoot;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.lifecycle.PowerOff;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
@@ -91,7 +92,7 @@ final class VmCommand {
                         + vm.spec().name() + "' first, which leaves exactly one serving VM, then stop it");
             }
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm stop")) {
-                vm.stop(Duration.ofSeconds(timeoutSeconds), app.progress);
+                PowerOff.stop(vm, Duration.ofSeconds(timeoutSeconds), app.progress);
             }
             return 0;
         }

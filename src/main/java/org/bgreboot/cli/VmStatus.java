@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.lifecycle.Strays;
 import org.bgreboot.reboot.Journal;
 
 /**
@@ -35,14 +36,9 @@ record VmStatus(
         List<String> fwd = vm.spec().network().forwards().stream().map(f -> f.hostAddress() + ":" + f.hostPort() + " -> " + f.guestPort()).toList();
         String unfinished = Journal.active(vm.stateDir()).map(c -> c.plan().method().label() + " reboot " + c.plan().id()
                 + " stopped at " + c.lastStep().name().toLowerCase() + ": run 'bgreboot recover " + name + "'").orElse(null);
+        List<String> others = Strays.describe(vm).stream()
+                .map(i -> i + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)").toList();
         Optional<Instance> serving = vm.serving();
-        List<String> others = new ArrayList<>();
-        for (Instance i : vm.instances()) {
-            if (serving.map(s -> !s.id().equals(i.id())).orElse(true)) {
-                others.add(i.describe() + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)");
-            }
-            i.close();
-        }
         if (serving.isEmpty()) {
             return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
                     vm.spec().memory().mib(), fwd);
@@ -55,7 +51,7 @@ record VmStatus(
             });
             String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
             return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
-                    others, unfinished, vm.specDrift(), vm.spec().memory().mib(), fwd);
+                    others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd);
         }
     }
 

@@ -6,6 +6,7 @@ import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.engine.VmInspection;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.VmState;
 
@@ -36,12 +37,13 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
             throw new UserError("VM " + spec.name() + ": its guest agent does not answer (" + e.getMessage()
                     + "); a reboot needs qemu-ga in the guest on org.qemu.guest_agent.0 (see guest/README.md)");
         }
-        if (opts.switchMode() == SwitchMode.RESTORE && !vm.savesState()) {
+        if (opts.switchMode() == SwitchMode.RESTORE && vm.stateSaving().get().isEmpty()) {
             fg.close();
-            throw new UserError("the " + vm.engine() + " engine cannot save and restore a VM's whole state: use --switch handover");
+            throw new UserError("the " + vm.engine() + " engine cannot save and restore a VM's whole state (" + vm.stateSaving().why()
+                    + "): use --switch handover");
         }
         long needed = MIN_FREE_BYTES + (opts.switchMode() == SwitchMode.RESTORE ? spec.memory().bytes() : 0);
-        Vm.FreeSpace free = vm.freeSpace();
+        VmInspection.FreeSpace free = vm.inspection().freeSpace();
         if (free.bytes() < needed) {
             fg.close();
             throw new UserError("only " + (free.bytes() >> 20) + " MiB free under " + free.where() + "; a reboot of " + spec.name()

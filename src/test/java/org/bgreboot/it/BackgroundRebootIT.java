@@ -34,7 +34,7 @@ class BackgroundRebootIT {
             assertThat(watch.holders()).as("FG, then the clone").hasSize(2);
         }
 
-        assertThat(m.reboot().aborted()).as(m.reboot().abortReason().orElse("")).isFalse();
+        assertThat(m.reboot().aborted()).as(m.reboot().failure().orElse("")).isFalse();
         assertThat(m.reboot().fgStoppedAfterReady()).isTrue();
         assertThat(m.downtime().versionBefore()).isEqualTo("v1");
         assertThat(m.downtime().versionAfter()).isEqualTo("v2");
@@ -51,7 +51,7 @@ class BackgroundRebootIT {
         assertThat(after.generation()).isEqualTo(before.generation() + 1);
         assertThat(after.boot().orElseThrow().kernel()).isEqualTo(vm.spec().update().orElseThrow().boot().orElseThrow().kernel());
         assertThat(Journal.active(vm.stateDir())).isEmpty();
-        assertThat(vm.leftovers()).isEmpty();
+        assertThat(vm.inspection().leftovers()).isEmpty();
         assertThat(m.reboot().chainDepth()).isLessThanOrEqualTo(3);
         long pid = vm.running().orElseThrow().pid();
         assertThat(Priority.policy(pid)).isEqualTo("SCHED_OTHER");
@@ -59,7 +59,7 @@ class BackgroundRebootIT {
             assertThat(Files.exists(old)).as("old generation layer streamed out and removed: " + old).isFalse();
         }
         lab.stop(vm);
-        assertThat(vm.leftovers()).isEmpty();
+        assertThat(vm.inspection().leftovers()).isEmpty();
     }
 
 }

@@ -94,7 +94,7 @@ class FaultIT {
         }
         TestVms.lab().stop(vm);
         assertThat(TestVms.qemuPids(vm)).as("QEMU processes of " + name + " after the tests").isEmpty();
-        assertThat(vm.leftovers()).isEmpty();
+        assertThat(vm.inspection().leftovers()).isEmpty();
     }
 
     /** Every fault starts from one serving VM and the spec as written. */
@@ -602,7 +602,7 @@ class FaultIT {
             assertThat(TestVms.processesWithOpen(vm.spec().persistentDisk().path())).as("processes with the persistent disk open")
                     .containsExactly(p.pid());
             assertThat(p.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
-            assertThat(vm.leftovers()).as("leftovers").isEmpty();
+            assertThat(vm.inspection().leftovers()).as("leftovers").isEmpty();
             Path serving0 = p.runtime().dir();
             assertThat(sockets(vm).stream().filter(s -> !s.startsWith(serving0)).toList()).as("sockets besides the serving QEMU's").isEmpty();
         }

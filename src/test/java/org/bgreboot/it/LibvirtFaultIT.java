@@ -98,9 +98,9 @@ class LibvirtFaultIT {
         }
         try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
             LibvirtVm vm = LibvirtTestLab.vm(e, d);
-            assertThat(vm.leftovers()).isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
             assertThat(Journal.active(vm.stateDir())).isEmpty();
-            assertThat(vm.chainDepth()).isLessThanOrEqualTo(3);
+            assertThat(vm.inspection().chainDepth()).isLessThanOrEqualTo(3);
         }
         Cli.Run again = Cli.run("recover", "--connect", uri, d.vm());
         assertThat(again.exit()).as(again.stderr()).isZero();

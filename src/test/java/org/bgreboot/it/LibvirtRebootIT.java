@@ -96,7 +96,7 @@ class LibvirtRebootIT {
         assertThat(Files.exists(d.systemImage().resolveSibling(d.vm() + "-g1-vda.qcow2"))).as("the old generation's layer").isFalse();
         try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
             LibvirtVm vm = LibvirtTestLab.vm(e, d);
-            assertThat(vm.leftovers()).isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
             assertThat(Journal.active(vm.stateDir())).isEmpty();
         }
         assertThat(LibvirtTestLab.domainsOf(d)).hasSize(1);
@@ -140,8 +140,8 @@ class LibvirtRebootIT {
         assertThat(files()).as("the VM's files: the same layers, nothing left").isEqualTo(filesBefore);
         try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
             LibvirtVm vm = LibvirtTestLab.vm(e, d);
-            assertThat(vm.chainDepth()).isEqualTo(3);
-            assertThat(vm.leftovers()).isEmpty();
+            assertThat(vm.inspection().chainDepth()).isEqualTo(3);
+            assertThat(vm.inspection().leftovers()).isEmpty();
             assertThat(Journal.active(vm.stateDir())).isEmpty();
         }
     }
