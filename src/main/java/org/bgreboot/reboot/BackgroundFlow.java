@@ -113,6 +113,11 @@ final class BackgroundFlow {
         FaultPoint.reach("after:" + s.id().key());
     }
 
+    /** The reboot is in {@code p} already (its caller said so before this flow existed). */
+    void entered(Phase p) {
+        phase = p;
+    }
+
     /** Tells progress and the listener when the reboot enters another phase. */
     void enter(Phase p) {
         if (p != phase) {

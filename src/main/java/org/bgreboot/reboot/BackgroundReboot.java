@@ -42,6 +42,7 @@ public final class BackgroundReboot {
                 RebootPlan plan = plan(p, fg);
                 Journal journal = Journal.begin(vm.stateDir(), plan);
                 BackgroundFlow flow = new BackgroundFlow(vm, plan, journal, opts, progress, t, fg);
+                flow.entered(Phase.PREPARE);
                 return run(p, plan, journal, flow);
             }
         }
