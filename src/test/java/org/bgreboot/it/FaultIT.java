@@ -165,7 +165,7 @@ class FaultIT {
         assertThat(TestVms.qemuPids(vm)).as("a refused stop stops nothing").hasSize(2);
 
         Cli.Run recovered = Cli.run("recover", name);
-        assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+        assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
         assertThat(vm.running().map(QemuProcess::pid)).contains(before.pid());
         assertOneServingVm(vm);
         assertThat(Cli.run("vm", "status", name).stdout()).doesNotContain("also running").doesNotContain("unfinished");
@@ -215,8 +215,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("release hook times out");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("release hook").contains("did not finish within 3 s and was killed");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("release hook").contains("did not finish within 3 s and was killed");
         try (QemuProcess p = vm.running().orElseThrow()) {
             String ps = p.agent().exec(List.of("ps"), Duration.ofSeconds(10)).stdoutText();
             assertThat(ps).as("the hung hook is gone from FG").doesNotContain("sleep 37");
@@ -278,7 +278,7 @@ class FaultIT {
             assertThat(refused.error()).contains("bgreboot recover " + name);
 
             Cli.Run recovered = Cli.run("recover", name);
-            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(forward ? 0 : 3); // switched, or aborted (rolled back)
             assertThat(recovered.stdout()).contains(forward ? "completed the switch" : "rolled back");
             seen = w.finish();
         }
@@ -337,7 +337,7 @@ class FaultIT {
             assertThat(p.exitValue()).isEqualTo(137);
             assertThat(Journal.active(vm.stateDir())).isPresent();
             Cli.Run recovered = Cli.run("recover", name);
-            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
             assertThat(recovered.stdout()).contains("rolled back");
             seen = w.finish();
         }
@@ -368,8 +368,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("clone's QEMU killed while it boots");
-        assertThat(run.exit()).as("an aborted reboot fails").isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("did not become ready").contains("exited");
+        assertThat(run.exit()).as("an aborted reboot exits 3").isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("did not become ready").contains("exited");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -435,8 +435,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("update kernel panics");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("panicked");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("panicked");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -456,8 +456,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("readiness never passes");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("/bin/false").contains("did not pass within 20 s");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("/bin/false").contains("did not pass within 20 s");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -504,12 +504,12 @@ class FaultIT {
                 fill(filler, 0);
                 System.out.println("state disk full while the clone boots: " + Files.getFileStore(mnt).getUsableSpace() + " bytes free");
                 Cli.Run aborted = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
-                assertThat(aborted.exit()).as("a reboot on a full disk does not succeed").isEqualTo(1);
-                assertThat(aborted.stdout()).contains("ABORTED");
+                assertThat(aborted.exit()).as("a reboot on a full disk aborts: exit 3").isEqualTo(3);
+                assertThat(aborted.stdout()).contains("outcome").contains("aborted: ");
                 Files.delete(filler);
 
                 Cli.Run recovered = Cli.run(env, "recover", fullName);
-                assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+                assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
                 seen = w.finish();
             }
             seen.print("state disk full");
