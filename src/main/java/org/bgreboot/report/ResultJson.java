@@ -3,6 +3,7 @@ package org.bgreboot.report;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.TimedStep;
 
@@ -20,6 +21,7 @@ public final class ResultJson {
         j.put("switch_mode", x.method() == Method.BACKGROUND ? x.switchMode().name().toLowerCase() : null);
         j.put("outcome", x.outcome().kind().key());
         j.put("outcome_detail", x.outcome().describe());
+        j.put("failed_step", x.outcome() instanceof Outcome.ColdBooted c ? c.failedStep().key() : null);
         j.put("fg_pause_ms", num(x.fgPauseMs()));
         j.put("bg_ready_ms", x.method() == Method.BACKGROUND ? num(x.bgReadyMs()) : null);
         j.put("switch_ms", num(x.switchMs()));

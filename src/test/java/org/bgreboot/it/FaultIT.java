@@ -131,17 +131,35 @@ class FaultIT {
         Before before = Before.of(vm);
         Seen seen;
         Cli.Run run;
+        Path json = TestVms.home().home().resolve("coldboot-" + failedStep + ".json");
         try (Workload w = Workload.start(vm)) {
-            run = Cli.run(env, "reboot", name);
+            run = Cli.run(env, "reboot", name, "--measure", "--json", json.toString());
             seen = w.finish();
         }
         seen.print(what);
-        assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
-        assertThat(run.stderr()).contains("the switch failed at " + failedStep).contains("updated disks were cold-booted");
+        assertThat(run.exit()).as("the VM serves the update, by a cold boot, and says so: " + run.stderr()).isEqualTo(4);
+        assertThat(run.stderr()).contains("the switch failed at " + failedStep).contains("updated disks were booted");
+        JsonNode j = readJson(json);
+        assertThat(j.path("outcome").asText()).isEqualTo("cold_booted");
+        assertThat(j.path("failed_step").asText()).isEqualTo(failedStep);
+        assertThat(j.path("downtime_ms").asDouble()).as("a cold boot's downtime is a boot's, measured and reported").isGreaterThan(1000);
+        assertThat(j.path("acked_writes_lost").asInt()).isZero();
+        int generation = j.path("generation").asInt();
+        assertThat(Cli.run("vm", "status", name).stdout()).as("vm status agrees on the generation that serves")
+                .containsPattern("generation\\s+" + generation + "\\b");
+        assertThat(vm.stateDir().readState().orElseThrow().generation()).isEqualTo(generation);
         seen.assertNothingLost();
         before.assertReplacedByTheUpdate(vm, seen);
         assertOneServingVm(vm);
         assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    static JsonNode readJson(Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ---- status and stop tell the truth; an edited spec does not hurt a running VM ----------------
