@@ -7,12 +7,12 @@ import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
-import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.jsonwire.WireException;
 import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.ready.Readiness;
@@ -117,7 +117,7 @@ public final class InPlaceReboot {
             ExecResult r;
             try {
                 r = fg.agent().exec(kexec, Duration.ofSeconds(30));
-            } catch (AgentException e) {
+            } catch (WireException e) {
                 return; // the guest went down under the command: that is the kexec
             }
             if (!r.ok()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
-import org.bgreboot.spec.SpecLoader;
 /**
  * The spec file as written (TOML), before validation. Every field may be missing here; {@link
  * SpecLoader} fills defaults and checks values. Unknown keys are refused by the mapper.

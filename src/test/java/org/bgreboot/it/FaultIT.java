@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bgreboot.Home;
-import org.bgreboot.agent.AgentException;
+import org.bgreboot.jsonwire.WireException;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.experiment.Lab;
 import org.bgreboot.report.MeasuredReboot;
@@ -797,7 +797,7 @@ class FaultIT {
             a.sync(timeout);
             a.ping(timeout);
             return true;
-        } catch (AgentException e) {
+        } catch (WireException e) {
             return false;
         }
     }
