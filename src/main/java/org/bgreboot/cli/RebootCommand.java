@@ -51,6 +51,9 @@ final class RebootCommand implements Callable<Integer> {
     @Option(names = "--no-install", description = "Do not run the update's install command (it is already installed).")
     boolean noInstall;
 
+    @Option(names = "--force", description = "Reboot even when the guest says it needs no reboot (nothing newer installed, no reboot flagged).")
+    boolean force;
+
     @Option(names = "--kernel", paramLabel = "FILE", description = "Boot this kernel instead of the spec's update kernel (direct kernel boot).")
     Path kernel;
 
@@ -89,7 +92,7 @@ final class RebootCommand implements Callable<Integer> {
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
-                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce);
+                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
         Map<String, Object> out;
         RebootResult result;
         try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
