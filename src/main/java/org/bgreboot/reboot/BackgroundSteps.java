@@ -8,6 +8,7 @@ import org.bgreboot.UserError;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.StateSaving;
 import org.bgreboot.installed.PackageManager;
+import org.bgreboot.spec.VmSpec;
 import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
 
@@ -152,11 +153,14 @@ final class BackgroundSteps {
                 throw new PackageManager.PackageManagerBusy("the guest's package manager took " + held
                         + " at the clone point: a clone of a half-installed system is never booted; try again");
             });
+            f.vm.spec().update().flatMap(VmSpec.Update::fromGuest).filter(g -> GuestKernelFetch.fetched(f.plan.to().boot(), f.vm.stateDir().path()))
+                    .ifPresent(g -> f.t.step(Part.FETCH_KERNEL, g.kernel(), () -> GuestKernelFetch.fetch(fg.agent(), g, f.plan.to().boot().get())));
         }
 
-        /** A freeze that timed out may still have happened. */
+        /** A freeze that timed out may still have happened; a kernel fetched for the clone goes. */
         @Override public void undo(BackgroundFlow f) {
             f.fg().ifPresent(fg -> fg.agent().fsfreezeThaw(BackgroundFlow.AGENT_OP));
+            f.plan.to().boot().filter(b -> GuestKernelFetch.fetched(Optional.of(b), f.vm.stateDir().path())).ifPresent(GuestKernelFetch::delete);
         }
     }
 
@@ -416,6 +420,7 @@ final class BackgroundSteps {
             f.t.step(Part.STREAM, () -> f.vm.clonePoint().retire(serving, f.plan.clonePlan()));
             f.t.span(Span.STREAM, start, f.t.now());
             f.vm.forget(f.plan.clonePlan().fg());
+            f.plan.from().boot().filter(b -> GuestKernelFetch.fetched(Optional.of(b), f.vm.stateDir().path())).ifPresent(GuestKernelFetch::delete);
         }
     }
 }

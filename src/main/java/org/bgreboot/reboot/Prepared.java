@@ -54,10 +54,13 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
         try {
             VmState state = vm.state();
             VmSpec.PersistentDisk persistentDisk = persistentDisk(spec, state.persistentDiskOr(spec), opts, progress);
+            Optional<VmSpec.GuestKernel> fromGuest = opts.kernel().isPresent() ? Optional.empty() : spec.update().flatMap(VmSpec.Update::fromGuest);
             Optional<VmSpec.KernelBoot> nextBoot = opts.kernel().isPresent() ? opts.kernel()
-                    : spec.update().flatMap(VmSpec.Update::boot).or(state::boot);
+                    : fromGuest.map(g -> GuestKernelFetch.target(vm.stateDir(), state.generation() + 1, g,
+                            state.boot().or(spec::boot).map(VmSpec.KernelBoot::cmdline).orElse("console=ttyS0")))
+                    .or(() -> spec.update().flatMap(VmSpec.Update::boot)).or(state::boot);
             boolean installs = opts.install() && spec.update().map(u -> !u.install().isEmpty()).orElse(false);
-            if (!installs && nextBoot.isEmpty()) {
+            if (!installs && (nextBoot.isEmpty() || fromGuest.isPresent())) {
                 requireSomethingToBoot(spec, fg, opts, progress); // the guest installed its update itself: its boot loader boots it
             }
             double installMs = installs ? Updates.install(spec, fg.agent(), opts.cancel(), progress) : 0;

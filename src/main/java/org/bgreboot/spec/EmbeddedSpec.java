@@ -29,6 +29,9 @@ final class EmbeddedSpec {
         VmSpec.Hooks hooks = HooksSection.read(raw.hooks(), check);
         VmSpec.Readiness ready = ReadySection.read(raw.ready(), check);
         Optional<VmSpec.Update> update = UpdateSection.read(raw.update(), BootSection.updateKernel(raw.boot(), check), check);
+        if (update.flatMap(VmSpec.Update::fromGuest).isPresent() && raw.boot() == null) {
+            check.fail("update.guest_kernel is set but the VM boots from disk: its boot loader boots what the guest installed; drop update.guest_kernel");
+        }
         VmSpec.SwitchPolicy policy = SwitchSection.read(raw.switchPolicy(), raw.hooks(), check);
         return new VmSpec(file, name, memory, cpus, machine, systemDisks, persistent, network, boot, hooks, ready, update, policy,
                 Optional.empty());

@@ -29,6 +29,10 @@ final class LibvirtSpec {
         VmSpec.Hooks hooks = HooksSection.read(raw.hooks(), check);
         VmSpec.Readiness ready = ReadySection.read(raw.ready(), check);
         Optional<VmSpec.Update> update = UpdateSection.read(raw.update(), u -> updateKernel(u, check), check);
+        if (update.flatMap(VmSpec.Update::fromGuest).isPresent()) {
+            check.fail("update.guest_kernel is for VMs of the embedded engine: a libvirt domain that boots its own disk boots what its guest installed; "
+                    + "one that boots a kernel file takes update.kernel, a path on the libvirt host");
+        }
         SwitchPolicy policy = SwitchSection.read(raw.switchPolicy(), raw.hooks(), check);
         if (raw.switchPolicy() != null && raw.switchPolicy().disk() != null && policy.disk() != SwitchPolicy.DiskHandover.HOTPLUG) {
             check.fail("switch.disk = \"" + SpecCheck.shown(raw.switchPolicy().disk()) + "\": the libvirt engine hands the persistent disk over by "

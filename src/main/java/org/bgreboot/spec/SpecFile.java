@@ -44,7 +44,8 @@ record SpecFile(
 
     record Sw(String release, String disk) {}
 
-    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec) {}
+    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec,
+               @JsonProperty("guest_kernel") String guestKernel, @JsonProperty("guest_initrd") String guestInitrd) {}
 
     /** Keys by section, for the "did you mean" part of an unknown-key error. */
     static final Map<String, String> SECTIONS = Map.of(

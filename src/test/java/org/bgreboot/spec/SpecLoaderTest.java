@@ -357,6 +357,23 @@ class SpecLoaderTest {
         fails(noBoot, "update.kernel is set but the VM boots from disk");
     }
 
+    /** A direct-kernel-boot guest that installs its own kernels: the update names the guest's files, fetched at the clone point. */
+    @Test
+    void anUpdateMayNameTheGuestsOwnKernel() {
+        String guestKernel = GOOD.replace("kernel = \"v2/vmlinuz\"\ninitrd = \"v2/initrd.img\"\n",
+                "guest_kernel = \"/boot/vmlinuz\"\nguest_initrd = \"/boot/initrd.img\"\n");
+        VmSpec s = load(guestKernel);
+        assertThat(s.update().orElseThrow().fromGuest()).contains(new VmSpec.GuestKernel("/boot/vmlinuz", "/boot/initrd.img"));
+        assertThat(s.update().orElseThrow().boot()).isEmpty();
+        fails(guestKernel.replace("guest_kernel = \"/boot/vmlinuz\"", "guest_kernel = \"boot/vmlinuz\""),
+                "update.guest_kernel 'boot/vmlinuz' must be an absolute path in the guest");
+        fails(guestKernel.replace("guest_kernel = \"/boot/vmlinuz\"\n", ""), "update.guest_initrd needs update.guest_kernel");
+        fails(GOOD.replace("initrd = \"v2/initrd.img\"\n", "initrd = \"v2/initrd.img\"\nguest_kernel = \"/boot/vmlinuz\"\n"),
+                "update.kernel and update.guest_kernel both name the update's kernel");
+        fails(guestKernel.replace("[boot]\nkernel = \"v1/vmlinuz\"\ninitrd = \"v1/initrd.img\"\ncmdline = \"console=ttyS0 quiet\"\n", ""),
+                "update.guest_kernel is set but the VM boots from disk");
+    }
+
     @Test
     void aRawPersistentDiskThatIsAQcow2Image() throws IOException {
         Files.write(dir.resolve("data/persist.img"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 3});
