@@ -140,7 +140,11 @@ final class VmCommand {
                 String state;
                 try {
                     Vm vm = app.vm(spec.toString());
-                    state = vm.serving().map(p -> "running  " + p.describe()).orElse("stopped");
+                    state = vm.serving().map(p -> {
+                        try (p) {
+                            return String.format("running  %-12s needs reboot: %s", p.describe(), NeedsRebootColumn.of(p));
+                        }
+                    }).orElse("stopped");
                 } catch (UserError e) {
                     state = "spec unusable: " + e.getMessage();
                 }

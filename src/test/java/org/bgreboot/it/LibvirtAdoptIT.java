@@ -111,7 +111,9 @@ class LibvirtAdoptIT {
 
         Cli.Run status = Cli.run("vm", "status", "--connect", uri, d.vm());
         assertThat(status.exit()).as(status.stderr()).isZero();
-        assertThat(status.stdout()).contains("serving       domain " + d.vm()).contains("needs reboot");
+        assertThat(status.stdout()).contains("serving       domain " + d.vm())
+                .as("the demo guest boots a host kernel: nothing in its /boot, no flag").contains("needs reboot  no (runs ");
+        assertThat(Cli.run("vm", "list", "--connect", uri).stdout()).containsPattern(d.vm() + "\\s+" + d.vm() + "\\s+running\\s+generation 0, serving; needs reboot: no");
 
         String bootBefore = LibvirtTestLab.identity(d).path("boot_id").asText();
         Path json = TestVms.home().home().resolve("adopted-reboot.json");
