@@ -237,6 +237,8 @@ final class BackgroundFlow {
             keepConsole(b.get(), "clone");
             b.get().kill();
             b.get().close();
+        } else if (bg != null) {
+            keepConsole(bg, "clone"); // it ended by itself (shut down, its process died): its console says why, until it is forgotten
         }
         vm.forget(plan.clonePlan().bg());
     }
