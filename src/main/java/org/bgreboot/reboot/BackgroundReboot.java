@@ -37,7 +37,12 @@ public final class BackgroundReboot {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
             opts.listener().phase(Phase.PREPARE, t.now());
-            Prepared p = Prepared.check(vm, opts, progress);
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             try (Instance fg = p.fg()) {
                 RebootPlan plan = plan(p, fg);
                 Journal journal = Journal.begin(vm.stateDir(), plan);
