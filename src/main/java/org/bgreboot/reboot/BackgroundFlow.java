@@ -174,6 +174,8 @@ final class BackgroundFlow {
         VmState updated = plan.to().withGeneration(plan.toGeneration() + 1);
         Instance booted;
         try {
+            awaitLetGo(plan.clonePlan().bg());
+            awaitLetGo(plan.clonePlan().fg());
             booted = t.step(Part.COLD_BOOT, () -> vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress));
             VmBoot.await(vm, booted, progress);
         } catch (RuntimeException notReady) {
@@ -224,10 +226,24 @@ final class BackgroundFlow {
         }
         VmState own = new VmState(plan.toGeneration() + 1, vm.clonePoint().fgLayers(plan.clonePlan()), plan.from().boot(),
                 plan.from().persistentDisk());
+        awaitLetGo(plan.clonePlan().fg());
         vm.forget(plan.clonePlan().fg());
         Instance booted = vm.coldBoot(own, "the VM's instance is gone: booting it again from its own disks", progress);
         booted.close();
         return Optional.of("rolled back: the VM was booted again from its own disks (its instance had died), the clone was discarded");
+    }
+
+    /**
+     * A killed instance may hold the persistent disk's image a moment after its kill (the seam's
+     * kill does not promise otherwise): a cold boot opens the disk only once it has let go, as the
+     * switch gives it to the clone only then.
+     */
+    private void awaitLetGo(InstanceId id) {
+        vm.instance(id).ifPresent(i -> {
+            try (i) {
+                i.persistentDisk().awaitReleased(BackgroundSteps.RELEASE_TIMEOUT);
+            }
+        });
     }
 
     void discardClone() {
