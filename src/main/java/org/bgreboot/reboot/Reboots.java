@@ -50,6 +50,16 @@ public final class Reboots {
         }
     }
 
+    /** The generation the VM's record says it runs; {@code otherwise} where it cannot be read. */
+    static int generation(Vm vm, int otherwise) {
+        try {
+            return vm.stateDir().readState().map(org.bgreboot.state.VmState::generation).orElse(otherwise);
+        } catch (RuntimeException e) {
+            log.debug("generation unknown: {}", e.toString());
+            return otherwise;
+        }
+    }
+
     /** The serving system disk's chain depth; 0 where it cannot be told. */
     static int chainDepth(Vm vm) {
         try {
