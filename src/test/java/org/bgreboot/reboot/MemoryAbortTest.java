@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.memory.Fate;
@@ -255,13 +254,29 @@ class MemoryAbortTest {
         }
     }
 
+    @Test
+    void fgDyingAndItsCloneFailingBootsTheVmAgainFromItsOwnDisksOnceTheDeadOneLetGo() {
+        try (MemoryRig rig = new MemoryRig(dir)) {
+            rig.script().cloneFates.add(Fate.PANICS);
+            rig.script().lingerMs = 40;
+            rig.faults.at("before:await_ready", () -> rig.world.die(MemoryRig.VM, "g0", "its QEMU was killed"));
+            RebootResult r = rig.reboot();
+            Outcome.Aborted a = aborted(rig, r);
+            assertThat(a.reason()).contains("panicked");
+            assertThat(rig.lines).anyMatch(l -> l.contains("ABORT done: rolled back: the VM was booted again from its own disks"));
+            assertThat(r.generation()).as("the generation its record says it runs").isEqualTo(2).isEqualTo(rig.state.readState().orElseThrow().generation());
+            rig.assertServes();
+            assertThat(rig.world.systemWritesMissing(MemoryRig.VM, "g0")).as("FG's writes to its system disk, the cut's scratch layer included").isEmpty();
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static Outcome.Aborted aborted(MemoryRig rig, RebootResult r) {
         assertThat(r.outcome()).as(rig::story).isInstanceOf(Outcome.Aborted.class);
         Outcome.Aborted a = (Outcome.Aborted) r.outcome();
         assertThat(a.finished()).as(rig::story).isTrue();
-        assertThat(r.generation()).isZero();
+        assertThat(r.generation()).isEqualTo(rig.state.readState().orElseThrow().generation());
         return a;
     }
 
@@ -272,9 +287,5 @@ class MemoryAbortTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    static Optional<Step> none() {
-        return Optional.empty();
     }
 }

@@ -329,6 +329,15 @@ public final class World {
         return p;
     }
 
+    /** The system-disk writes instance {@code writer} made that the serving instance's layers do not hold. */
+    public synchronized List<String> systemWritesMissing(String vm, String writer) {
+        tick();
+        VmRecord r = record(vm);
+        Machine m = machines.get(key(vm, r.current));
+        List<String> chain = m == null ? List.of() : chainWrites(m.layers.get(0));
+        return r.systemWrites.getOrDefault(writer, List.of()).stream().filter(w -> !chain.contains(w)).toList();
+    }
+
     /** FG before a reboot. */
     public record Fg(String vm, String id, List<Path> layers, Set<Path> allLayers, Path disk, CpuShare share) {}
 
@@ -368,6 +377,8 @@ public final class World {
         requireLayers(state.systemOverlays());
         Path disk = state.persistentDiskOr(spec).path();
         lock(disk, null);
+        // as the embedded engine's cold boot removes the runtime files of gone processes
+        machines.values().removeIf(o -> o.vm.equals(spec.name()) && !o.alive() && !o.holdsImage());
         String id = "g" + state.generation();
         Machine old = machines.get(key(spec.name(), id));
         if (old != null && old.alive()) {
@@ -817,11 +828,15 @@ public final class World {
             if (m.state == Machine.State.RUNNING && g.status == Guest.Status.BOOTING && now >= g.upAtNanos) {
                 switch (g.fate) {
                     case BOOTS, NOT_READY -> up(m);
-                    case PANICS -> {
+                    case PANICS -> { // a clone stays paused where it panicked; a serving instance shuts down (QEMU's default)
                         g.console.append("Kernel panic - not syncing: Attempted to kill init!\n");
                         g.status = Guest.Status.PANICKED;
-                        m.state = Machine.State.PAUSED;
-                        event(m + " panicked");
+                        if (m.clone) {
+                            m.state = Machine.State.PAUSED;
+                            event(m + " panicked");
+                        } else {
+                            exit(m, "the guest panicked");
+                        }
                     }
                     case DIES -> exit(m, "its process exited");
                     case SHUTS_DOWN -> {
