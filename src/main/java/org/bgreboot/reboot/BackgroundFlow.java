@@ -160,7 +160,19 @@ final class BackgroundFlow {
                 return coldBootUpdate(s.id(), e);
             }
         }
-        return new Completion(new Outcome.Switched(), liveBg(), plan.toGeneration());
+        return bg().map(b -> new Completion(new Outcome.Switched(), b, plan.toGeneration())).orElseGet(this::coldBootedEarlier);
+    }
+
+    /**
+     * Recovery finished the tidy-up of a switch that an earlier process had already replaced by a
+     * cold boot (the clone is gone, the updated disks serve): the outcome is still that cold boot,
+     * after the step journaled last before the tidy-up, never a switch.
+     */
+    private Completion coldBootedEarlier() {
+        Instance serving = vm.serving().orElseThrow(() -> new IllegalStateException("the clone " + cloneId() + " is gone and no instance serves"));
+        Step failed = journal.steps().stream().filter(s -> s != Step.RETIRE).reduce((a, b) -> b).orElse(Step.RETIRE);
+        return new Completion(new Outcome.ColdBooted(failed, "the switch had failed there and the updated disks were cold-booted before"
+                + " bgreboot was interrupted tidying up"), serving, Reboots.generation(vm, plan.toGeneration() + 1));
     }
 
     /** The updated disks booted with the persistent disk; {@link Outcome.Down} when even that does not become ready. */

@@ -144,6 +144,21 @@ class MemoryPastThePointTest {
         }
     }
 
+    @Test
+    void bgrebootKilledTidyingUpAfterAColdBootIsRecoveredAsThatColdBootNotAsASwitch() {
+        try (MemoryRig rig = new MemoryRig(dir)) {
+            rig.script().attachHookFailures = 3;
+            rig.faults.crashAt("memory:retire", rig.process);
+            assertThatThrownBy(rig::reboot).isInstanceOf(org.bgreboot.engine.memory.Killed.class);
+            rig.restart();
+            Recovery.Result r = rig.recover();
+            assertThat(r.outcome().orElseThrow()).as(rig::story).isInstanceOf(Outcome.ColdBooted.class);
+            assertThat(((Outcome.ColdBooted) r.outcome().get()).failedStep()).isEqualTo(Step.ATTACH);
+            assertThat(r.generation()).isEqualTo(2);
+            rig.assertServes();
+        }
+    }
+
     private static void assertColdBooted(MemoryRig rig, RebootResult r, Step failed) {
         assertThat(r.outcome()).as(rig::story).isInstanceOf(Outcome.ColdBooted.class);
         assertThat(((Outcome.ColdBooted) r.outcome()).failedStep()).isEqualTo(failed);
