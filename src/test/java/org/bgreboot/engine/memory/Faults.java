@@ -21,8 +21,21 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
 
     private Faults() {}
 
+    private Thread.UncaughtExceptionHandler before;
+
+    /** Also quiets the threads of a killed process (the idle governor) that die of its death: that is how they should end. */
     public static Faults install() {
         Faults f = new Faults();
+        f.before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (!(e instanceof Killed)) {
+                if (f.before != null) {
+                    f.before.uncaughtException(t, e);
+                } else {
+                    t.getThreadGroup().uncaughtException(t, e);
+                }
+            }
+        });
         FaultPoint.inject(f);
         return f;
     }
@@ -107,5 +120,6 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
     @Override public void close() {
         disarm();
         FaultPoint.inject(null);
+        Thread.setDefaultUncaughtExceptionHandler(before);
     }
 }
