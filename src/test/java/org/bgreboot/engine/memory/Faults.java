@@ -15,6 +15,7 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
     private final List<String> reached = new ArrayList<>();
     private final Map<String, Runnable> once = new ConcurrentHashMap<>();
     private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> every = new ConcurrentHashMap<>();
     private int crashAtNth = -1;
     private BgrebootProcess nthVictim;
     private String killedAt;
@@ -53,6 +54,10 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
         Runnable r = once.remove(point);
         if (r != null) {
             r.run();
+        }
+        Runnable e = every.get(point);
+        if (e != null) {
+            e.run();
         }
         BgrebootProcess victim;
         synchronized (this) {
@@ -100,6 +105,15 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
         return this;
     }
 
+    /** Does {@code r} every time {@code point} is reached, in the thread that reaches it. */
+    public Faults on(String point, Runnable r) {
+        every.merge(point, r, (a, b) -> () -> {
+            a.run();
+            b.run();
+        });
+        return this;
+    }
+
     /** Where the last kill happened; null when none has since {@link #crashAtNth}. */
     public synchronized String killedAt() {
         return killedAt;
@@ -112,6 +126,7 @@ public final class Faults implements FaultPoint.Injector, AutoCloseable {
     /** Forgets every fault still armed. */
     public synchronized void disarm() {
         once.clear();
+        every.clear();
         refusals.clear();
         crashAtNth = -1;
         nthVictim = null;

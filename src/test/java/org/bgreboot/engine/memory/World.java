@@ -98,9 +98,25 @@ public final class World {
         event(name + " stops answering");
     }
 
+    /** The host answers again. */
+    public synchronized void hostUp(String name) {
+        hosts.get(name).reachable = true;
+        event(name + " answers again");
+    }
+
     public synchronized boolean reachable(String host) {
         HostRecord h = hosts.get(host);
         return h != null && h.reachable;
+    }
+
+    /** Memory a new instance could take on the host now: its capacity less what its running instances hold. */
+    public synchronized long availableMemory(String host) {
+        tick();
+        HostRecord h = hosts.get(host);
+        if (h == null || !h.reachable) {
+            throw new IllegalStateException("host " + host + " does not answer");
+        }
+        return h.capacity - machines.values().stream().filter(m -> m.host.equals(host) && m.alive()).mapToLong(m -> m.memoryBytes).sum();
     }
 
     /** A VM lives on {@code host}; its persistent disk's image exists (empty) from now on. */
