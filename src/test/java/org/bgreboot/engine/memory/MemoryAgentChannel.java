@@ -64,21 +64,26 @@ final class MemoryAgentChannel implements AgentChannel {
             if (!command.equals("guest-shutdown")) {
                 throw new AgentCommandException(command, "CommandNotFound", "not a command without a reply");
             }
-            Guest g = machine.guest;
             if (arguments.path("mode").asText().equals("reboot")) {
-                g.status = Guest.Status.BOOTING;
-                g.fate = Fate.BOOTS;
-                g.upAtNanos = System.nanoTime() + world.scriptOf(machine).bootMs * 1_000_000;
-                g.bootId = java.util.UUID.randomUUID().toString();
-                g.dataMounted = false;
-                g.frozen.clear();
-                g.processes.clear();
-                g.console.append("reboot: Restarting system\n");
-                world.event(machine + " reboots in place");
+                restart("reboot: Restarting system");
             } else {
                 world.powerOff(machine);
             }
         }
+    }
+
+    /** The guest restarts inside its instance (a reboot, a kexec): a new boot, the disk mounted again once it is up. */
+    private void restart(String line) {
+        Guest g = machine.guest;
+        g.status = Guest.Status.BOOTING;
+        g.fate = Fate.BOOTS;
+        g.upAtNanos = System.nanoTime() + world.scriptOf(machine).bootMs * 1_000_000;
+        g.bootId = java.util.UUID.randomUUID().toString();
+        g.dataMounted = false;
+        g.frozen.clear();
+        g.processes.clear();
+        g.console.append(line).append("\n");
+        world.event(machine + " restarts in place");
     }
 
     @Override public boolean isConnected() {
@@ -253,7 +258,10 @@ final class MemoryAgentChannel implements AgentChannel {
             case GuestPaths.INSTALL -> done(s.installFails ? Guest.Exit.failed("E: Unable to fetch some archives") : Guest.Exit.ok("updated"));
             case GuestPaths.RELEASE -> release(s);
             case GuestPaths.ATTACH -> attach(s);
-            case GuestPaths.KEXEC -> (m, p) -> Optional.of(Guest.Exit.ok(""));
+            case GuestPaths.KEXEC -> (m, p) -> {
+                restart("kexec_core: Starting new kernel");
+                return Optional.of(Guest.Exit.ok(""));
+            };
             default -> throw new AgentCommandException("guest-exec", "GenericError",
                     "Guest agent command failed, error was 'Failed to execute child process \u201c" + path + "\u201d (No such file or directory)'");
         };

@@ -43,6 +43,15 @@ public final class MemorySpecs {
                 s.hooks(), s.ready(), s.update(), policy, s.libvirt());
     }
 
+    /** Direct kernel boot: the VM boots {@code kernel} now and the update's kernel after a reboot. */
+    public static VmSpec withKernels(VmSpec s, Path kernel, Path updateKernel) {
+        VmSpec.KernelBoot now = new VmSpec.KernelBoot(kernel, null, "console=ttyS0");
+        VmSpec.Update u = s.update().orElseThrow();
+        return new VmSpec(s.file(), s.name(), s.memory(), s.cpus(), s.machine(), s.systemDisks(), s.persistentDisk(), s.network(),
+                Optional.of(now), s.hooks(), s.ready(), Optional.of(new VmSpec.Update(u.install(), Optional.of(new VmSpec.KernelBoot(updateKernel, null,
+                "console=ttyS0")), u.kexec())), s.switchPolicy(), s.libvirt());
+    }
+
     public static VmSpec withMemory(VmSpec s, ByteSize memory) {
         return new VmSpec(s.file(), s.name(), memory, s.cpus(), s.machine(), s.systemDisks(), s.persistentDisk(), s.network(), s.boot(),
                 s.hooks(), s.ready(), s.update(), s.switchPolicy(), s.libvirt());
