@@ -190,6 +190,12 @@ public final class World {
         mine.add(w);
     }
 
+    /** How busy the serving instance's guest is, as a fraction of one CPU. */
+    public synchronized void busy(String vm, double fraction) {
+        tick();
+        current(vm).ifPresent(m -> m.busy = fraction);
+    }
+
     /** The instance's process ends by itself (its QEMU killed from outside, a crash of the hypervisor). */
     public synchronized void die(String vm, String id, String why) {
         tick();
