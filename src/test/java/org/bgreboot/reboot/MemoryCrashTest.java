@@ -41,6 +41,41 @@ class MemoryCrashTest {
         return everyPoint(SwitchMode.RESTORE);
     }
 
+    /**
+     * The cold boot that replaces a failed switch (the attach hook failed twice), killed at each of
+     * its points: the recovery completes it, or, where the clone was not yet ended, completes the
+     * switch itself; either way one VM serves with every write.
+     */
+    @TestFactory
+    Stream<DynamicTest> killedAtEveryPointOfTheColdBootAfterAFailedSwitch() {
+        List<String> points;
+        try (MemoryRig rig = new MemoryRig(dir.resolve("coldboot-points"))) {
+            rig.script().attachHookFailures = 3;
+            int from = rig.faults.reached().size();
+            assertThat(rig.reboot().outcome()).isInstanceOf(Outcome.ColdBooted.class);
+            points = rig.faults.reached().subList(from, rig.faults.reached().size());
+        }
+        int failedAt = points.indexOf("before:attach");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = failedAt + 1; i < points.size(); i++) {
+            int at = i + 1;
+            String p = points.get(i);
+            tests.add(DynamicTest.dynamicTest("cold boot killed at " + p, () -> {
+                try (MemoryRig rig = new MemoryRig(dir.resolve("coldboot-" + at))) {
+                    rig.script().attachHookFailures = 3;
+                    rig.faults.crashAtNth(at, rig.process);
+                    assertThatThrownBy(rig::reboot).isInstanceOf(Killed.class);
+                    assertThat(rig.faults.killedAt()).isEqualTo(p);
+                    Recovered r = recoverThroughKills(rig);
+                    assertThat(r.result().outcome().orElseThrow()).as(rig::story).isInstanceOfAny(Outcome.ColdBooted.class, Outcome.Switched.class);
+                    rig.assertServes();
+                    assertThat(rig.recover().outcome()).isEmpty();
+                }
+            }));
+        }
+        return tests.stream();
+    }
+
     /** The points one reboot of {@code mode} passes, in order; each becomes a test of its own. */
     private Stream<DynamicTest> everyPoint(SwitchMode mode) {
         List<String> points;
