@@ -270,6 +270,25 @@ class MemoryAbortTest {
         }
     }
 
+    @Test
+    void anUndoThatFailsLeavesTheAbortUnfinishedAndRecoverFinishesIt() {
+        try (MemoryRig rig = new MemoryRig(dir)) {
+            rig.script().cloneFates.add(Fate.PANICS);
+            rig.faults.failAt("memory:delete-clone-disks", 1);
+            World.Fg before = rig.fg();
+            RebootResult r = rig.reboot();
+            assertThat(r.outcome()).as(rig::story).isInstanceOf(Outcome.Aborted.class);
+            assertThat(((Outcome.Aborted) r.outcome()).finished()).isFalse();
+            assertThat(r.outcome().describe()).contains("run 'bgreboot recover'");
+            assertThat(rig.lines).anyMatch(l -> l.contains("could not undo clone_disks") && l.contains("fault injected"));
+            assertThat(Journal.active(rig.state)).as("the journal stays open for recover").isPresent();
+            assertThat(rig.world.servingProblems(MemoryRig.VM)).as("FG serves meanwhile").isEmpty();
+            Recovery.Result done = rig.recover();
+            assertThat(done.outcome().orElseThrow()).isInstanceOf(Outcome.Aborted.class);
+            rig.assertUntouched(before);
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static Outcome.Aborted aborted(MemoryRig rig, RebootResult r) {
