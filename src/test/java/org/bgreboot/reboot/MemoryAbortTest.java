@@ -70,6 +70,7 @@ class MemoryAbortTest {
                 default -> "'guest command " + org.bgreboot.engine.memory.GuestPaths.READY + " exits 0' did not pass within";
             });
             assertThat(r.fgStoppedAfterReady()).isTrue();
+            assertThat(rig.refusedWrites()).as("writes refused while the clone was tried and discarded: clients saw nothing").isZero();
             rig.assertUntouched(before);
             assertThat(Files.exists(rig.state.journal().resolve("reboot-" + journalId(rig) + "-clone-console.log")))
                     .as("the failed clone's console is kept beside the journal").isTrue();
@@ -152,6 +153,9 @@ class MemoryAbortTest {
             Outcome.Aborted a = aborted(rig, r);
             assertThat(a.signal()).contains("SIGTERM");
             assertThat(a.reason()).isEqualTo("stopped by SIGTERM before the switch");
+            if (at != Step.TAKE_NETWORK && at != Step.RELEASE) { // stopped before the switch began: clients saw nothing
+                assertThat(rig.refusedWrites()).as("writes refused").isZero();
+            }
             rig.assertUntouched(before);
             assertThat(rig.world.clonesLaunched(MemoryRig.VM)).isEqualTo(
                     BackgroundSteps.indexOf(BackgroundSteps.order(mode), at) >= BackgroundSteps.indexOf(BackgroundSteps.order(mode), Step.LAUNCH_CLONE) ? 1 : 0);

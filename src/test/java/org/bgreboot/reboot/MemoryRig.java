@@ -93,9 +93,18 @@ final class MemoryRig implements AutoCloseable {
         };
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger refusedWrites = new java.util.concurrent.atomic.AtomicInteger();
+
     void busy() {
-        world.write(VM);
+        if (!world.write(VM)) {
+            refusedWrites.incrementAndGet();
+        }
         world.systemWrite(VM);
+    }
+
+    /** Client writes that were not acknowledged (the VM could not take them) since the rig began. */
+    int refusedWrites() {
+        return refusedWrites.get();
     }
 
     RebootOptions options() {

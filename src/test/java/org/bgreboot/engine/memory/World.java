@@ -614,6 +614,9 @@ public final class World {
     synchronized void takeNetwork(Machine m) {
         tick();
         point("memory:take-network");
+        if (m.clone && !m.guest.everUp) {
+            violation("the clone " + m + " was given the network before it was ever ready");
+        }
         for (Machine o : live(m.vm)) {
             if (o != m && o.owns && !o.handedOver) {
                 violation(m + " took the network while " + o + " still had it");
