@@ -72,8 +72,9 @@ class FleetRollMemoryTest {
             world.host(host, capacity);
             hosts.add(host);
             for (String name : names) {
-                world.register(edits.getOrDefault(name, s -> s).apply(MemorySpecs.spec(dir, name)), host).bootMs = 30;
-                world.script(name).attachMs = 15; // a switch that takes a while: overlaps are seen
+                // boots and switches that take a while, so that what may overlap does, even on a busy host
+                world.register(edits.getOrDefault(name, s -> s).apply(MemorySpecs.spec(dir, name)), host).bootMs = 80;
+                world.script(name).attachMs = 40;
                 MemoryVm vm = world.engine(host, process).vm(world.spec(name), MemoryHosts.stateDir(dir, name));
                 try (Instance i = vm.start(Progress.SILENT)) {
                     VmBoot.await(vm, i, Progress.SILENT);
@@ -167,6 +168,7 @@ class FleetRollMemoryTest {
     @Test
     void moreSwitchesOverlapWhenMoreMayBeUnavailableButNeverMoreThanAllowed() throws Exception {
         try (Rig rig = new Rig().host("h1", room(3, 3), "a1", "a2", "a3").host("h2", room(3, 3), "b1", "b2", "b3").start()) {
+            rig.vms.forEach(vm -> rig.world.script(vm).attachMs = 150); // two switches let through together overlap for sure
             FleetReport r = rig.roll(rig.plan(3, 2, OnFailure.STOP));
             assertThat(rig.states(r).values()).as(rig::story).containsOnly(VmProgress.State.SWITCHED);
             assertThat(rig.world.maxClonesAtOnce("h1")).isEqualTo(3);

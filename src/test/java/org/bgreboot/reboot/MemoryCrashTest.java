@@ -165,13 +165,13 @@ class MemoryCrashTest {
     @Test
     void killedWhileTheCloneBootsIsRolledBack() throws Exception {
         try (MemoryRig rig = new MemoryRig(dir)) {
-            rig.script().bootMs = 300;
+            rig.script().bootMs = 3_000; // far longer than the kill takes to come, on a busy host too
             World.Fg before = rig.fg();
             Thread killer = new Thread(() -> {
                 org.bgreboot.Sleep.ms(80);
                 rig.process.kill();
             });
-            rig.faults.at("after:launch_clone", killer::start);
+            rig.faults.at("before:await_ready", killer::start);
             assertThatThrownBy(rig::reboot).isInstanceOf(Killed.class);
             killer.join();
             assertThat(Journal.active(rig.state).orElseThrow().lastStep()).isEqualTo(Step.AWAIT_READY);
