@@ -25,13 +25,13 @@ public final class Fleet {
 
     /** The roll's plan, for {@code --dry-run}: every host answered, every VM was found once and checked. */
     public FleetPlan plan(FleetRequest r) {
-        try (FleetHosts hosts = FleetHosts.connect(home, r.hosts())) {
+        try (FleetHosts hosts = LibvirtHosts.connect(home, r.hosts())) {
             return FleetPlanner.plan(r, hosts);
         }
     }
 
     public FleetReport roll(FleetRequest r) {
-        try (FleetHosts hosts = FleetHosts.connect(home, r.hosts())) {
+        try (FleetHosts hosts = LibvirtHosts.connect(home, r.hosts())) {
             FleetPlan plan = FleetPlanner.plan(r, hosts);
             out.print(plan.text());
             try (FleetLock lock = FleetLock.acquire(stateDirs(plan), "fleet roll " + plan.id())) {
@@ -46,7 +46,7 @@ public final class Fleet {
     public FleetReport resume(Path file) {
         FleetJournal journal = FleetJournal.read(file);
         FleetPlan plan = journal.plan();
-        try (FleetHosts hosts = FleetHosts.connectReachable(home, plan.hosts(), progress);
+        try (FleetHosts hosts = LibvirtHosts.connectReachable(home, plan.hosts(), progress);
              FleetLock lock = FleetLock.acquire(stateDirs(plan), "fleet roll " + plan.id() + " (resumed)")) {
             out.print(plan.text());
             out.println("resuming roll " + plan.id() + " from " + file);

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bgreboot.Home;
 import org.bgreboot.Progress;
-import org.bgreboot.engine.libvirt.LibvirtVm;
+import org.bgreboot.engine.Vm;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.Phase;
 import org.bgreboot.reboot.RebootListener;
@@ -54,8 +54,15 @@ final class FleetRoll {
     private final Semaphore switching;
     private final AtomicReference<String> stopped = new AtomicReference<>();
     private final Map<String, AtomicLong> reserved = new ConcurrentHashMap<>();
+    private final Duration memoryPoll;
 
     FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal) {
+        this(home, hosts, journal, out, progress, terminal, MEMORY_POLL);
+    }
+
+    /** @param memoryPoll how often a clone waiting for memory asks its host again */
+    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal, Duration memoryPoll) {
+        this.memoryPoll = memoryPoll;
         this.home = home;
         this.hosts = hosts;
         this.journal = journal;
@@ -113,7 +120,7 @@ final class FleetRoll {
             return;
         }
         Progress log = vmLog(v.vm());
-        LibvirtVm vm;
+        Vm vm;
         try {
             vm = hosts.vm(v.host(), v.vm());
         } catch (RuntimeException e) {
@@ -179,7 +186,7 @@ final class FleetRoll {
      * A resumed roll found this VM mid-reboot: its own journal brings it back to one serving VM.
      * Completed (a newer generation serves): done. Rolled back: it is rebooted again.
      */
-    private boolean recovered(VmProgress p, PlannedVm v, LibvirtVm vm, Progress log) {
+    private boolean recovered(VmProgress p, PlannedVm v, Vm vm, Progress log) {
         board.phase(v.vm(), "recovering its interrupted reboot", false);
         try {
             Recovery.Result o = new Recovery(vm, log).run();
@@ -211,7 +218,7 @@ final class FleetRoll {
             }
             long free;
             try {
-                free = hosts.engine(v.host()).availableMemoryBytes();
+                free = hosts.availableMemoryBytes(v.host());
             } catch (RuntimeException e) {
                 free = Long.MAX_VALUE; // cannot tell: the hypervisor will refuse a clone it cannot hold
             }
@@ -228,7 +235,7 @@ final class FleetRoll {
                 progress.step(v.vm() + " " + why);
                 said = true;
             }
-            org.bgreboot.Sleep.ms(MEMORY_POLL.toMillis());
+            org.bgreboot.Sleep.ms(memoryPoll.toMillis());
         }
     }
 

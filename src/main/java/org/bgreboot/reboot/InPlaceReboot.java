@@ -49,7 +49,12 @@ public final class InPlaceReboot {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), opts.method().label() + " reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
             opts.listener().phase(Phase.PREPARE, t.now());
-            Prepared p = Prepared.check(vm, opts, progress);
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             VmState s = p.state();
             int to = vm.spec().directKernelBoot() ? s.generation() + 1 : s.generation();
             ClonePlan itself = new ClonePlan(p.fg().id(), p.fg().id(), s.systemOverlays(), List.of(), s.systemOverlays());
