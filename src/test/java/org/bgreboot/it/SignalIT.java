@@ -74,20 +74,6 @@ class SignalIT {
     }
 
     @Test
-    @Order(2)
-    void sigtermWhileTheCloneBootsAbortsAndTheVmKeepsServing() throws Exception {
-        interruptBeforeTheSwitch("TERM", 143, Map.of(), () -> FaultIT.awaitJournalStep(vm, Step.AWAIT_READY));
-    }
-
-    @Test
-    @Order(3)
-    void sigtermAfterTheReleaseButBeforeTheVmStopsRollsTheSwitchBack() throws Exception {
-        Path log = Files.createTempFile(TestVms.home().home(), "signal-", ".log");
-        interruptBeforeTheSwitch("TERM", 143, Map.of(FaultPoint.PAUSE_ENV, "after:release"), log,
-                () -> awaitLine(log, "paused at after:release"));
-    }
-
-    @Test
     @Order(4)
     void ctrlCPastThePointOfNoReturnCompletesTheSwitch() throws Exception {
         FaultIT.Before before = FaultIT.Before.of(vm);
