@@ -56,7 +56,7 @@ for item in "$@"; do
 	esac
 	if [ "$item" != restart ]; then
 		gx /usr/sbin/bgreboot-keep arm > /dev/null
-		gx systemd-run --unit "bgreboot-keep-predump-$n" --collect /usr/sbin/bgreboot-keep pre-dump --loop 5 > /dev/null
+		gx systemd-run --unit "bgreboot-keep-predump-$n" --collect /usr/sbin/bgreboot-keep pre-dump --loop 20 > /dev/null
 	fi
 	kernel_before=$(gx uname -r)
 	runs_before=$(grep -c start "$out/pgbench/runs")
