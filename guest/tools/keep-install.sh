@@ -26,15 +26,15 @@ t0=$(date +%s.%N)
 gx cat /var/lib/dpkg/status > "$tmp/status"
 mapfile -t debs < <(bash "$repo/guest/keep/bundle.sh" "$cache" "$tmp/status" 2> "$tmp/bundle.log" | grep '\.deb$')
 [ ${#debs[@]} -gt 0 ] || { cat "$tmp/bundle.log" >&2; exit 1; }
-gx sh -c 'rm -rf /var/cache/bgreboot-keep && mkdir -p /var/cache/bgreboot-keep'
-for d in "${debs[@]}"; do push "$d" "/var/cache/bgreboot-keep/${d##*/}"; done
+gx sh -c 'rm -rf /var/tmp/bgreboot-keep && mkdir -p /var/tmp/bgreboot-keep'
+for d in "${debs[@]}"; do push "$d" "/var/tmp/bgreboot-keep/${d##*/}"; done
 t1=$(date +%s.%N)
-# apt can take longer than one agent call waits: started in the background, polled
-gx sh -c 'cd /var/cache/bgreboot-keep && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download ./*.deb > apt.log 2>&1; echo $? > apt.rc; } < /dev/null > /dev/null 2>&1 &'
-until gx test -e /var/cache/bgreboot-keep/apt.rc 2> /dev/null; do sleep 5; done
-rc=$(gx cat /var/cache/bgreboot-keep/apt.rc)
-[ "$rc" = 0 ] || { gx tail -n 20 /var/cache/bgreboot-keep/apt.log >&2; exit 1; }
-gx rm -rf /var/cache/bgreboot-keep
+# apt takes longer than one agent call waits: run as a transient unit, polled
+gx systemd-run --unit bgreboot-keep-install --collect sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /var/tmp/bgreboot-keep/*.deb > /var/tmp/bgreboot-keep/apt.log 2>&1 < /dev/null; echo $? > /var/tmp/bgreboot-keep/apt.rc' > /dev/null 2>&1
+until gx test -e /var/tmp/bgreboot-keep/apt.rc 2> /dev/null; do sleep 5; done
+rc=$(gx cat /var/tmp/bgreboot-keep/apt.rc)
+[ "$rc" = 0 ] || { gx tail -n 20 /var/tmp/bgreboot-keep/apt.log >&2; exit 1; }
+gx rm -rf /var/tmp/bgreboot-keep
 t2=$(date +%s.%N)
 if [ "${2:-}" = --postgres ]; then
 	push "$repo/guest/keep/examples/postgresql" /etc/bgreboot/keep.d/postgresql
