@@ -9,7 +9,7 @@
 #   keep+install  the same, and the reboot installs the update first (a newer kernel)
 #   restart    not armed: PostgreSQL is frozen with the disk and recovers in the new VM
 # Afterwards every commit pgbench logged must be a row. Prints one JSON line per reboot (commit
-# gap, pgbench processes that lost their connections, what bgreboot-keep reported, the kernel)
+# pgbench processes started after it: 0 = none lost its connections, what bgreboot-keep reported, the kernel)
 # and a summary; exit 1 if a commit was lost.
 #   guest/tools/keep-proof.sh VM ADDRESS CLIENT_NETNS OUTDIR PLAN...
 # Needs: bgreboot on PATH or ./bgreboot, BGREBOOT_HOME, pgbench and psql on the host.
@@ -33,7 +33,7 @@ rm -f "$out/stop"
 	run=$first
 	while [ ! -e "$out/stop" ]; do
 		echo "$run $(now) start" >> "$out/pgbench/runs"
-		inns pgbench -h "$addr" -U postgres -n -c 2 -j 1 -T 3600 -f "$pg/pgbench-append.sql" -D run=$run -D seq=0 \
+		ip netns exec "$ns" pgbench -h "$addr" -U postgres -n -c 2 -j 1 -T 3600 -f "$pg/pgbench-append.sql" -D run=$run -D seq=0 \
 			--log --log-prefix="$out/pgbench/run$run" postgres > "$out/pgbench/run$run.out" 2>&1 &
 		echo $! > "$out/pgbench/current"
 		wait $! && rc=0 || rc=$?
@@ -70,30 +70,29 @@ for item in "$@"; do
 	mainpid=$(gx systemctl show -p MainPID --value postgresql@15-main.service || true)
 	kernel_after=$(gx uname -r)
 	runs_after=$(grep -c start "$out/pgbench/runs")
-	gap=$(python3 - "$out/pgbench" "$t0" "$t2" << 'EOF'
-import glob, os, re, sys
-d, a, b = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-ts = []
-for p in glob.glob(os.path.join(d, "run*")):
-    if not re.fullmatch(r"run\d+\.\d+(\.\d+)?", os.path.basename(p)):
-        continue
-    for line in open(p):
-        f = line.split()
-        if len(f) >= 6 and f[2].isdigit():
-            ts.append(int(f[4]) + int(f[5]) / 1e6)
-ts.sort()
-g = max((y - x for x, y in zip(ts, ts[1:]) if y >= a and x <= b), default=float("nan"))
-print("%.0f" % (g * 1000))
-EOF
-)
-	printf '{"reboot":%d,"plan":"%s","commit_gap_ms":%s,"pgbench_reconnects":%d,"reboot_s":%.1f,"kernel":"%s -> %s","unit":"%s","main_pid":"%s","keep":[%s]}\n' \
-		"$n" "$item" "$gap" $((runs_after - runs_before)) "$(echo "$t1 - $t0" | bc)" "$kernel_before" "$kernel_after" "$active" "$mainpid" "$status" | tee -a "$out/reboots.jsonl"
+	echo "$n $t0 $t2" >> "$out/windows"
+	printf '{"reboot":%d,"plan":"%s","pgbench_reconnects":%d,"reboot_s":%.1f,"kernel":"%s -> %s","unit":"%s","main_pid":"%s","keep":[%s]}\n' \
+		"$n" "$item" $((runs_after - runs_before)) "$(echo "$t1 - $t0" | bc)" "$kernel_before" "$kernel_after" "$active" "$mainpid" "$status" | tee -a "$out/reboots.jsonl"
 	gx systemctl stop "bgreboot-keep-predump-$n" 2> /dev/null || true
 done
 
 touch "$out/stop"
 kill -INT "$(cat "$out/pgbench/current")" 2> /dev/null || true
 wait "$loop" || true
+# commit gaps from the logs once pgbench has exited (it buffers its log lines)
+python3 - "$out/pgbench" "$out/windows" << 'EOF' | tee "$out/gaps.jsonl"
+import glob, os, re, sys
+ts = []
+for p in glob.glob(os.path.join(sys.argv[1], "run*")):
+    if re.fullmatch(r"run\d+\.\d+(\.\d+)?", os.path.basename(p)):
+        ts += [int(f[4]) + int(f[5]) / 1e6 for f in (l.split() for l in open(p)) if len(f) >= 6 and f[2].isdigit()]
+ts.sort()
+for line in open(sys.argv[2]):
+    n, a, b = line.split()
+    a, b = float(a), float(b)
+    g = max((y - x for x, y in zip(ts, ts[1:]) if y >= a and x <= b), default=float("nan"))
+    print('{"reboot":%s,"commit_gap_ms":%.0f}' % (n, g * 1000))
+EOF
 check=$(inns python3 "$pg/pgbench-check.py" --host "$addr" "$out/pgbench") && rc=0 || rc=$?
 echo "$check" > "$out/check.json"
 echo "$check"
