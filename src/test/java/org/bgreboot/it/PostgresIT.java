@@ -54,7 +54,7 @@ class PostgresIT {
         }
         System.out.print(o.table());
 
-        assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.abortReason()).isEmpty());
+        assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.failure()).isEmpty());
         assertThat(o.commits()).as("pgbench committed throughout").isGreaterThan(500);
         assertThat(o.lost()).as("committed transactions missing from the table: " + o.lostSample()).isZero();
         assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(5);
