@@ -3,10 +3,10 @@ package org.bgreboot.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bgreboot.engine.embedded.Liveness;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,7 +23,7 @@ class BenchIT {
         System.out.printf("bench took %.0f s%n", (System.nanoTime() - t0) / 1e9);
 
         // the figures first: a failed run is easier to diagnose from them than from the exit status
-        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        JsonNode j = Schemas.assertValidFile("bench", json);
         assertThat(j.get("accel").asText()).isIn("tcg", "kvm");
         assertThat(j.get("machine").get("nproc").asInt()).isPositive();
         assertThat(j.get("machine").get("qemu_version").asText()).contains("QEMU");
@@ -40,6 +40,8 @@ class BenchIT {
             assertThat(o.get("acked_writes").asInt()).isPositive();
             assertThat(o.get("acked_writes_lost").asInt()).isZero();
             assertThat(o.get("repeats")).hasSize(1);
+            assertThat(o.get("fell_back").asInt()).isZero();
+            assertThat(o.get("repeats").get(0).get("outcome").asText()).isEqualTo(o.get("method").asText().equals("normal") ? "rebooted" : "switched");
         }
         JsonNode normal = results.get(0), background = results.get(1);
         assertThat(normal.get("method").asText()).isEqualTo("normal");

@@ -16,6 +16,7 @@ import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.spec.ByteSize;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -53,6 +54,8 @@ class PostgresIT {
             TestVms.lab().stop(vm);
         }
         System.out.print(o.table());
+        Schemas.assertValid("bench", o.json());
+        assertThat(o.problems()).isEmpty();
 
         assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.failure()).isEmpty());
         assertThat(o.commits()).as("pgbench committed throughout").isGreaterThan(500);
