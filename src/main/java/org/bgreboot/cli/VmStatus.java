@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.lifecycle.Strays;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.reboot.Journal;
 
 /**
@@ -17,6 +18,7 @@ import org.bgreboot.reboot.Journal;
  * timeout, any other one (a clone a crash left), and an unfinished reboot with what to run.
  */
 record VmStatus(
+        @JsonProperty("schema_version") int schemaVersion,
         String name,
         String engine,
         boolean running,
@@ -40,7 +42,7 @@ record VmStatus(
                 .map(i -> i + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)").toList();
         Optional<Instance> serving = vm.serving();
         if (serving.isEmpty()) {
-            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
                     vm.spec().memory().mib(), fwd);
         }
         try (Instance p = serving.get()) {
@@ -50,7 +52,7 @@ record VmStatus(
                 return new String(p.agent().exec(List.of("uname", "-r"), Duration.ofSeconds(5)).stdout()).strip();
             });
             String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
-            return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
                     others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd);
         }
     }
