@@ -29,7 +29,8 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
      * @param recovered whether a resumed roll found its reboot interrupted and its journal finished it (no figures then)
      */
     public record Vm(String vm, String host, VmProgress.State result, Optional<String> detail, @JsonUnwrapped OutcomeFields outcome,
-                     boolean recovered, double fgPauseMs, double bgReadyMs, double switchMs, double downtimeMs, double timeToNewOsMs,
+                     boolean recovered, double fgPauseMs, double bgReadyMs, double switchMs, double downtimeMs, double maxProbeGapMs,
+                     double timeToNewOsMs,
                      Optional<Integer> ackedWrites, Optional<Integer> ackedWritesLost, Optional<String> versionBefore,
                      Optional<String> versionAfter, Optional<String> kernelAfter, double cloneStartedMs, double cloneReadyMs,
                      double switchEndedMs, double rebootStartedMs, double rebootEndedMs, double downFromMs, double downToMs,
@@ -42,7 +43,8 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
             return new Vm(p.vm(), p.host(), p.state(), Optional.of(p.detail()).filter(d -> !d.isEmpty()),
                     f.map(VmFigures::outcome).orElse(OutcomeFields.NONE), f.map(VmFigures::recovered).orElse(false),
                     f.map(VmFigures::fgPauseMs).orElse(nan), f.map(VmFigures::bgReadyMs).orElse(nan), f.map(VmFigures::switchMs).orElse(nan),
-                    c.map(VmFigures.Clients::downtimeMs).orElse(nan), c.map(VmFigures.Clients::timeToNewOsMs).orElse(nan),
+                    c.map(VmFigures.Clients::downtimeMs).orElse(nan), c.map(VmFigures.Clients::maxProbeGapMs).orElse(nan),
+                    c.map(VmFigures.Clients::timeToNewOsMs).orElse(nan),
                     c.map(VmFigures.Clients::ackedWrites), c.map(VmFigures.Clients::ackedWritesLost), c.map(VmFigures.Clients::versionBefore),
                     c.map(VmFigures.Clients::versionAfter), c.map(VmFigures.Clients::kernelAfter),
                     f.map(VmFigures::cloneStartedMs).orElse(nan), f.map(VmFigures::cloneReadyMs).orElse(nan),

@@ -24,15 +24,15 @@ public record VmFigures(OutcomeFields outcome, boolean recovered, double fgPause
 
     /**
      * What clients saw: their downtime, and when it began and ended on the roll's clock (NaN when
-     * no new boot was seen).
+     * no new boot was seen), and the longest time without an answer (what a cold boot cost them).
      */
-    public record Clients(double downtimeMs, double timeToNewOsMs, int ackedWrites, int ackedWritesLost, String versionBefore,
+    public record Clients(double downtimeMs, double maxProbeGapMs, double timeToNewOsMs, int ackedWrites, int ackedWritesLost, String versionBefore,
                           String versionAfter, String kernelBefore, String kernelAfter, double downFromMs, double downToMs) {
 
         static Clients of(RebootMeasurement m) {
             DowntimeResult d = m.downtime();
             boolean seen = !Double.isNaN(d.lastOldMs()) && !Double.isNaN(d.firstNewMs());
-            return new Clients(Figures.ms(d.downtimeMs()), Figures.ms(d.timeToNewOsMs()), m.ledger().ackedCount(), m.ledger().missingAcked().size(),
+            return new Clients(Figures.ms(d.downtimeMs()), Figures.ms(d.maxGapMs()), Figures.ms(d.timeToNewOsMs()), m.ledger().ackedCount(), m.ledger().missingAcked().size(),
                     d.versionBefore(), d.versionAfter(), d.kernelBefore(), d.kernelAfter(), seen ? Figures.ms(d.lastOldMs()) : Double.NaN,
                     seen ? Figures.ms(d.firstNewMs()) : Double.NaN);
         }

@@ -40,7 +40,7 @@ class ExperimentExitTest {
 
     private static SoakReboot reboot(int i, Outcome o) {
         RebootResult r = RebootFixtures.background(o);
-        return new SoakReboot(i, r.generation(), o, r.startMs(), r.endMs(), 40, r.bgReadyMs(), r.switchMs(), 2, 1, List.of(), 20_000, r.bgShare());
+        return new SoakReboot(i, r.generation(), o, r.startMs(), r.endMs(), 40, 50, r.bgReadyMs(), r.switchMs(), 2, 1, List.of(), 20_000, r.bgShare());
     }
 
     @Test

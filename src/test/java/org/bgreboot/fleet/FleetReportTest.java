@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The roll's totals from each VM's timeline: downtime overlaps, clones at once per host, parallel hosts. */
 class FleetReportTest {
     private static VmProgress vm(String name, String host, double cloneFrom, double switchEnd, double downFrom, double downTo) {
-        VmFigures.Clients seen = new VmFigures.Clients(downTo - downFrom, 9000, 100, 0, "v1", "v2", "k1", "k2", downFrom, downTo);
+        VmFigures.Clients seen = new VmFigures.Clients(downTo - downFrom, downTo - downFrom + 10, 9000, 100, 0, "v1", "v2", "k1", "k2", downFrom, downTo);
         VmFigures f = new VmFigures(OutcomeFields.of(new Outcome.Switched()), false, 20, 8000, 300, 1, cloneFrom - 1000, switchEnd + 500, cloneFrom,
                 switchEnd - 300, switchEnd, Optional.empty(), Optional.of(seen));
         return new VmProgress(name, host, VmProgress.State.SWITCHED, "serves generation 1", 0, Optional.of(f));

@@ -52,9 +52,10 @@ public record BenchJson(int schemaVersion, String command, String startedAt, dou
      * One repeat: how its reboot ended (written in place; null when the run threw before it had an
      * outcome), its figures, and why it does not count, if it does not.
      *
+     * @param maxProbeGapMs   the longest time without an answer: what a cold boot cost clients, where the downtime does not show it
      * @param ackedWritesLost null when the ledger could not be read back: unknown, not zero
      */
-    public record Repeat(int repeat, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double switchMs, double bgReadyMs,
+    public record Repeat(int repeat, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double maxProbeGapMs, double switchMs, double bgReadyMs,
                          double timeToNewOsMs, int ackedWrites, Optional<Integer> ackedWritesLost, double wallS, Optional<String> failure,
                          Optional<BgShareJson> bgShare, Map<Part, Double> stepsMs) {
 
@@ -62,7 +63,7 @@ public record BenchJson(int schemaVersion, String command, String startedAt, dou
             Map<Part, Double> steps = new LinkedHashMap<>(r.stepsMs());
             steps.replaceAll((p, ms) -> Figures.ms(ms));
             return new Repeat(r.repeat(), r.outcome().map(OutcomeFields::of).orElse(OutcomeFields.NONE), Figures.ms(r.downtimeMs()),
-                    Figures.ms(r.switchMs()), Figures.ms(r.bgReadyMs()), Figures.ms(r.timeToNewOsMs()), r.ackedWrites(),
+                    Figures.ms(r.maxProbeGapMs()), Figures.ms(r.switchMs()), Figures.ms(r.bgReadyMs()), Figures.ms(r.timeToNewOsMs()), r.ackedWrites(),
                     r.ledgerChecked() ? Optional.of(r.ackedWritesLost()) : Optional.empty(), Figures.seconds(r.wallMs()), r.failure(),
                     r.bgShare().map(BgShareJson::of), steps);
         }

@@ -17,13 +17,15 @@ import org.bgreboot.report.RebootMeasurement;
  *
  * @param repeat          1-based repetition number
  * @param outcome         how the reboot ended; empty when the run threw before it had an outcome
+ * @param maxProbeGapMs   the longest time without an answer to a probe: for a cold boot, whose clone answered before the
+ *                        switch failed, what the cold boot cost clients (the downtime, last old to first new answer, does not show it)
  * @param ledgerChecked   whether the ledger was read back (a run that failed early could not)
  * @param wallMs          the whole run as the bench saw it: fresh start, reboot, measurement
  * @param stepsMs         the flow's own parts (save clone state, plug persistent disk...), to see where time went; one per disk summed
  * @param bgShare         how the clone shared the host, asked and effective (background reboots)
  */
 public record BenchRun(String guest, int memoryMb, BenchMethod method, int repeat, Optional<Outcome> outcome,
-                       double downtimeMs, double switchMs, double bgReadyMs, double timeToNewOsMs,
+                       double downtimeMs, double maxProbeGapMs, double switchMs, double bgReadyMs, double timeToNewOsMs,
                        int ackedWrites, int ackedWritesLost, boolean ledgerChecked, double wallMs,
                        Map<Part, Double> stepsMs, Optional<BgShareReport> bgShare, Optional<String> failure) {
 
@@ -42,14 +44,15 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
 
     /** A run measured to the end; fails when the new OS is not what serves afterwards. */
     public static BenchRun of(String guest, int memoryMb, BenchMethod method, int repeat, RebootMeasurement m, double wallMs) {
-        return new BenchRun(guest, memoryMb, method, repeat, Optional.of(m.reboot().outcome()), m.downtime().downtimeMs(), m.reboot().switchMs(),
+        return new BenchRun(guest, memoryMb, method, repeat, Optional.of(m.reboot().outcome()), m.downtime().downtimeMs(), m.downtime().maxGapMs(),
+                m.reboot().switchMs(),
                 method.background() ? m.reboot().bgReadyMs() : Double.NaN, m.downtime().timeToNewOsMs(),
                 m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, steps(m), m.reboot().bgShare(), failure(method, m));
     }
 
     /** A run that threw before its ledger could be read back. */
     public static BenchRun failed(String guest, int memoryMb, BenchMethod method, int repeat, String reason, double wallMs) {
-        return new BenchRun(guest, memoryMb, method, repeat, Optional.empty(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+        return new BenchRun(guest, memoryMb, method, repeat, Optional.empty(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 0, 0, false, wallMs, Map.of(), Optional.empty(), Optional.of(reason));
     }
 

@@ -127,13 +127,13 @@ public final class Soak {
             double to = i + 1 < reboots.size() ? reboots.get(i + 1).startMs() : Double.POSITIVE_INFINITY;
             List<ProbeSample> window = probes.samples().stream().filter(p -> p.sentMs() >= from && p.sentMs() < to).toList();
             var d = Downtime.analyze(new ProbeLog(window), r.startMs());
-            out.add(r.withDowntime(d.newBootSeen() ? d.downtimeMs() : Double.NaN));
+            out.add(r.withDowntime(d.newBootSeen() ? d.downtimeMs() : Double.NaN, d.maxGapMs()));
         }
         return out;
     }
 
     private static SoakReboot inspect(Vm vm, int index, RebootResult r) {
-        return new SoakReboot(index, r.generation(), r.outcome(), r.startMs(), r.endMs(), Double.NaN, r.bgReadyMs(),
+        return new SoakReboot(index, r.generation(), r.outcome(), r.startMs(), r.endMs(), Double.NaN, Double.NaN, r.bgReadyMs(),
                 r.switchMs(), vm.inspection().chainDepth(), vm.instances().size(), vm.inspection().leftovers(), SoakSample.readHostMemAvailableMiB(),
                 r.bgShare());
     }

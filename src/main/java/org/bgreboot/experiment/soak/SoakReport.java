@@ -178,12 +178,13 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
                        List<PerReboot> perReboot, Leaks leaks, List<String> problems, boolean ok) {}
 
     /** One reboot of the soak: how it ended (written in place) and what was found right after it. */
-    public record PerReboot(int reboot, int generation, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double bgReadyMs,
+    public record PerReboot(int reboot, int generation, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double maxProbeGapMs, double bgReadyMs,
                             double switchMs, Optional<BgShareJson> bgShare, int chainDepth, int instances, List<String> leftovers,
                             @JsonProperty("host_mem_available_mib") double hostMemAvailableMiB) {
 
         static PerReboot of(SoakReboot r) {
-            return new PerReboot(r.index(), r.generation(), OutcomeFields.of(r.outcome()), Figures.ms(r.downtimeMs()), Figures.ms(r.bgReadyMs()),
+            return new PerReboot(r.index(), r.generation(), OutcomeFields.of(r.outcome()), Figures.ms(r.downtimeMs()), Figures.ms(r.maxProbeGapMs()),
+                    Figures.ms(r.bgReadyMs()),
                     Figures.ms(r.switchMs()), r.bgShare().map(BgShareJson::of), r.chainDepth(), r.instances(), r.leftovers(),
                     Figures.ms(r.hostMemAvailableMiB()));
         }

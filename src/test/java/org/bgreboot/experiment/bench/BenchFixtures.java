@@ -44,7 +44,7 @@ final class BenchFixtures {
     }
 
     static BenchRun ok(int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs, int lost) {
-        return new BenchRun("tiny", mb, m, repeat, Optional.of(m.background() ? SWITCHED : REBOOTED), downtimeMs, switchMs,
+        return new BenchRun("tiny", mb, m, repeat, Optional.of(m.background() ? SWITCHED : REBOOTED), downtimeMs, downtimeMs + 10, switchMs,
                 m.background() ? 9000 : Double.NaN, downtimeMs + 500, 100, lost, true, 30_000,
                 m.background() ? Map.of(Part.STOP_FG, 1.0, Part.TAKE_DISK, 8.25) : Map.of(Part.REQUEST_REBOOT, 2.0),
                 m.background() ? Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.IDLE, Double.NaN, 0, false,

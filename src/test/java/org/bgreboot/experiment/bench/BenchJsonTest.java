@@ -133,6 +133,7 @@ class BenchJsonTest {
         assertThat(cold.get("outcome").asText()).isEqualTo("cold_booted");
         assertThat(cold.get("failed_step").asText()).isEqualTo("attach");
         assertThat(cold.get("downtime_ms").asDouble()).as("what it cost clients is reported").isEqualTo(150);
+        assertThat(cold.get("max_probe_gap_ms").asDouble()).isEqualTo(150);
         assertThat(cold.get("failure").asText()).startsWith("cold-booted: the switch failed at attach");
         assertThat(j.get("problems")).anySatisfy(p -> assertThat(p.asText()).contains("background #2 is no background reboot: cold-booted"));
         assertThat(BenchTable.of(r).rows().get(0)).contains("120 ms (100–140), 1/3 failed (1 cold-booted)");

@@ -19,7 +19,7 @@ class SoakReportTest {
 
     private static SoakReboot reboot(int i, Outcome outcome, double downtimeMs) {
         return new SoakReboot(i, outcome instanceof Outcome.ColdBooted ? i + 1 : i, outcome, i * 20_000, i * 20_000 + 12_000, downtimeMs,
-                9800, outcome instanceof Outcome.Switched ? 131 : Double.NaN, 2, 1, List.of(), 20_000 - i,
+                downtimeMs + 20, 9800, outcome instanceof Outcome.Switched ? 131 : Double.NaN, 2, 1, List.of(), 20_000 - i,
                 Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.ADAPTIVE, 900, 1200, false, "")));
     }
 
