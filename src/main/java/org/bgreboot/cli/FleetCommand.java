@@ -66,7 +66,7 @@ final class FleetCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(report.table());
         if (json != null) {
-            ResultFiles.writeJson(json, report.json());
+            ResultFiles.writeJson(json, report.json(report.problems()));
             System.out.println("report: " + json);
         }
         List<String> problems = report.problems();

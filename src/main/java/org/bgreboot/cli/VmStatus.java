@@ -11,6 +11,7 @@ import org.bgreboot.engine.Vm;
 import org.bgreboot.installed.InstalledProbe;
 import org.bgreboot.installed.NeedsReboot;
 import org.bgreboot.lifecycle.Strays;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.reboot.Journal;
 
 /**
@@ -19,6 +20,7 @@ import org.bgreboot.reboot.Journal;
  * timeout, any other one (a clone a crash left), and an unfinished reboot with what to run.
  */
 record VmStatus(
+        @JsonProperty("schema_version") int schemaVersion,
         String name,
         String engine,
         boolean running,
@@ -59,8 +61,8 @@ record VmStatus(
                 .map(i -> i + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)").toList();
         Optional<Instance> serving = vm.serving();
         if (serving.isEmpty()) {
-            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
-                    vm.spec().memory().mib(), fwd, null);
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished,
+                    List.of(), vm.spec().memory().mib(), fwd, null);
         }
         try (Instance p = serving.get()) {
             String state = ask(p::runState);
@@ -77,8 +79,8 @@ record VmStatus(
                     pending = null; // a guest without a shell: it cannot say
                 }
             }
-            return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
-                    others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending);
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), true, p.describe(), p.details(), state, agent,
+                    agent.equals("answers") ? kernel : null, others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending);
         }
     }
 

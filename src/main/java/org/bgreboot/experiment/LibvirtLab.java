@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bgreboot.testnet.TestNetwork;
 import org.bgreboot.Home;
 import org.bgreboot.HostCommand;
 import org.bgreboot.Progress;
@@ -57,9 +58,10 @@ public final class LibvirtLab implements AutoCloseable {
 
     /** The same, the last host also listening on qemu+tcp at {@code tcpPort} (0: none), reached from this namespace. */
     public static LibvirtLab start(Home home, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
-        Path dir = home.home().resolve("libvirt-lab").resolve(net);
+        TestNetwork.Place place = TestNetwork.place(net, subnet);
+        Path dir = home.home().resolve("libvirt-lab").resolve(place.name());
         Scripts scripts = new Scripts(home.repo(), Map.of("BGREBOOT_CACHE", home.cache().toString()));
-        LibvirtLab lab = new LibvirtLab(scripts, dir, net, subnet, progress);
+        LibvirtLab lab = new LibvirtLab(scripts, dir, place.name(), place.subnet(), progress);
         try {
             lab.up(hostCount, tcpPort);
             return lab;

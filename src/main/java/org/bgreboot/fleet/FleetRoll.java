@@ -155,21 +155,23 @@ final class FleetRoll {
             RebootOptions opts = RebootOptions.background(clock).with(phases.and(gate));
             boolean measure = plan.measure() && vm.spec().network().bridged() && !vm.spec().network().address().isEmpty();
             RebootResult r;
-            Map<String, Object> figures;
+            VmFigures figures;
             if (measure) {
                 RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, log, () -> Reboots.run(vm, opts, log));
                 r = m.reboot();
-                figures = FleetReport.figures(m);
+                figures = VmFigures.of(m);
             } else {
                 r = Reboots.run(vm, opts, log);
-                figures = FleetReport.figures(r);
+                figures = VmFigures.of(r);
             }
-            VmProgress.State state = VmProgress.State.of(r.outcome());
-            String why = r.failure().map(f -> r.aborted() && !hosts.reachable(v.host()) ? "host " + v.host() + " stopped answering (" + f + ")" : f)
+            // a host that stopped answering mid-reboot: its VM's journal is unfinished there; reported, not counted against the roll
+            boolean hostLost = r.aborted() && !hosts.reachable(v.host());
+            VmProgress.State state = hostLost ? VmProgress.State.FAILED : VmProgress.State.of(r.outcome());
+            String why = r.failure().map(f -> hostLost ? "host " + v.host() + " stopped answering (" + f + ")" : f)
                     .orElse("serves generation " + r.generation());
             journal.put(journal.get(v.vm()).finished(state, why, figures));
             board.phase(v.vm(), state + ": " + why, true);
-            if (state != VmProgress.State.SWITCHED) {
+            if (state != VmProgress.State.SWITCHED && !hostLost) {
                 failed(v.vm() + " (" + why + ")");
             }
         } catch (RuntimeException e) {
@@ -192,7 +194,7 @@ final class FleetRoll {
             Recovery.Result o = new Recovery(vm, log).run();
             java.util.Optional<VmProgress.State> state = o.outcome().map(VmProgress.State::of).filter(s -> s != VmProgress.State.ABORTED);
             if (state.isPresent()) {
-                journal.put(p.finished(state.get(), "recovered: " + o.action(), Map.of("result", state.get().name().toLowerCase(), "recovered", o.action())));
+                journal.put(p.finished(state.get(), "recovered: " + o.action(), VmFigures.recovered(o.outcome().get(), o.generation())));
                 board.phase(v.vm(), state.get() + " (recovered: generation " + o.generation() + ")", true);
                 return true;
             }
@@ -240,14 +242,14 @@ final class FleetRoll {
     }
 
     private void skip(VmProgress p, String why) {
-        journal.put(p.finished(VmProgress.State.SKIPPED, why, Map.of("result", "skipped")));
+        journal.put(p.finished(VmProgress.State.SKIPPED, why));
         board.phase(p.vm(), "SKIPPED: " + why, true);
     }
 
     private void fail(VmProgress p, PlannedVm v, RuntimeException e) {
         boolean hostGone = !hosts.reachable(v.host());
         String why = hostGone ? "host " + v.host() + " stopped answering (" + e.getMessage() + ")" : e.getMessage();
-        journal.put(p.finished(VmProgress.State.FAILED, why, Map.of("result", "failed")));
+        journal.put(p.finished(VmProgress.State.FAILED, why));
         board.phase(v.vm(), "FAILED: " + why, true);
         if (!hostGone) {
             failed(v.vm() + " (" + e.getMessage() + ")");
