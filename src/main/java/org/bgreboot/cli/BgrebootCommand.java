@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bgreboot", mixinStandardHelpOptions = true, versionProvider = BgrebootCommand.VersionProvider.class,
         description = "Reboot a VM into an updated OS in the background, then switch over in milliseconds.",
-        subcommands = {VmCommand.class, GuestCommand.class, AdoptCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {VmCommand.class, GuestCommand.class, AdoptCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, WatchCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
 public final class BgrebootCommand implements Runnable {
     /** Exit status for a user's mistake (bad spec, VM not running...). */
     static final int EXIT_USER_ERROR = ExitCode.USAGE.code;

@@ -18,6 +18,7 @@ public final class TestNetwork implements AutoCloseable {
     private final Path script;
     private final String name;
     private final Map<String, String> facts;
+    private org.bgreboot.Teardown.Registration teardown;
 
     private TestNetwork(Path script, String name, Map<String, String> facts) {
         this.script = script;
@@ -28,7 +29,15 @@ public final class TestNetwork implements AutoCloseable {
     /** Brings up test network {@code name} (1-8 of [a-z0-9]) on 10.77.{@code subnet}.0/24. */
     public static TestNetwork up(Path repo, String name, int subnet) {
         Path script = repo.resolve("scripts").resolve("testnet.sh");
-        return new TestNetwork(script, name, facts(run(script, List.of("up", name, String.valueOf(subnet)))));
+        org.bgreboot.Teardown.Registration down = org.bgreboot.Teardown.onExit("test network " + name, () -> run(script, List.of("down", name)));
+        try {
+            TestNetwork n = new TestNetwork(script, name, facts(run(script, List.of("up", name, String.valueOf(subnet)))));
+            n.teardown = down;
+            return n;
+        } catch (RuntimeException e) {
+            down.close();
+            throw e;
+        }
     }
 
     public String bridge() {
@@ -63,6 +72,9 @@ public final class TestNetwork implements AutoCloseable {
 
     @Override public void close() {
         run(script, List.of("down", name));
+        if (teardown != null) {
+            teardown.close();
+        }
     }
 
     private String fact(String key) {

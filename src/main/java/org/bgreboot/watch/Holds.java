@@ -23,8 +23,13 @@ public final class Holds {
     }
 
     public Optional<HeldReboot> get(String vm) {
+        return read(home.stateDir(vm));
+    }
+
+    /** The hold recorded in a VM's state folder, if any. */
+    public static Optional<HeldReboot> read(org.bgreboot.state.StateDir dir) {
         try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(file(vm)), HeldReboot.class));
+            return Optional.of(JSON.readValue(Files.readAllBytes(dir.path().resolve(FILE)), HeldReboot.class));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

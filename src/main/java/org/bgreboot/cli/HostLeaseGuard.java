@@ -1,0 +1,67 @@
+package org.bgreboot.cli;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.Progress;
+import org.bgreboot.UserError;
+import org.bgreboot.engine.libvirt.LibvirtEngine;
+import org.bgreboot.watch.LeaseLocks;
+
+/**
+ * A manual reboot or roll holds its libvirt hosts' leases while it runs, as a watch does, so a
+ * watch never starts on a VM a person is rebooting, and a person is told when a watch is rolling.
+ */
+final class HostLeaseGuard implements AutoCloseable {
+    private final LeaseLocks locks;
+    private final List<String> held = new ArrayList<>();
+    private final List<LibvirtEngine> opened;
+
+    private HostLeaseGuard(LeaseLocks locks, List<LibvirtEngine> opened) {
+        this.locks = locks;
+        this.opened = opened;
+    }
+
+    /** Takes the leases of {@code engines}' hosts for {@code what}, or refuses in one line naming the holder. */
+    static HostLeaseGuard take(List<LibvirtEngine> engines, String what, List<LibvirtEngine> toClose) {
+        Map<String, LibvirtEngine> byUri = new LinkedHashMap<>();
+        engines.forEach(e -> byUri.put(e.uri(), e));
+        HostLeaseGuard g = new HostLeaseGuard(new LeaseLocks(what, u -> Optional.ofNullable(byUri.get(u)), Clock.systemUTC(), Progress.SILENT), toClose);
+        try {
+            for (String uri : byUri.keySet()) {
+                Optional<String> other = g.locks.take(uri);
+                if (other.isPresent()) {
+                    throw new UserError("host " + uri + " is locked by " + other.get() + ": wait until it is done (a watch lets go after its "
+                            + "roll), or stop it, then run this again");
+                }
+                g.held.add(uri);
+            }
+            return g;
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    /** The leases of the hosts at {@code uris}, each connected for the purpose. */
+    static HostLeaseGuard take(List<String> uris, String what) {
+        List<LibvirtEngine> engines = new ArrayList<>();
+        try {
+            for (String u : uris) {
+                engines.add(LibvirtEngine.connect(Optional.of(u)));
+            }
+        } catch (RuntimeException e) {
+            engines.forEach(LibvirtEngine::close);
+            throw e;
+        }
+        return take(engines, what, engines);
+    }
+
+    @Override public void close() {
+        locks.close();
+        opened.forEach(LibvirtEngine::close);
+    }
+}
