@@ -11,6 +11,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param reason  what the outcome said
  * @param at      when (ISO-8601, UTC)
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record HeldReboot(String vm, String host, String outcome, String reason, String at, PendingUpdate update) {
     /** One line for people. */
     public String describe() {
