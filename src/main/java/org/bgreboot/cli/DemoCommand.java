@@ -10,6 +10,8 @@ import org.bgreboot.experiment.Lab;
 import org.bgreboot.experiment.FleetDemo;
 import org.bgreboot.experiment.FleetDemoReport;
 import org.bgreboot.experiment.LibvirtDemo;
+import org.bgreboot.experiment.WatchDemo;
+import org.bgreboot.experiment.WatchDemoReport;
 import org.bgreboot.Teardown;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Vm;
@@ -47,8 +49,24 @@ final class DemoCommand implements Callable<Integer> {
                     + "across all of them with 'bgreboot fleet', a prober and writer on every VM; torn down afterwards.")
     String fleet;
 
+    @Option(names = "--watch", description = "The watch demo instead: a private libvirt host with three VMs, two of which install an update "
+            + "themselves and flag a reboot; 'bgreboot watch --once' rolls exactly those two while a real Prometheus server scrapes it; "
+            + "then Prometheus's answer, the events given to --notify-command, and the VMs' boot ids. Torn down afterwards.")
+    boolean watch;
+
     @Override public Integer call() {
         App app = new App(engine);
+        if (watch) {
+            WatchDemoReport r = new WatchDemo(app.home, app.progress).run();
+            System.out.println();
+            System.out.print(r.table());
+            if (json != null) {
+                ResultFiles.writeJson(json, r.json());
+                System.out.println("report: " + json);
+            }
+            r.problems().forEach(p -> System.err.println("bgreboot: demo: " + p));
+            return r.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+        }
         if (fleet != null) {
             int[] shape = FleetDemo.shape(fleet);
             FleetDemoReport r = new FleetDemo(app.home, app.progress, System.out).run(shape[0], shape[1], System.console() != null);
