@@ -56,7 +56,12 @@ public final class LeaseLocks implements HostLocks, AutoCloseable {
             return Optional.of("nobody can tell: the host does not answer");
         }
         Instant now = clock.instant();
-        HostLease.Holder h = e.get().lease().take(id, who, now.plusSeconds(TTL_S), now);
+        HostLease lease = e.get().lease();
+        HostLease.Holder h = lease.take(id, who, now.plusSeconds(TTL_S), now);
+        if (!h.id().equals(id) && deadHereAlready(h)) {
+            log.step("the lease of host " + host + " was held by " + h.who() + ", which no longer runs: taken over");
+            h = lease.take(id, who, now.plusSeconds(TTL_S), h.until()); // as if it had expired: only one taker's define wins
+        }
         if (h.id().equals(id)) {
             held.put(host, true);
             return Optional.empty();
@@ -95,6 +100,15 @@ public final class LeaseLocks implements HostLocks, AutoCloseable {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A holder on this machine whose process is gone (a watch killed outright) need not be waited
+     * out: its lease is as good as expired. One elsewhere is, since its process cannot be seen.
+     */
+    static boolean deadHereAlready(HostLease.Holder h) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+) on ([^,]+),").matcher(h.who());
+        return m.find() && m.group(2).equals(hostname()) && ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true);
     }
 
     static String describe(HostLease.Holder h) {

@@ -52,6 +52,9 @@ class WatchIT {
     static LibvirtLab.DemoDomain a;
     static LibvirtLab.DemoDomain b;
     static Home other;
+    /** Measured in this run (test 2): a watch's start to its first reboot's start, and one reboot, in seconds. */
+    static double startupS = 10;
+    static double rebootS = 30;
 
     @BeforeAll static void twoVms() throws IOException {
         Durable.deleteTree(DIR);
@@ -100,7 +103,10 @@ class WatchIT {
 
     @Test @Order(2) void aSecondWatchLeavesAHostWhoseLeaseIsHeldAloneAndSaysWho() throws Exception {
         flag(b); // b needs a reboot too: the second watch wants the host
+        long launched = System.nanoTime();
         try (Watcher first = Watcher.start(TestVms.home(), List.of("--once", "--json", DIR.resolve("round-2a.json").toString()))) {
+            first.await(l -> l.contains("wa") && l.contains("PREPARE"), 300);
+            startupS = (System.nanoTime() - launched) / 1e9;
             first.await(l -> l.contains("wa") && l.contains("BG_BOOT"), 300);
             Cli.Run status = Cli.run("vm", "status", "--connect", uri, "wb");
             assertThat(status.stdout()).containsPattern("host locked by +watch \\(pid " + first.pid() + " on ");
@@ -122,6 +128,7 @@ class WatchIT {
         JsonNode r1 = json(DIR.resolve("round-2a.json"));
         assertThat(r1.path("resumed").asBoolean()).as("the first watch resumes the roll the veto held").isTrue();
         assertThat(vmOf(r1.path("roll"), "wa").path("result").asText()).isEqualTo("switched");
+        rebootS = (vmOf(r1.path("roll"), "wa").path("reboot_ended_ms").asDouble() - vmOf(r1.path("roll"), "wa").path("reboot_started_ms").asDouble()) / 1000;
         assertThat(generation("wa")).isEqualTo(1);
         assertThat(generation("wb")).isZero(); // nobody touched it
     }
@@ -170,19 +177,23 @@ class WatchIT {
         flag(b);
         DateTimeFormatter f = DateTimeFormatter.ofPattern("HH:mm:ss");
         LocalTime now = LocalTime.now();
-        // the first window closes 12 s from now: the roll's first reboot starts within it (a watch starts and asks two VMs in a few
-        // seconds) and takes longer than what is left of it (a clone boots for 10 s or more here), so the second VM waits;
-        // the next window opens 90 s from now, after the first reboot has ended on a host as busy as this one gets
-        String first = f.format(now.minusMinutes(1)) + "-" + f.format(now.plusSeconds(12));
-        LocalTime opens = now.plusSeconds(90);
-        String second = f.format(opens) + "-" + f.format(now.plusMinutes(10));
+        // Both windows are sized from what this run measured (test 2): the first closes half a watch's start-up (plus 5 s) after
+        // its first reboot should have begun, so that reboot starts inside it; it takes far longer than that margin (a clone boots
+        // for 10 s or more even on an idle host), so the second VM's turn comes after the close. The next window opens once the
+        // first reboot has surely ended (1.5 times the one measured, plus 10 s).
+        double closeS = startupS * 1.5 + 5;
+        String first = f.format(now.minusMinutes(1)) + "-" + f.format(now.plusSeconds((long) closeS));
+        LocalTime opens = now.plusSeconds((long) (closeS + rebootS * 1.5 + 10));
+        String second = f.format(opens) + "-" + f.format(opens.plusMinutes(15));
+        System.out.printf("windows %s and %s (start-up %.1f s, a reboot %.1f s in test 2)%n", first, second, startupS, rebootS);
         try (Watcher w = Watcher.start(TestVms.home(), List.of("--window", first, "--window", second))) {
-            w.await(l -> l.contains("not rebooted in this round"), 300);
+            w.await(l -> l.contains("not rebooted in this round"), 600);
             String held = w.lines().stream().filter(l -> l.contains("not started: outside the maintenance windows")).findFirst().orElseThrow();
-            w.await(l -> l.contains("resuming roll"), 240);
+            assertThat(w.count(l -> l.contains("PREPARE"))).as("one reboot started in the first window").isEqualTo(1);
+            w.await(l -> l.contains("resuming roll"), 600);
             String resumedAt = w.lines().stream().filter(l -> l.contains("resuming roll")).findFirst().orElseThrow().substring(12, 20);
             assertThat(LocalTime.parse(resumedAt)).isAfterOrEqualTo(opens.withNano(0));
-            w.await(l -> l.contains("SWITCHED") && (l.contains("wa ") || l.contains("wb ")) && w.count(x -> x.contains("SWITCHED")) >= 2, 300);
+            w.await(l -> w.count(x -> x.contains("SWITCHED")) >= 2, 600);
             w.process.destroy();
             assertThat(w.exit(120)).isZero();
             assertThat(held).containsAnyOf("wa not started", "wb not started");
