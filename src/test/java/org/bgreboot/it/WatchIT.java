@@ -85,6 +85,7 @@ class WatchIT {
 
     @Test @Order(1) void aVetoHoldsTheWaveAndTheEventSaysWhy() throws Exception {
         flag(a);
+        flag(b);
         Path veto = script("veto.sh", "echo 2 alerts firing; exit 1");
         Path events = DIR.resolve("events-1.jsonl");
         Cli.Run w = watch(TestVms.home(), "--once", "--block-command", veto.toString(), "--notify-command", "cat >> " + events,
@@ -94,7 +95,9 @@ class WatchIT {
         JsonNode va = vmOf(round.path("roll"), "wa");
         assertThat(va.path("result").asText()).isEqualTo("pending");
         assertThat(va.path("detail").asText()).isEqualTo("blocked by --block-command (exit 1: 2 alerts firing)");
+        assertThat(vmOf(round.path("roll"), "wb").path("result").asText()).isEqualTo("pending");
         assertThat(generation("wa")).isZero();
+        assertThat(generation("wb")).isZero();
         awaitLines(events, 1);
         assertThat(Files.readAllLines(events)).singleElement().satisfies(e -> assertThat(e).contains("\"event\":\"blocked\"")
                 .contains("\"detail\":\"blocked by --block-command (exit 1: 2 alerts firing)\"").contains("\"host\":\"" + uri.replace("/", "\\/")
@@ -102,7 +105,8 @@ class WatchIT {
     }
 
     @Test @Order(2) void aSecondWatchLeavesAHostWhoseLeaseIsHeldAloneAndSaysWho() throws Exception {
-        flag(b); // b needs a reboot too: the second watch wants the host
+        // the first watch resumes the vetoed roll (wa, then wb) and holds the host's lease throughout; while it reboots wa, wb
+        // still needs a reboot: a second watch, a manual reboot and vm status all meet the lease
         long launched = System.nanoTime();
         try (Watcher first = Watcher.start(TestVms.home(), List.of("--once", "--json", DIR.resolve("round-2a.json").toString()))) {
             first.await(l -> l.contains("wa") && l.contains("PREPARE"), 300);
@@ -128,12 +132,14 @@ class WatchIT {
         JsonNode r1 = json(DIR.resolve("round-2a.json"));
         assertThat(r1.path("resumed").asBoolean()).as("the first watch resumes the roll the veto held").isTrue();
         assertThat(vmOf(r1.path("roll"), "wa").path("result").asText()).isEqualTo("switched");
+        assertThat(vmOf(r1.path("roll"), "wb").path("result").asText()).isEqualTo("switched");
         rebootS = (vmOf(r1.path("roll"), "wa").path("reboot_ended_ms").asDouble() - vmOf(r1.path("roll"), "wa").path("reboot_started_ms").asDouble()) / 1000;
         assertThat(generation("wa")).isEqualTo(1);
-        assertThat(generation("wb")).isZero(); // nobody touched it
+        assertThat(generation("wb")).as("rebooted once: by the first watch alone").isEqualTo(1);
     }
 
     @Test @Order(3) void sigtermMidRollAbortsBeforeThePointOfNoReturnAndExitsZero() throws Exception {
+        flag(b);
         Path events = DIR.resolve("events-3.jsonl");
         try (Watcher w = Watcher.start(TestVms.home(), List.of("--notify-command", "cat >> " + events))) {
             w.await(l -> l.contains("wb") && l.contains("BG_BOOT"), 300);
@@ -144,8 +150,8 @@ class WatchIT {
             assertThat((System.nanoTime() - t) / 1e9).isLessThan(60);
             assertThat(w.lines()).anyMatch(l -> l.contains("SIGTERM: stopping watch"));
         }
-        assertThat(generation("wb")).isZero();
-        assertThat(runningDomains("wb")).containsExactly("wb");
+        assertThat(generation("wb")).isEqualTo(1);
+        assertThat(runningDomains("wb")).containsExactly("wb-g1");
         awaitLines(events, 2);
         List<String> es = Files.readAllLines(events);
         assertThat(es.get(0)).contains("\"event\":\"start\"").contains("\"vm\":\"wb\"");
@@ -168,7 +174,7 @@ class WatchIT {
         assertThat(r.path("resumed").asBoolean()).isTrue();
         assertThat(r.path("roll").path("journal").asText()).endsWith(journal);
         assertThat(vmOf(r.path("roll"), "wb").path("result").asText()).isEqualTo("switched");
-        assertThat(generation("wb")).isEqualTo(1);
+        assertThat(generation("wb")).isEqualTo(2);
         assertThat(runningDomains("wb")).hasSize(1);
     }
 
@@ -199,7 +205,41 @@ class WatchIT {
             assertThat(held).containsAnyOf("wa not started", "wb not started");
         }
         assertThat(generation("wa")).isEqualTo(2);
-        assertThat(generation("wb")).isEqualTo(2);
+        assertThat(generation("wb")).isEqualTo(3);
+    }
+
+    /** The same machinery in {@code fleet}: the first signal aborts, keeps the journal and says so in one line; a second stops at once. */
+    @Test @Order(6) void fleetStopsOnSigintKeepsItsJournalAndASecondSignalSaysWhatToRun() throws Exception {
+        String journal;
+        try (Watcher f = Watcher.command(TestVms.home(), List.of("fleet", "--connect", uri, "wa", "wb"))) {
+            f.await(l -> l.contains("BG_BOOT"), 300);
+            signal(f.pid(), "INT");
+            assertThat(f.exit(120)).isEqualTo(130);
+            String last = f.lines().stream().filter(l -> l.startsWith("bgreboot: fleet: stopped by SIGINT")).findFirst().orElseThrow();
+            assertThat(last).matches("bgreboot: fleet: stopped by SIGINT: 0 of 2 VMs switched, 2 not rebooted \\(each serves unchanged\\); "
+                    + "the journal is kept: bgreboot fleet resume /.*\\.json");
+            journal = last.replaceAll(".*fleet resume ", "");
+        }
+        assertThat(generation("wa")).as("aborted: unchanged").isEqualTo(2);
+        assertThat(runningDomains("wa")).hasSize(1);
+        assertThat(runningDomains("wb")).hasSize(1);
+        try (Watcher f = Watcher.command(TestVms.home(), List.of("fleet", "resume", journal))) {
+            f.await(l -> l.contains("BG_BOOT"), 300);
+            signal(f.pid(), "INT");
+            f.await(l -> l.contains("SIGINT: stopping the roll"), 30);
+            signal(f.pid(), "INT");
+            assertThat(f.exit(30)).isEqualTo(130);
+            assertThat(f.lines()).anyMatch(l -> l.matches("bgreboot: SIGINT again: stopping now, 1 reboot\\(s\\) unfinished: run 'bgreboot fleet resume "
+                    + java.util.regex.Pattern.quote(journal) + "' \\(it recovers the VMs caught mid-reboot first\\)"));
+        }
+        String caught = runningDomains("wa").size() > 1 ? "wa" : "wb";
+        Cli.Run recover = Cli.run("recover", "--connect", uri, caught);
+        assertThat(recover.exit()).as(recover.stderr()).isZero();
+        assertThat(runningDomains(caught)).hasSize(1);
+    }
+
+    static void signal(long pid, String sig) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).start().waitFor()).isZero();
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -285,8 +325,15 @@ class WatchIT {
         }
 
         static Watcher start(Home home, List<String> args) throws IOException {
+            List<String> all = new ArrayList<>(List.of("watch", "--connect", uri));
+            all.addAll(args);
+            return command(home, all);
+        }
+
+        /** Any bgreboot command, in the background. */
+        static Watcher command(Home home, List<String> args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString()), "watch", "--connect", uri));
+                    System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             pb.environment().put("BGREBOOT_HOME", home.home().toString());
