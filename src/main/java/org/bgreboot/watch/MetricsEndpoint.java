@@ -61,6 +61,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             if (metrics.lastScrape().isAfter(since)) {
+                org.bgreboot.Sleep.ms(1000); // the scrape is counted as it begins: let its answer reach the scraper before closing
                 return true;
             }
             org.bgreboot.Sleep.ms(100);

@@ -46,6 +46,20 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WatchIT {
+    /** Each test starts from the state the one before left: after a failure the rest would only fail for that reason. */
+    static boolean failed;
+
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final org.junit.jupiter.api.extension.TestWatcher WATCHER = new org.junit.jupiter.api.extension.TestWatcher() {
+        @Override public void testFailed(org.junit.jupiter.api.extension.ExtensionContext c, Throwable cause) {
+            failed = true;
+        }
+    };
+
+    @org.junit.jupiter.api.BeforeEach void notAfterAFailure() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(failed, "an earlier test failed: the VMs are not in the state this one starts from");
+    }
+
     static final Path DIR = Path.of("/tmp/watch/it");
     static LibvirtLab lab;
     static String uri;
@@ -121,6 +135,7 @@ class WatchIT {
                     DIR.resolve("round-2b.json").toString()))) {
                 second.await(l -> l.contains("serving the last round's metrics"), 120);
                 String metrics = get("http://127.0.0.1:16761/metrics");
+                System.out.println(metrics.lines().filter(l -> l.startsWith("bgreboot_watch_lock_holder")).toList());
                 assertThat(metrics).containsPattern("bgreboot_watch_lock_holder\\{holder=\"watch \\(pid " + first.pid() + " on [^\"]*\",host=\"");
                 assertThat(second.exit(60)).isZero();
             }
