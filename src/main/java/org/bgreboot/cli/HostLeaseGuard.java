@@ -14,6 +14,8 @@ import org.bgreboot.watch.LeaseLocks;
 /**
  * A manual reboot or roll holds its libvirt hosts' leases while it runs, as a watch does, so a
  * watch never starts on a VM a person is rebooting, and a person is told when a watch is rolling.
+ * Only a watch's lease refuses it: a lease held by another manual command is left to it, and the
+ * two go ahead side by side as before (each VM's own lock keeps them off the same VM).
  */
 final class HostLeaseGuard implements AutoCloseable {
     private final LeaseLocks locks;
@@ -33,11 +35,12 @@ final class HostLeaseGuard implements AutoCloseable {
         try {
             for (String uri : byUri.keySet()) {
                 Optional<String> other = g.locks.take(uri);
-                if (other.isPresent()) {
+                if (other.isPresent() && other.get().startsWith("watch ")) {
                     throw new UserError("host " + uri + " is locked by " + other.get() + ": wait until it is done (a watch lets go after its "
                             + "roll), or stop it, then run this again");
                 }
-                g.held.add(uri);
+                // held by another manual reboot or roll: this one goes ahead as before, the VMs' own locks keep the two apart
+                other.ifPresentOrElse(o -> { }, () -> g.held.add(uri));
             }
             return g;
         } catch (RuntimeException e) {

@@ -226,8 +226,10 @@ class WatchIT {
     /** The same machinery in {@code fleet}: the first signal aborts, keeps the journal and says so in one line; a second stops at once. */
     @Test @Order(6) void fleetStopsOnSigintKeepsItsJournalAndASecondSignalSaysWhatToRun() throws Exception {
         String journal;
-        try (Watcher f = Watcher.command(TestVms.home(), List.of("fleet", "--connect", uri, "wa", "wb"))) {
+        try (Watcher f = Watcher.command(TestVms.home(), List.of("fleet", "--connect", uri, "--metrics-listen", "127.0.0.1:16762", "wa", "wb"))) {
             f.await(l -> l.contains("BG_BOOT"), 300);
+            assertThat(get("http://127.0.0.1:16762/metrics")).as("fleet serves watch's metrics during its roll")
+                    .contains("bgreboot_reboots_in_progress{host=\"" + uri + "\"} 1.0");
             signal(f.pid(), "INT");
             assertThat(f.exit(120)).isEqualTo(130);
             String last = f.lines().stream().filter(l -> l.startsWith("bgreboot: fleet: stopped by SIGINT")).findFirst().orElseThrow();
