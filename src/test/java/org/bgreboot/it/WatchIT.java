@@ -322,6 +322,7 @@ class WatchIT {
     static final class Watcher implements AutoCloseable {
         final Process process;
         private final List<String> lines = new ArrayList<>();
+        private final Thread pump;
 
         private Watcher(Process p) {
             this.process = p;
@@ -339,6 +340,7 @@ class WatchIT {
             });
             t.setDaemon(true);
             t.start();
+            this.pump = t;
         }
 
         static Watcher start(Home home, List<String> args) throws IOException {
@@ -396,6 +398,7 @@ class WatchIT {
                 process.destroyForcibly();
                 throw new AssertionError("watch did not end within " + seconds + " s");
             }
+            pump.join(10_000); // its last lines
             return process.exitValue();
         }
 
