@@ -17,7 +17,7 @@ class WatchBadInputIT {
     }
 
     @Test void eachMistakeIsOneLine() throws Exception {
-        oneLine(Cli.run("watch", "--connect", NO_HOST, "--window", "Mon-Fri 2-5"), "--window 'Mon-Fri 2-5' does not parse: '2-5' is not a time HH:MM");
+        oneLine(Cli.run("watch", "--connect", NO_HOST, "--window", "Mon-Fri 2-5"), "--window 'Mon-Fri 2-5' does not parse: '2' is not a time HH:MM");
         oneLine(Cli.run("watch", "--connect", NO_HOST, "--interval", "5s"), "--interval 5s is too short: give 10s or more");
         oneLine(Cli.run("watch", "--connect", NO_HOST, "--block-command", "/nonexistent/alerts-firing"),
                 "--block-command '/nonexistent/alerts-firing': /nonexistent/alerts-firing does not exist or is not executable");
