@@ -10,6 +10,7 @@ import org.bgreboot.fleet.FleetPlan;
 import org.bgreboot.fleet.FleetReport;
 import org.bgreboot.fleet.FleetRequest;
 import org.bgreboot.fleet.OnFailure;
+import org.bgreboot.fleet.RollStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,6 +47,10 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
     Path json;
 
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", description = "Serve Prometheus metrics at http://ADDR:PORT/metrics "
+            + "during the roll (the same as 'watch' serves).")
+    String metricsListen;
+
     @Override public Integer call() {
         App app = new App(null);
         List<String> hosts = EngineOptions.connections();
@@ -59,7 +64,36 @@ final class FleetCommand implements Callable<Integer> {
             System.out.print(plan.text());
             return 0;
         }
-        return report(fleet.roll(r), json);
+        try (RollMetricsServer metrics = RollMetricsServer.start(metricsListen);
+             HostLeaseGuard lease = HostLeaseGuard.take(hosts, "fleet roll")) {
+            RollStop stop = new RollStop();
+            try (Signals signals = Signals.duringRoll(stop, "the roll", () -> resumeHint(stop))) {
+                return report(fleet.roll(r, metrics.hooks(stop)), json, stop);
+            }
+        }
+    }
+
+    static String resumeHint(RollStop stop) {
+        return stop.journal().map(j -> "run 'bgreboot fleet resume " + j + "' (it recovers the VMs caught mid-reboot first)")
+                .orElse("no VM had started: run the roll again");
+    }
+
+    /** The report, and with a stop by a signal one line saying what was left and what to run, and the shell's status for it. */
+    static int report(FleetReport report, Path json, RollStop stop) {
+        if (stop.requested().isEmpty()) {
+            return report(report, json);
+        }
+        System.out.println();
+        System.out.print(report.table());
+        if (json != null) {
+            ResultFiles.writeJson(json, report.json(report.problems()));
+        }
+        long done = report.vms().stream().filter(p -> p.state() == org.bgreboot.fleet.VmProgress.State.SWITCHED).count();
+        long left = report.vms().stream().filter(p -> p.state() == org.bgreboot.fleet.VmProgress.State.PENDING).count();
+        String sig = stop.requested().get();
+        System.err.println("bgreboot: fleet: stopped by " + sig + ": " + done + " of " + report.vms().size() + " VMs switched, " + left
+                + " not rebooted (each serves unchanged); the journal is kept: bgreboot fleet resume " + report.journal());
+        return sig.equals("SIGTERM") ? ExitCode.TERMINATED.code : ExitCode.INTERRUPTED.code;
     }
 
     static int report(FleetReport report, Path json) {
@@ -83,9 +117,17 @@ final class FleetCommand implements Callable<Integer> {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
         Path json;
 
+        @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", description = "Serve Prometheus metrics at http://ADDR:PORT/metrics during the roll.")
+        String metricsListen;
+
         @Override public Integer call() {
             App app = new App(null);
-            return report(new Fleet(app.home, System.out, app.progress, System.console() != null).resume(file), json);
+            try (RollMetricsServer metrics = RollMetricsServer.start(metricsListen)) {
+                RollStop stop = new RollStop();
+                try (Signals signals = Signals.duringRoll(stop, "the roll", () -> resumeHint(stop))) {
+                    return report(new Fleet(app.home, System.out, app.progress, System.console() != null).resume(file, metrics.hooks(stop)), json, stop);
+                }
+            }
         }
     }
 }

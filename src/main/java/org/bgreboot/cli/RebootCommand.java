@@ -95,7 +95,9 @@ final class RebootCommand implements Callable<Integer> {
                 .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
         RebootOutput out;
         RebootResult result;
-        try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
+        try (HostLeaseGuard lease = app.libvirtInUse().map(e -> HostLeaseGuard.take(java.util.List.of(e), "reboot of " + vm.spec().name(),
+                java.util.List.of())).orElse(null);
+             Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
             if (measure) {
                 RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, app.progress,
                         () -> Reboots.run(vm, opts, app.progress));

@@ -108,6 +108,14 @@ final class VmCommand {
             App app = new App(null);
             Vm vm = app.runningVm(ref);
             VmStatus s = VmStatus.of(vm);
+            java.time.Instant now = java.time.Instant.now();
+            s = s.withHostLock(app.libvirtInUse().flatMap(e -> {
+                try {
+                    return e.lease().holder().filter(h -> !h.expired(now)).map(h -> h.who() + ", until " + h.until());
+                } catch (RuntimeException ex) {
+                    return java.util.Optional.empty();
+                }
+            }).orElse(null));
             if (json) {
                 System.out.println(OutputJson.text(s));
             } else {

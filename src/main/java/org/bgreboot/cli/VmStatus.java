@@ -34,7 +34,9 @@ record VmStatus(
         @JsonProperty("spec_drift") List<String> specDrift,
         @JsonProperty("memory_mb") long memoryMb,
         List<String> forwards,
-        @JsonProperty("needs_reboot") Pending needsReboot) {
+        @JsonProperty("needs_reboot") Pending needsReboot,
+        @JsonProperty("watch_hold") String watchHold,
+        @JsonProperty("host_lock") String hostLock) {
 
     /**
      * Whether the guest needs a reboot and why, as it says through its agent; null when it cannot be asked.
@@ -62,7 +64,7 @@ record VmStatus(
         Optional<Instance> serving = vm.serving();
         if (serving.isEmpty()) {
             return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished,
-                    List.of(), vm.spec().memory().mib(), fwd, null);
+                    List.of(), vm.spec().memory().mib(), fwd, null, hold(vm), null);
         }
         try (Instance p = serving.get()) {
             String state = ask(p::runState);
@@ -80,8 +82,19 @@ record VmStatus(
                 }
             }
             return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), true, p.describe(), p.details(), state, agent,
-                    agent.equals("answers") ? kernel : null, others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending);
+                    agent.equals("answers") ? kernel : null, others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending, hold(vm), null);
         }
+    }
+
+    /** Watch's hold on the VM's reboots, if any (its last reboot into the same update aborted or fell back). */
+    private static String hold(Vm vm) {
+        return org.bgreboot.watch.Holds.read(vm.stateDir()).map(org.bgreboot.watch.HeldReboot::describe).orElse(null);
+    }
+
+    /** The same, with who holds the lease of the VM's libvirt host now (a watch rolling, a manual reboot). */
+    VmStatus withHostLock(String holder) {
+        return new VmStatus(schemaVersion, name, engine, running, serving, details, runState, agent, guestKernel, others, unfinishedReboot, specDrift,
+                memoryMb, forwards, needsReboot, watchHold, holder);
     }
 
     String text() {
@@ -105,6 +118,12 @@ record VmStatus(
         specDrift.forEach(d -> line(b, "spec differs", d));
         if (unfinishedReboot != null) {
             line(b, "unfinished", unfinishedReboot);
+        }
+        if (watchHold != null) {
+            line(b, "watch", watchHold);
+        }
+        if (hostLock != null) {
+            line(b, "host locked by", hostLock);
         }
         line(b, "memory", memoryMb + " MiB");
         line(b, "forwards", forwards.isEmpty() ? "none" : String.join(", ", forwards));

@@ -18,6 +18,7 @@ public final class TestNetwork implements AutoCloseable {
     private final Path script;
     private final String name;
     private final Map<String, String> facts;
+    private org.bgreboot.Teardown.Registration teardown;
 
     private TestNetwork(Path script, String name, Map<String, String> facts) {
         this.script = script;
@@ -29,7 +30,15 @@ public final class TestNetwork implements AutoCloseable {
     public static TestNetwork up(Path repo, String name, int subnet) {
         Place p = place(name, subnet);
         Path script = repo.resolve("scripts").resolve("testnet.sh");
-        return new TestNetwork(script, p.name(), facts(run(script, List.of("up", p.name(), String.valueOf(p.subnet())))));
+        org.bgreboot.Teardown.Registration down = org.bgreboot.Teardown.onExit("test network " + p.name(), () -> run(script, List.of("down", p.name())));
+        try {
+            TestNetwork n = new TestNetwork(script, p.name(), facts(run(script, List.of("up", p.name(), String.valueOf(p.subnet())))));
+            n.teardown = down;
+            return n;
+        } catch (RuntimeException e) {
+            down.close();
+            throw e;
+        }
     }
 
     /**
@@ -93,6 +102,9 @@ public final class TestNetwork implements AutoCloseable {
 
     @Override public void close() {
         run(script, List.of("down", name));
+        if (teardown != null) {
+            teardown.close();
+        }
     }
 
     private String fact(String key) {

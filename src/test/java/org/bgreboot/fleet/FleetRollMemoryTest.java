@@ -113,7 +113,7 @@ class FleetRollMemoryTest {
 
         FleetReport run(FleetJournal journal) {
             PrintStream out = new PrintStream(board, true, StandardCharsets.UTF_8);
-            return new FleetRoll(new Home(dir, dir, dir), hostsOf(process), journal, out, lines::add, false, Duration.ofMillis(5)).run();
+            return new FleetRoll(new Home(dir, dir, dir), hostsOf(process), journal, out, lines::add, false, RollHooks.plain(), Duration.ofMillis(5)).run();
         }
 
         Map<String, VmProgress.State> states(FleetReport r) {
