@@ -120,5 +120,5 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 deb=$out/bgreboot_${version}_all.deb
 run dpkg-deb --root-owner-group -Zxz -z6 --build "$root" "$work/bgreboot.deb"
 mv -f "$work/bgreboot.deb" "$deb"
-say "$deb: $(stat -c %s "$deb") bytes, sha256 $(sha256sum < "$deb" | cut -c1-16)..."
+say "$(basename "$deb"): $(stat -c %s "$deb") bytes, sha256 $(sha256sum < "$deb" | cut -c1-16)..."
 echo "$deb"
