@@ -10,6 +10,7 @@ import org.bgreboot.report.ResultJson;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.render.Table;
 import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.Reboots;
@@ -51,6 +52,9 @@ final class RebootCommand implements Callable<Integer> {
     @Option(names = "--no-install", description = "Do not run the update's install command (it is already installed).")
     boolean noInstall;
 
+    @Option(names = "--force", description = "Reboot even when the guest says it needs no reboot (nothing newer installed, no reboot flagged).")
+    boolean force;
+
     @Option(names = "--kernel", paramLabel = "FILE", description = "Boot this kernel instead of the spec's update kernel (direct kernel boot).")
     Path kernel;
 
@@ -89,7 +93,7 @@ final class RebootCommand implements Callable<Integer> {
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
-                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce);
+                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
         Map<String, Object> out;
         RebootResult result;
         try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
@@ -108,13 +112,13 @@ final class RebootCommand implements Callable<Integer> {
         if (json != null) {
             ResultFiles.writeJson(json, out);
         }
-        if (result.aborted()) {
-            System.err.println("bgreboot: the " + result.method().label() + " reboot of " + result.vm() + " was aborted: "
-                    + result.abortReason().get().lines().findFirst().orElse(""));
-            return cancel.requested().map(RebootCommand::signalExit).orElse(BgrebootCommand.EXIT_FAILED);
+        if (!(result.outcome() instanceof Outcome.Switched || result.outcome() instanceof Outcome.Rebooted)) {
+            System.err.println("bgreboot: the " + result.method().label() + " reboot of " + result.vm() + " ended "
+                    + BgrebootCommand.oneLine(result.outcome().describe()));
+        } else {
+            cancel.requested().ifPresent(s -> System.err.println("bgreboot: " + s + " came past the switch's point of no return: the switch was completed"));
         }
-        cancel.requested().ifPresent(s -> System.err.println("bgreboot: " + s + " came past the switch's point of no return: the switch was completed"));
-        return 0;
+        return ExitCode.of(result.outcome()).code;
     }
 
     private Optional<java.time.Duration> deadline() {
@@ -125,11 +129,6 @@ final class RebootCommand implements Callable<Integer> {
             throw new org.bgreboot.UserError("--bg-deadline " + bgDeadline + " is not a time: give seconds, 1 or more");
         }
         return Optional.of(java.time.Duration.ofSeconds(bgDeadline));
-    }
-
-    /** The shell's convention for a command ended by a signal: 128 + its number. */
-    private static int signalExit(String signal) {
-        return signal.equals("SIGTERM") ? 143 : 130;
     }
 
     private Method method() {
@@ -166,10 +165,10 @@ final class RebootCommand implements Callable<Integer> {
     private static String summary(RebootResult r, Map<String, Object> out) {
         Table t = Table.of("step", "ms");
         for (TimedStep s : r.steps()) {
-            t.row(s.name(), String.format("%.1f", s.ms()));
+            t.row(s.label(), String.format("%.1f", s.ms()));
         }
         StringBuilder b = new StringBuilder(t.toText());
-        b.append(r.aborted() ? "ABORTED: " + r.abortReason().get() + "\n" : "");
+        b.append(String.format("%-18s %s%n", "outcome", r.outcome().describe()));
         for (String k : new String[] {"downtime_ms", "fg_pause_ms", "bg_ready_ms", "switch_ms", "acked_writes", "acked_writes_lost", "version_after", "kernel_after"}) {
             if (out.get(k) != null) {
                 b.append(String.format("%-18s %s%n", k, out.get(k)));

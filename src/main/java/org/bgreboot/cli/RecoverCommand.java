@@ -20,8 +20,9 @@ final class RecoverCommand implements Callable<Integer> {
     @Override public Integer call() {
         App app = new App(engine);
         Vm vm = app.vm(ref);
-        Recovery.Outcome o = new Recovery(vm, app.progress).run();
-        System.out.println(vm.spec().name() + ": " + o.action() + (o.instance().isEmpty() ? "" : " (" + o.instance() + ", generation " + o.generation() + ")"));
-        return 0;
+        Recovery.Result r = new Recovery(vm, app.progress).run();
+        System.out.println(vm.spec().name() + ": " + r.action() + (r.instance().isEmpty() ? "" : " (" + r.instance() + ", generation " + r.generation() + ")"));
+        r.outcome().ifPresent(o -> System.out.println("outcome: " + o.describe()));
+        return ExitCode.of(r.outcome()).code;
     }
 }

@@ -17,6 +17,7 @@ import org.bgreboot.agent.ExecResult;
 import org.bgreboot.ready.VmBoot;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.lifecycle.PowerOff;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
@@ -91,7 +92,7 @@ final class VmCommand {
                         + vm.spec().name() + "' first, which leaves exactly one serving VM, then stop it");
             }
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "vm stop")) {
-                vm.stop(Duration.ofSeconds(timeoutSeconds), app.progress);
+                PowerOff.stop(vm, Duration.ofSeconds(timeoutSeconds), app.progress);
             }
             return 0;
         }
@@ -139,7 +140,11 @@ final class VmCommand {
                 String state;
                 try {
                     Vm vm = app.vm(spec.toString());
-                    state = vm.serving().map(p -> "running  " + p.describe()).orElse("stopped");
+                    state = vm.serving().map(p -> {
+                        try (p) {
+                            return String.format("running  %-12s needs reboot: %s", p.describe(), NeedsRebootColumn.of(p));
+                        }
+                    }).orElse("stopped");
                 } catch (UserError e) {
                     state = "spec unusable: " + e.getMessage();
                 }

@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.installed.InstalledProbe;
+import org.bgreboot.installed.NeedsReboot;
+import org.bgreboot.lifecycle.Strays;
 import org.bgreboot.reboot.Journal;
 
 /**
@@ -28,24 +31,36 @@ record VmStatus(
         @JsonProperty("unfinished_reboot") String unfinishedReboot,
         @JsonProperty("spec_drift") List<String> specDrift,
         @JsonProperty("memory_mb") long memoryMb,
-        List<String> forwards) {
+        List<String> forwards,
+        @JsonProperty("needs_reboot") Pending needsReboot) {
+
+    /**
+     * Whether the guest needs a reboot and why, as it says through its agent; null when it cannot be asked.
+     *
+     * @param nextBoot the kernel its boot loader boots next, null where that cannot be told
+     */
+    record Pending(boolean needed, @JsonProperty("running_kernel") String running, @JsonProperty("next_boot_kernel") String nextBoot,
+                   @JsonProperty("reboot_required_flag") boolean flagged, List<String> packages, List<String> reasons) {
+        static Pending of(NeedsReboot n) {
+            return new Pending(n.needed(), n.running(), n.nextBoot().orElse(null), n.flagged(), n.packages(), n.reasons());
+        }
+
+        String text() {
+            return needed ? "yes: " + String.join("; ", reasons) : "no (runs " + running + (running.equals(nextBoot) ? ", what it boots next" : "") + ")";
+        }
+    }
 
     static VmStatus of(Vm vm) {
         String name = vm.spec().name();
         List<String> fwd = vm.spec().network().forwards().stream().map(f -> f.hostAddress() + ":" + f.hostPort() + " -> " + f.guestPort()).toList();
         String unfinished = Journal.active(vm.stateDir()).map(c -> c.plan().method().label() + " reboot " + c.plan().id()
                 + " stopped at " + c.lastStep().name().toLowerCase() + ": run 'bgreboot recover " + name + "'").orElse(null);
+        List<String> others = Strays.describe(vm).stream()
+                .map(i -> i + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)").toList();
         Optional<Instance> serving = vm.serving();
-        List<String> others = new ArrayList<>();
-        for (Instance i : vm.instances()) {
-            if (serving.map(s -> !s.id().equals(i.id())).orElse(true)) {
-                others.add(i.describe() + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)");
-            }
-            i.close();
-        }
         if (serving.isEmpty()) {
             return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
-                    vm.spec().memory().mib(), fwd);
+                    vm.spec().memory().mib(), fwd, null);
         }
         try (Instance p = serving.get()) {
             String state = ask(p::runState);
@@ -54,8 +69,16 @@ record VmStatus(
                 return new String(p.agent().exec(List.of("uname", "-r"), Duration.ofSeconds(5)).stdout()).strip();
             });
             String agent = kernel.startsWith("unknown") ? "no answer (not running in the guest, or in use by another bgreboot command)" : "answers";
+            Pending pending = null;
+            if (agent.equals("answers")) {
+                try {
+                    pending = Pending.of(InstalledProbe.ask(p.agent(), Duration.ofSeconds(10)));
+                } catch (RuntimeException e) {
+                    pending = null; // a guest without a shell: it cannot say
+                }
+            }
             return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
-                    others, unfinished, vm.specDrift(), vm.spec().memory().mib(), fwd);
+                    others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending);
         }
     }
 
@@ -71,6 +94,9 @@ record VmStatus(
             line(b, "agent", agent);
             if (guestKernel != null) {
                 line(b, "guest kernel", guestKernel);
+            }
+            if (needsReboot != null) {
+                line(b, "needs reboot", needsReboot.text());
             }
         }
         others.forEach(o -> line(b, "also running", o));

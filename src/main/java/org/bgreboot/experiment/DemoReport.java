@@ -36,8 +36,8 @@ public record DemoReport(String vm, String engine, String network, String accel,
         List<String> p = new ArrayList<>();
         for (RebootMeasurement r : runs) {
             String m = r.reboot().method().label();
-            if (r.reboot().aborted()) {
-                p.add(m + " reboot aborted: " + r.reboot().abortReason().orElse(""));
+            if (r.reboot().failure().isPresent()) {
+                p.add(m + " reboot " + r.reboot().failure().get());
             } else if (!r.downtime().newBootSeen()) {
                 p.add(m + " reboot: the new OS never answered the prober");
             } else if (r.downtime().versionAfter() == null || r.downtime().versionAfter().equals(r.downtime().versionBefore())) {

@@ -59,7 +59,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
     @Override public String table() {
         StringBuilder b = new StringBuilder(demo.table());
         Table steps = Table.of("background switch on libvirt", "ms");
-        switchSteps().forEach(s -> steps.row(s.name(), String.format("%.1f", s.ms())));
+        switchSteps().forEach(s -> steps.row(s.label(), String.format("%.1f", s.ms())));
         b.append("\n").append(steps.toText());
         b.append("\ndomains of the VM running afterwards: ").append(running.size()).append(" (").append(String.join(", ", running)).append(")\n");
         if (coldBoot.failure().isEmpty()) {
@@ -77,7 +77,7 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         j.put("engine", "libvirt");
         j.putAll(demo.json());
         Map<String, Object> steps = new LinkedHashMap<>();
-        switchSteps().forEach(s -> steps.put(s.name(), ResultJson.num(s.ms())));
+        switchSteps().forEach(s -> steps.merge(s.part().key(), ResultJson.num(s.ms()), (a, b) -> a));
         j.put("switch_steps_ms", steps);
         j.put("domains_running_after", running);
         Map<String, Object> cold = new LinkedHashMap<>();

@@ -56,7 +56,8 @@ public record FleetReport(FleetPlan plan, List<VmProgress> vms, List<HostState> 
         f.put("clone_ready_ms", ResultJson.num(r.bgReadyAtMs()));
         Span.Interval sw = r.spans().get(Span.SWITCH);
         f.put("switch_ended_ms", sw == null ? null : ResultJson.num(sw.endMs()));
-        r.abortReason().ifPresent(a -> f.put("abort_reason", a));
+        f.put("outcome", r.outcome().kind().key());
+        r.failure().ifPresent(a -> f.put("abort_reason", a));
         return f;
     }
 
@@ -118,7 +119,7 @@ public record FleetReport(FleetPlan plan, List<VmProgress> vms, List<HostState> 
     public List<String> problems() {
         List<String> out = new ArrayList<>();
         for (VmProgress p : vms) {
-            if (p.state() != VmProgress.State.DONE) {
+            if (p.state() != VmProgress.State.SWITCHED) {
                 out.add(p.vm() + " on " + FleetBoard.shortHost(p.host()) + ": " + p.state().name().toLowerCase() + (p.detail().isEmpty() ? "" : ": " + p.detail()));
             }
         }
@@ -138,7 +139,7 @@ public record FleetReport(FleetPlan plan, List<VmProgress> vms, List<HostState> 
                         + "at most %s clone(s) at once per host (--parallel %d)%n", fmt(wallMs), fmt(sumOfRebootsMs()), fmt(maxDowntimeMs()),
                 maxDownAtOnce(), maxDownAtOnce() == 1 ? "" : "s", maxClonesPerHost().values(), plan.parallel()));
         for (VmProgress p : vms) {
-            if (p.state() != VmProgress.State.DONE && !p.detail().isEmpty()) {
+            if (p.state() != VmProgress.State.SWITCHED && !p.detail().isEmpty()) {
                 b.append(p.vm()).append(": ").append(p.detail()).append("\n");
             }
         }

@@ -20,6 +20,7 @@ import org.bgreboot.Home;
 import org.bgreboot.Progress;
 import org.bgreboot.engine.libvirt.LibvirtVm;
 import org.bgreboot.measure.RunClock;
+import org.bgreboot.reboot.Phase;
 import org.bgreboot.reboot.RebootListener;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
@@ -139,34 +140,30 @@ final class FleetRoll {
                     slot[0] = true;
                 }
             };
-            RebootOptions opts = RebootOptions.background(clock).with(gate);
-            boolean measure = plan.measure() && vm.spec().network().bridged() && !vm.spec().network().address().isEmpty();
-            Progress phases = text -> {
-                log.step(text);
-                phaseOf(text).ifPresent(ph -> board.phase(v.vm(), ph, false));
+            RebootListener phases = new RebootListener() {
+                @Override public void phase(Phase ph, double atMs) {
+                    board.phase(v.vm(), ph.name(), false);
+                }
             };
+            RebootOptions opts = RebootOptions.background(clock).with(phases.and(gate));
+            boolean measure = plan.measure() && vm.spec().network().bridged() && !vm.spec().network().address().isEmpty();
             RebootResult r;
             Map<String, Object> figures;
             if (measure) {
-                RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, phases, () -> Reboots.run(vm, opts, phases));
+                RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, log, () -> Reboots.run(vm, opts, log));
                 r = m.reboot();
                 figures = FleetReport.figures(m);
             } else {
-                r = Reboots.run(vm, opts, phases);
+                r = Reboots.run(vm, opts, log);
                 figures = FleetReport.figures(r);
             }
-            if (r.aborted() && !hosts.reachable(v.host())) {
-                String why = "host " + v.host() + " stopped answering (" + r.abortReason().orElse("") + ")";
-                journal.put(journal.get(v.vm()).finished(VmProgress.State.FAILED, why, figures));
-                board.phase(v.vm(), "FAILED: " + why, true);
-            } else if (r.aborted()) {
-                String why = r.abortReason().orElse("");
-                journal.put(journal.get(v.vm()).finished(VmProgress.State.ABORTED, "aborted, the VM kept serving unchanged: " + why, figures));
-                board.phase(v.vm(), "ABORTED: " + why, true);
+            VmProgress.State state = VmProgress.State.of(r.outcome());
+            String why = r.failure().map(f -> r.aborted() && !hosts.reachable(v.host()) ? "host " + v.host() + " stopped answering (" + f + ")" : f)
+                    .orElse("serves generation " + r.generation());
+            journal.put(journal.get(v.vm()).finished(state, why, figures));
+            board.phase(v.vm(), state + ": " + why, true);
+            if (state != VmProgress.State.SWITCHED) {
                 failed(v.vm() + " (" + why + ")");
-            } else {
-                journal.put(journal.get(v.vm()).finished(VmProgress.State.DONE, "serves generation " + r.generation(), figures));
-                board.phase(v.vm(), "DONE (generation " + r.generation() + ")", true);
             }
         } catch (RuntimeException e) {
             fail(journal.get(v.vm()), v, e);
@@ -185,10 +182,11 @@ final class FleetRoll {
     private boolean recovered(VmProgress p, PlannedVm v, LibvirtVm vm, Progress log) {
         board.phase(v.vm(), "recovering its interrupted reboot", false);
         try {
-            Recovery.Outcome o = new Recovery(vm, log).run();
-            if (p.generationBefore() >= 0 && o.generation() > p.generationBefore()) {
-                journal.put(p.finished(VmProgress.State.DONE, "recovered: " + o.action(), Map.of("result", "done", "recovered", o.action())));
-                board.phase(v.vm(), "DONE (recovered: generation " + o.generation() + ")", true);
+            Recovery.Result o = new Recovery(vm, log).run();
+            java.util.Optional<VmProgress.State> state = o.outcome().map(VmProgress.State::of).filter(s -> s != VmProgress.State.ABORTED);
+            if (state.isPresent()) {
+                journal.put(p.finished(state.get(), "recovered: " + o.action(), Map.of("result", state.get().name().toLowerCase(), "recovered", o.action())));
+                board.phase(v.vm(), state.get() + " (recovered: generation " + o.generation() + ")", true);
                 return true;
             }
             journal.put(p.with(VmProgress.State.PENDING, "recovered (" + o.action() + "): rebooting it again"));
@@ -254,15 +252,6 @@ final class FleetRoll {
     }
 
     /** The flow's phase, from its progress lines. */
-    private static java.util.Optional<String> phaseOf(String text) {
-        for (String ph : List.of("PREPARE", "CLONE", "BG_BOOT", "READY", "SWITCH", "DONE", "ABORT")) {
-            if (text.startsWith(ph)) {
-                return java.util.Optional.of(ph);
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
     /** Each VM's own progress lines go to a log of its own beside the roll's journal. */
     private Progress vmLog(String vm) {
         Path file = journal.file().resolveSibling(plan.id()).resolve(vm + ".log");

@@ -4,12 +4,24 @@ import java.util.Map;
 
 /**
  * Where one VM of a roll stands, journaled at each change: pending, running (its reboot under
- * way, or interrupted: resume recovers it), done, aborted (the VM kept serving unchanged), failed,
- * skipped. {@code generationBefore} tells a resumed roll whether a recovered reboot completed;
+ * way, or interrupted: resume recovers it), then its reboot's outcome (switched, aborted: the VM
+ * kept serving unchanged, cold-booted, down), failed (bgreboot could not run it), or skipped. {@code generationBefore} tells a resumed roll whether a recovered reboot completed;
  * {@code result} holds the report's figures once there are any.
  */
 public record VmProgress(String vm, String host, State state, String detail, int generationBefore, Map<String, Object> result) {
-    public enum State { PENDING, RUNNING, DONE, ABORTED, FAILED, SKIPPED }
+    public enum State {
+        PENDING, RUNNING, SWITCHED, ABORTED, COLD_BOOTED, DOWN, FAILED, SKIPPED;
+
+        /** A reboot's outcome as the roll's state (an in-place reboot's counts as a switch: the VM serves the update). */
+        static State of(org.bgreboot.reboot.Outcome o) {
+            return switch (o.kind()) {
+                case SWITCHED, REBOOTED -> SWITCHED;
+                case ABORTED -> ABORTED;
+                case COLD_BOOTED -> COLD_BOOTED;
+                case DOWN -> DOWN;
+            };
+        }
+    }
 
     public VmProgress {
         result = result == null ? Map.of() : Map.copyOf(result.entrySet().stream().filter(e -> e.getValue() != null)
@@ -32,7 +44,8 @@ public record VmProgress(String vm, String host, State state, String detail, int
         return state != State.PENDING && state != State.RUNNING;
     }
 
+    /** Finished, and not by a switch: what --on-failure acts on. */
     boolean failed() {
-        return state == State.ABORTED || state == State.FAILED;
+        return finished() && state != State.SWITCHED && state != State.SKIPPED;
     }
 }

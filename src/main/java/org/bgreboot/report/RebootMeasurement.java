@@ -4,6 +4,7 @@ import org.bgreboot.measure.DowntimeResult;
 import org.bgreboot.measure.LedgerCheckResult;
 import org.bgreboot.measure.ProbeLog;
 import org.bgreboot.measure.WriteLog;
+import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.RebootResult;
 
 /**
@@ -29,6 +30,6 @@ public record RebootMeasurement(
      * announced) to the first answer clients got from it; NaN without a background switch.
      */
     public double linkUpToFirstAnswerMs() {
-        return reboot.step("BG takes the network").map(s -> downtime.firstNewMs() - s.endMs()).orElse(Double.NaN);
+        return reboot.step(Part.BG_TAKES_NETWORK).map(s -> downtime.firstNewMs() - s.endMs()).orElse(Double.NaN);
     }
 }

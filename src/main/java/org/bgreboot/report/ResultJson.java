@@ -3,6 +3,7 @@ package org.bgreboot.report;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.TimedStep;
 
@@ -18,21 +19,24 @@ public final class ResultJson {
         j.put("engine", x.engine());
         j.put("method", x.method().label());
         j.put("switch_mode", x.method() == Method.BACKGROUND ? x.switchMode().name().toLowerCase() : null);
-        j.put("aborted", x.abortReason().orElse(null));
+        j.put("outcome", x.outcome().kind().key());
+        j.put("outcome_detail", x.outcome().describe());
+        j.put("failed_step", x.outcome() instanceof Outcome.ColdBooted c ? c.failedStep().key() : null);
         j.put("fg_pause_ms", num(x.fgPauseMs()));
         j.put("bg_ready_ms", x.method() == Method.BACKGROUND ? num(x.bgReadyMs()) : null);
         j.put("switch_ms", num(x.switchMs()));
         j.put("install_ms", num(x.installMs()));
-        j.put("disk_handover", x.diskHandover().orElse(null));
-        j.put("bg_share", x.bgShare().orElse(null));
-        j.put("bg_throttled_ms", x.bgShare().isPresent() ? num(x.bgThrottledMs()) : null);
+        j.put("disk_handover", x.diskHandover().map(h -> h.name().toLowerCase()).orElse(null));
+        j.put("bg_share", x.bgShare().map(b -> b.requested().label()).orElse(null));
+        j.put("bg_share_effective", x.bgShare().map(b -> b.effective().label()).orElse(null));
+        j.put("bg_throttled_ms", x.bgShare().map(b -> num(b.cappedMs())).orElse(null));
         j.put("fg_stopped_after_bg_ready", x.fgStoppedAfterReady());
         j.put("generation", x.generation());
         j.put("serving", x.serving().orElse(null));
         j.put("chain_depth", x.chainDepth());
         Map<String, Object> steps = new LinkedHashMap<>();
         for (TimedStep s : x.steps()) {
-            steps.put(s.name(), num(s.ms()));
+            steps.merge(s.part().key(), num(s.ms()), (a, b) -> a);
         }
         j.put("steps_ms", steps);
         return j;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** The roll's totals from each VM's timeline: downtime overlaps, clones at once per host, parallel hosts. */
 class FleetReportTest {
     private static VmProgress vm(String name, String host, double cloneFrom, double switchEnd, double downFrom, double downTo) {
-        return new VmProgress(name, host, VmProgress.State.DONE, "", 0, Map.of("clone_started_ms", cloneFrom, "switch_ended_ms", switchEnd,
+        return new VmProgress(name, host, VmProgress.State.SWITCHED, "", 0, Map.of("clone_started_ms", cloneFrom, "switch_ended_ms", switchEnd,
                 "down_from_ms", downFrom, "down_to_ms", downTo, "downtime_ms", downTo - downFrom, "reboot_started_ms", cloneFrom - 1000,
                 "reboot_ended_ms", switchEnd + 500));
     }

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bgreboot.Home;
-import org.bgreboot.agent.AgentException;
+import org.bgreboot.jsonwire.WireException;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.experiment.Lab;
 import org.bgreboot.report.MeasuredReboot;
@@ -94,7 +94,7 @@ class FaultIT {
         }
         TestVms.lab().stop(vm);
         assertThat(TestVms.qemuPids(vm)).as("QEMU processes of " + name + " after the tests").isEmpty();
-        assertThat(vm.leftovers()).isEmpty();
+        assertThat(vm.inspection().leftovers()).isEmpty();
     }
 
     /** Every fault starts from one serving VM and the spec as written. */
@@ -131,17 +131,35 @@ class FaultIT {
         Before before = Before.of(vm);
         Seen seen;
         Cli.Run run;
+        Path json = TestVms.home().home().resolve("coldboot-" + failedStep + ".json");
         try (Workload w = Workload.start(vm)) {
-            run = Cli.run(env, "reboot", name);
+            run = Cli.run(env, "reboot", name, "--measure", "--json", json.toString());
             seen = w.finish();
         }
         seen.print(what);
-        assertThat(run.exit()).as("the VM serves the update, by a cold boot: " + run.stderr()).isZero();
-        assertThat(run.stderr()).contains("the switch failed at " + failedStep).contains("updated disks were cold-booted");
+        assertThat(run.exit()).as("the VM serves the update, by a cold boot, and says so: " + run.stderr()).isEqualTo(4);
+        assertThat(run.stderr()).contains("the switch failed at " + failedStep).contains("updated disks were booted");
+        JsonNode j = readJson(json);
+        assertThat(j.path("outcome").asText()).isEqualTo("cold_booted");
+        assertThat(j.path("failed_step").asText()).isEqualTo(failedStep);
+        assertThat(j.path("downtime_ms").asDouble()).as("a cold boot's downtime is a boot's, measured and reported").isGreaterThan(1000);
+        assertThat(j.path("acked_writes_lost").asInt()).isZero();
+        int generation = j.path("generation").asInt();
+        assertThat(Cli.run("vm", "status", name).stdout()).as("vm status agrees on the generation that serves")
+                .containsPattern("generation\\s+" + generation + "\\b");
+        assertThat(vm.stateDir().readState().orElseThrow().generation()).isEqualTo(generation);
         seen.assertNothingLost();
         before.assertReplacedByTheUpdate(vm, seen);
         assertOneServingVm(vm);
         assertNothingLeftToRecover(Map.of(), name);
+    }
+
+    static JsonNode readJson(Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ---- status and stop tell the truth; an edited spec does not hurt a running VM ----------------
@@ -165,7 +183,7 @@ class FaultIT {
         assertThat(TestVms.qemuPids(vm)).as("a refused stop stops nothing").hasSize(2);
 
         Cli.Run recovered = Cli.run("recover", name);
-        assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+        assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
         assertThat(vm.running().map(QemuProcess::pid)).contains(before.pid());
         assertOneServingVm(vm);
         assertThat(Cli.run("vm", "status", name).stdout()).doesNotContain("also running").doesNotContain("unfinished");
@@ -215,8 +233,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("release hook times out");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("release hook").contains("did not finish within 3 s and was killed");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("release hook").contains("did not finish within 3 s and was killed");
         try (QemuProcess p = vm.running().orElseThrow()) {
             String ps = p.agent().exec(List.of("ps"), Duration.ofSeconds(10)).stdoutText();
             assertThat(ps).as("the hung hook is gone from FG").doesNotContain("sleep 37");
@@ -278,7 +296,7 @@ class FaultIT {
             assertThat(refused.error()).contains("bgreboot recover " + name);
 
             Cli.Run recovered = Cli.run("recover", name);
-            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(forward ? 0 : 3); // switched, or aborted (rolled back)
             assertThat(recovered.stdout()).contains(forward ? "completed the switch" : "rolled back");
             seen = w.finish();
         }
@@ -337,7 +355,7 @@ class FaultIT {
             assertThat(p.exitValue()).isEqualTo(137);
             assertThat(Journal.active(vm.stateDir())).isPresent();
             Cli.Run recovered = Cli.run("recover", name);
-            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
             assertThat(recovered.stdout()).contains("rolled back");
             seen = w.finish();
         }
@@ -368,8 +386,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("clone's QEMU killed while it boots");
-        assertThat(run.exit()).as("an aborted reboot fails").isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("did not become ready").contains("exited");
+        assertThat(run.exit()).as("an aborted reboot exits 3").isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("did not become ready").contains("exited");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -435,8 +453,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("update kernel panics");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("panicked");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("panicked");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -456,8 +474,8 @@ class FaultIT {
             seen = w.finish();
         }
         seen.print("readiness never passes");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stdout()).contains("ABORTED").contains("/bin/false").contains("did not pass within 20 s");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).contains("outcome").contains("aborted: ").contains("/bin/false").contains("did not pass within 20 s");
         seen.assertNothingLost();
         before.assertUntouched(vm, seen);
         assertOneServingVm(vm);
@@ -504,12 +522,12 @@ class FaultIT {
                 fill(filler, 0);
                 System.out.println("state disk full while the clone boots: " + Files.getFileStore(mnt).getUsableSpace() + " bytes free");
                 Cli.Run aborted = reboot.get(CLI_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
-                assertThat(aborted.exit()).as("a reboot on a full disk does not succeed").isEqualTo(1);
-                assertThat(aborted.stdout()).contains("ABORTED");
+                assertThat(aborted.exit()).as("a reboot on a full disk aborts: exit 3").isEqualTo(3);
+                assertThat(aborted.stdout()).contains("outcome").contains("aborted: ");
                 Files.delete(filler);
 
                 Cli.Run recovered = Cli.run(env, "recover", fullName);
-                assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+                assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
                 seen = w.finish();
             }
             seen.print("state disk full");
@@ -602,7 +620,7 @@ class FaultIT {
             assertThat(TestVms.processesWithOpen(vm.spec().persistentDisk().path())).as("processes with the persistent disk open")
                     .containsExactly(p.pid());
             assertThat(p.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
-            assertThat(vm.leftovers()).as("leftovers").isEmpty();
+            assertThat(vm.inspection().leftovers()).as("leftovers").isEmpty();
             Path serving0 = p.runtime().dir();
             assertThat(sockets(vm).stream().filter(s -> !s.startsWith(serving0)).toList()).as("sockets besides the serving QEMU's").isEmpty();
         }
@@ -779,7 +797,7 @@ class FaultIT {
             a.sync(timeout);
             a.ping(timeout);
             return true;
-        } catch (AgentException e) {
+        } catch (WireException e) {
             return false;
         }
     }

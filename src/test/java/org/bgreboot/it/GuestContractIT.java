@@ -79,7 +79,7 @@ class GuestContractIT {
     void thenABackgroundRebootLosesNothing() throws Exception {
         Path json = TestVms.home().home().resolve(name + "-reboot.json");
         // --no-install: the kernel package's initramfs takes minutes under TCG, and is not what is tested
-        Cli.Run reboot = Cli.run("reboot", name, "--no-install", "--measure", "--json", json.toString());
+        Cli.Run reboot = Cli.run("reboot", name, "--no-install", "--force", "--measure", "--json", json.toString());
         System.out.println(reboot.stdout());
         assertThat(reboot.exit()).as(reboot.stderr()).isZero();
         JsonNode j = new ObjectMapper().readTree(json.toFile());

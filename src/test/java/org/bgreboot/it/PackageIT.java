@@ -81,7 +81,8 @@ class PackageIT {
         List<String> paths = members.stream().map(m -> m.substring(m.indexOf("./") + 1)).toList();
         assertThat(paths).contains("/usr/bin/bgreboot", "/usr/share/bgreboot/bgreboot.jar", "/usr/share/bash-completion/completions/bgreboot",
                 "/lib/systemd/system/bgreboot-watch.service", "/etc/bgreboot/watch.toml", "/usr/share/doc/bgreboot/copyright",
-                "/usr/share/bgreboot/guest/bgreboot-guest_" + version + "_amd64.deb", "/usr/share/bgreboot/guest/bgreboot-svc_" + version + "_amd64.deb");
+                "/usr/share/bgreboot/guest/bgreboot-guest_" + guestVersion() + "_amd64.deb",
+                "/usr/share/bgreboot/guest/bgreboot-svc_" + guestVersion() + "_amd64.deb");
         assertThat(paths).as("a man page for every command").containsAll(manPages());
     }
 
@@ -233,6 +234,15 @@ class PackageIT {
         assertThat(built).isRegularFile().hasParent(OUT.resolve(name));
         assertThat(built.getFileName().toString()).matches("bgreboot_[0-9][^_]*_all\\.deb");
         return built;
+    }
+
+    /** The guest packages' own version (guest/package/VERSION). */
+    private static String guestVersion() {
+        try {
+            return Files.readString(TestVms.REPO.resolve("guest/package/VERSION")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Where the installed bgreboot's main class came from, as the JVM's class-loading log says. */

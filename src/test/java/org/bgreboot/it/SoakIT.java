@@ -66,7 +66,7 @@ class SoakIT {
         assertThat(run.stdout()).contains("soak of " + vm.spec().name()).contains("3 of 3").contains("soak passed");
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(TestVms.qemuPids(vm)).as("the soak stops its VM").isEmpty();
-        assertThat(vm.leftovers()).isEmpty();
+        assertThat(vm.inspection().leftovers()).isEmpty();
     }
 
     @Test

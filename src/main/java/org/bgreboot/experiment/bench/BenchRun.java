@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.TimedStep;
 
 import org.bgreboot.report.RebootMeasurement;
@@ -47,7 +48,7 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
     private static Map<String, Double> steps(RebootMeasurement m) {
         Map<String, Double> steps = new LinkedHashMap<>();
         for (TimedStep s : m.reboot().steps()) {
-            steps.merge(s.name(), s.ms(), Double::sum);
+            steps.merge(s.part().key(), s.ms(), Double::sum);
         }
         return steps;
     }
@@ -55,8 +56,8 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
     static Optional<String> failure(BenchMethod method, RebootMeasurement m) {
         var r = m.reboot();
         var d = m.downtime();
-        if (r.aborted()) {
-            return Optional.of("aborted: " + r.abortReason().orElse(""));
+        if (r.failure().isPresent()) {
+            return r.failure(); // a cold boot after a failed switch is no background reboot: never counted as one
         }
         if (!d.newBootSeen()) {
             return Optional.of("the new OS never answered the prober");
@@ -67,14 +68,10 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
         if (!r.fgStoppedAfterReady()) {
             return Optional.of("FG was stopped before the clone was ready");
         }
-        if (method == BenchMethod.RESTORE && r.steps().stream().map(TimedStep::name).noneMatch(BenchRun::savesOrRestores)) {
+        if (method == BenchMethod.RESTORE && r.step(Part.SAVE_RESTORE).isEmpty()) {
             // a flow that ignores the switch mode would hand over instead: its figures are not restore's
             return Optional.of("no save/restore step ran: the switch was not a restore");
         }
         return Optional.empty();
-    }
-
-    private static boolean savesOrRestores(String step) {
-        return step.toLowerCase().matches(".*(save|restore|migrat|incoming).*");
     }
 }

@@ -112,7 +112,7 @@ public final class Interference {
             Sleep.ms(10);
         }
         InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy,
-                () -> watch.launchedClone().map(Instance::cpuPolicy));
+                () -> watch.launchedClone().map(i -> i.cpu().policy()));
         RebootResult r;
         try {
             r = reboot.join();
@@ -120,9 +120,9 @@ public final class Interference {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
         if (r.aborted() && !watch.ready()) {
-            return InterferenceCase.failed(kind, "the clone never got ready: " + r.abortReason().orElse(""));
+            return InterferenceCase.failed(kind, "the clone never got ready: " + r.failure().orElse(""));
         }
-        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgThrottledMs());
+        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgShare().map(b -> b.cappedMs()).orElse(Double.NaN));
     }
 
     /**

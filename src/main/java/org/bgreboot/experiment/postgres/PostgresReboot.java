@@ -31,7 +31,7 @@ public record PostgresReboot(
 
     static PostgresReboot of(RebootResult r, PgbenchWorkload.Result seen, long windowMs) {
         boolean background = r.method() == Method.BACKGROUND;
-        return new PostgresReboot(r.method(), r.abortReason(), r.startMs(), r.endMs(),
+        return new PostgresReboot(r.method(), r.failure(), r.startMs(), r.endMs(),
                 seen.longestGapMs(r.startMs(), r.endMs()),
                 seen.tps(r.startMs() - windowMs, r.startMs()),
                 background ? seen.tps(r.bgLaunchedAtMs(), r.bgReadyAtMs()) : Double.NaN,

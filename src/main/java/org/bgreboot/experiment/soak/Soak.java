@@ -59,7 +59,7 @@ public final class Soak {
         List<String> afterStop = new ArrayList<>();
         try {
             lab.stop(vm);
-            afterStop.addAll(vm.leftovers());
+            afterStop.addAll(vm.inspection().leftovers());
             SoakSample.sockets(vm).forEach(s -> afterStop.add("socket " + s + " after the VM stopped"));
         } catch (RuntimeException e) {
             afterStop.add("the VM did not stop cleanly: " + e.getMessage());
@@ -130,8 +130,8 @@ public final class Soak {
     }
 
     private static SoakReboot inspect(Vm vm, int index, RebootResult r) {
-        return new SoakReboot(index, r.generation(), r.abortReason(), r.startMs(), r.endMs(), Double.NaN, r.bgReadyMs(),
-                r.switchMs(), vm.chainDepth(), vm.instances().size(), vm.leftovers(), SoakSample.readHostMemAvailableMiB());
+        return new SoakReboot(index, r.generation(), r.failure(), r.startMs(), r.endMs(), Double.NaN, r.bgReadyMs(),
+                r.switchMs(), vm.inspection().chainDepth(), vm.instances().size(), vm.inspection().leftovers(), SoakSample.readHostMemAvailableMiB());
     }
 
     /** The boot_id the service reports now, if it answers. */

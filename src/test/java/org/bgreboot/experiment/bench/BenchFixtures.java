@@ -11,6 +11,11 @@ import org.bgreboot.measure.WriteLog;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.TimedStep;
+import org.bgreboot.reboot.Part;
+import org.bgreboot.reboot.Outcome;
+import org.bgreboot.reboot.BgShare;
+import org.bgreboot.reboot.BgShareReport;
+import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.reboot.Span;
 import java.util.EnumMap;
 import java.util.Map;
@@ -55,19 +60,23 @@ final class BenchFixtures {
                 "disk", null, List.of(), List.of("update"), List.of("release"), List.of("attach"), List.of("ready"), null, null, kexec, true, null, null, null, null));
     }
 
+    static final Outcome SWITCHED = new Outcome.Switched();
+    static final Outcome REBOOTED = new Outcome.Rebooted();
+
     /** What a reboot measured, for {@link BenchRun#of}: the flow's steps and what clients saw. */
-    static RebootMeasurement measurement(Method method, SwitchMode mode, Optional<String> abort, List<String> steps,
+    static RebootMeasurement measurement(Method method, SwitchMode mode, Outcome outcome, List<Part> steps,
                                          String versionBefore, String versionAfter, List<Long> missing) {
         List<TimedStep> s = new ArrayList<>();
-        for (String name : steps) {
-            s.add(new TimedStep(name, 0, 1));
+        for (Part part : steps) {
+            s.add(new TimedStep(part, "", 0, 1));
         }
         Map<Span, Span.Interval> spans = new EnumMap<>(Span.class);
         spans.put(Span.FG_PAUSE, new Span.Interval(1000, 1050));
         spans.put(Span.BG_BOOT, new Span.Interval(6000, 15_000));
         spans.put(Span.FG_STOPPED, new Span.Interval(15_100, 15_100));
         spans.put(Span.SWITCH, new Span.Interval(15_050, 15_250));
-        RebootResult r = new RebootResult("vm", "embedded", method, mode, abort, 0, 1000, 20_000, s, spans, 1, 2, Optional.of("swap"), Optional.of("adaptive"), 0, Optional.of("pid 1"));
+        RebootResult r = new RebootResult("vm", "embedded", method, mode, outcome, 0, 1000, 20_000, s, spans, 1, 2, Optional.of(DiskHandover.SWAP),
+                Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.ADAPTIVE, 0, 0, false, "")), Optional.of("pid 1"));
         boolean newBoot = !versionBefore.equals(versionAfter);
         DowntimeResult d = new DowntimeResult(150, 15_000, newBoot ? 15_150 : Double.NaN, 150, versionBefore, versionAfter,
                 "k1", "k2", "b1", newBoot ? "b2" : "b1", newBoot ? 14_150 : Double.NaN);

@@ -1,4 +1,4 @@
-package org.bgreboot.qmp;
+package org.bgreboot.jsonwire;
 
 import java.io.ByteArrayOutputStream;
 

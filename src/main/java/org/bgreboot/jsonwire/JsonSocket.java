@@ -1,4 +1,4 @@
-package org.bgreboot.qmp;
+package org.bgreboot.jsonwire;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,9 +57,21 @@ public final class JsonSocket implements AutoCloseable {
 
     /**
      * Connects to a Unix socket, retrying while it does not exist or refuses (the server may
-     * still be creating it) until {@code timeout} has passed; then throws the last failure.
+     * still be creating it) until {@code timeout} has passed.
+     *
+     * @param peer who listens there, for the message: "QMP", "guest agent"
+     * @throws WireDisconnectedException with the last failure when it did not accept in time
      */
-    public static SocketChannel connect(Path socket, Duration timeout) throws IOException {
+    public static SocketChannel connect(Path socket, String peer, Duration timeout) {
+        try {
+            return connect(socket, timeout);
+        } catch (IOException e) {
+            throw new WireDisconnectedException("cannot connect to " + peer + " socket " + socket + " within "
+                    + WireException.format(timeout) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SocketChannel connect(Path socket, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pauseMillis = 5;
         while (true) {

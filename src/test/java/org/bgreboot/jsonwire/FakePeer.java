@@ -1,4 +1,4 @@
-package org.bgreboot.qmp;
+package org.bgreboot.jsonwire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
