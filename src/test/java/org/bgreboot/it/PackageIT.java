@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.bgreboot.Home;
 import org.bgreboot.cli.BgrebootCommand;
+import org.bgreboot.cli.HelpSummaryTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -121,7 +122,7 @@ class PackageIT {
         assertThat(debian.sh("cd / && bgreboot --version").ok().output().strip()).isEqualTo("bgreboot " + version);
         String help = debian.sh("cd / && bgreboot --help").ok().output();
         assertThat(help).startsWith("Usage: bgreboot");
-        assertThat(commandList(help)).hasSize(new CommandLine(new BgrebootCommand()).getSubcommands().size())
+        assertThat(HelpSummaryTest.commandList(help)).hasSize(new CommandLine(new BgrebootCommand()).getSubcommands().size())
                 .allSatisfy(entry -> assertThat(entry).endsWith("."));
         assertThat(debian.sh("cd / && bgreboot vm list").ok().output()).contains("no VMs yet");
         String guestInstall = debian.sh("cd / && bgreboot guest install --help").ok().output();
@@ -262,19 +263,6 @@ class PackageIT {
     private static void walk(CommandSpec spec, java.util.function.Consumer<CommandSpec> each) {
         each.accept(spec);
         spec.subcommands().values().stream().map(CommandLine::getCommandSpec).distinct().forEach(s -> walk(s, each));
-    }
-
-    /** The entries of a help text's command list, each joined into one line. */
-    static List<String> commandList(String help) {
-        List<String> entries = new ArrayList<>();
-        for (String line : help.substring(help.indexOf("Commands:")).lines().skip(1).toList()) {
-            if (line.startsWith("  ") && !line.startsWith("   ")) {
-                entries.add(line.strip());
-            } else if (!entries.isEmpty() && !line.isBlank()) {
-                entries.set(entries.size() - 1, entries.get(entries.size() - 1) + " " + line.strip());
-            }
-        }
-        return entries;
     }
 
     private static String newlyInstalled(String aptOutput) {
