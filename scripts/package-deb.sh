@@ -39,7 +39,7 @@ out=$(cd "$out" && pwd)
 t0=$(date +%s%N)
 say() { printf 'package: %6.1f s  %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$*" >&2; }
 die() { echo "package: error: $*" >&2; exit 1; }
-for t in java mvn asciidoctor gzip dpkg-deb git gcc; do command -v "$t" > /dev/null || die "missing host tool: $t"; done
+for t in java mvn asciidoctor gzip dpkg-deb gcc; do command -v "$t" > /dev/null || die "missing host tool: $t"; done
 
 version=$(sed -n '/<artifactId>bgreboot<\/artifactId>/{n;s/.*<version>\(.*\)<\/version>.*/\1/p;q}' "$repo/pom.xml")
 [ -n "$version" ] || die "cannot read bgreboot's version from pom.xml"
@@ -48,9 +48,13 @@ changelog_version=$(sed -n '1s/^bgreboot (\([^)]*\)).*/\1/p' "$deb_src/changelog
 	die "pom.xml says version $version, packaging/deb/changelog's latest entry $changelog_version: add an entry for $version"
 picocli_version=$(sed -n 's/.*<picocli.version>\(.*\)<\/picocli.version>.*/\1/p' "$repo/pom.xml")
 [ -n "$picocli_version" ] || die "cannot read picocli.version from pom.xml"
-SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct 2> /dev/null) || die "$repo is not a git checkout: the package's dates are its last commit's"
+# the package's dates: the last commit's, unless SOURCE_DATE_EPOCH is given (a tree without git)
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+	SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct 2> /dev/null) ||
+		die "$repo is not a git checkout: set SOURCE_DATE_EPOCH to the date its files should carry"
+fi
 export SOURCE_DATE_EPOCH
-[ -z "$(git -C "$repo" status --porcelain --untracked-files=no 2> /dev/null)" ] ||
+[ -z "$(git -C "$repo" status --porcelain --untracked-files=no 2> /dev/null || true)" ] ||
 	say "note: uncommitted changes are packaged, dated as the last commit"
 
 case $work_rel in /* | *..*) die "--work must be a relative path inside the checkout: $work_rel" ;; esac
