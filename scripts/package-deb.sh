@@ -66,7 +66,7 @@ log=$work/build.log
 run() { "$@" >> "$log" 2>&1 || { tail -n 20 "$log" >&2; die "failed: $* (log: $log)"; }; }
 
 # 1. the jar, in its own build directory (./bgreboot's target/bgreboot.jar is left alone)
-run nice -n 10 mvn -f "$repo/pom.xml" -q -B -Dstyle.color=never -Dmaven.test.skip=true -Dbuild.dir="$work_rel/maven" \
+run mvn -f "$repo/pom.xml" -q -B -Dstyle.color=never -Dmaven.test.skip=true -Dbuild.dir="$work_rel/maven" \
 	-Dproject.build.outputTimestamp="$SOURCE_DATE_EPOCH" package
 jar=$work/maven/bgreboot.jar
 [ -f "$jar" ] || die "mvn package made no $jar"
