@@ -27,12 +27,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure like the paper: reboot one guest into its update by every method at every memory size, "
-                + "repeatedly, each run from a fresh start with an external prober and writer; then FG's throughput "
-                + "while a clone boots (no clone, clone at idle priority, clone at normal priority). Prints a table of "
-                + "medians (min–max) and writes JSON, Markdown and SVG charts. A cold boot after a failed switch is "
-                + "reported as one, never counted as a background reboot. Exits 1 if a run failed, fell back to a cold boot or "
-                + "aborted, an acknowledged write was lost, or a VM kept leftovers.")
+        description = {"Measure every reboot method at every memory size, and a clone's cost to the VM, like the paper.",
+                "Reboots one guest into its update by every method at every memory size, repeatedly, each run from a fresh "
+                + "start with an external prober and writer; then FG's throughput while a clone boots (no clone, clone at "
+                + "idle priority, clone at normal priority). Prints a table of medians (min–max) and writes JSON, Markdown "
+                + "and SVG charts. A cold boot after a failed switch is reported as one, never counted as a background reboot. "
+                + "Exits 1 if a run failed, fell back to a cold boot or aborted, an acknowledged write was lost, or a VM kept leftovers."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--guest", paramLabel = "tiny|debian|debian-postgres", defaultValue = "tiny",
             description = "The guest: tiny (the demo busybox guest), debian (Debian 12 with systemd), or debian-postgres "

@@ -22,10 +22,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Build the demo guest if needed, then apply its v1→v2 update twice from the same starting point:",
-                "once by a normal reboot, once by a background reboot, with an external prober and writer running.",
-                "Prints both side by side; exits non-zero if the new version is not serving, an acknowledged",
-                "write is lost, or FG was stopped before the clone was ready."})
+        description = {"Reboot the demo guest into its update by a normal and by a background reboot, side by side.",
+                "Builds the demo guest if needed, then applies its v1→v2 update twice from the same starting point: "
+                + "once by a normal reboot, once by a background reboot, with an external prober and writer running. "
+                + "Prints both side by side; exits non-zero if the new version is not serving, an acknowledged "
+                + "write is lost, or FG was stopped before the clone was ready."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON, and the probe timeline as FILE.svg beside it.")
     Path json;

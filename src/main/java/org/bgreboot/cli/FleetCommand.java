@@ -16,11 +16,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "fleet", mixinStandardHelpOptions = true, subcommands = FleetCommand.Resume.class,
-        description = {"Roll background reboots across VMs on libvirt hosts (one --connect URI per host, e.g. qemu+ssh://root@h1/system):",
-                "prints the plan (which VM, which host, which wave), then reboots at most --parallel VMs at once per host, hosts in",
-                "parallel, at most --max-unavailable VMs in a switch at once, a clone started only where the host's free memory holds it.",
-                "A failure stops the roll (--on-failure stop) or not (continue); an unreachable host is reported and its VMs skipped.",
-                "The roll is journaled: 'bgreboot fleet resume FILE' continues one that was stopped or killed."})
+        description = {"Roll background reboots across VMs on libvirt hosts.",
+                "Takes one --connect URI per host (e.g. qemu+ssh://root@h1/system). Prints the plan (which VM, which host, "
+                + "which wave), then reboots at most --parallel VMs at once per host, hosts in parallel, at most "
+                + "--max-unavailable VMs in a switch at once, a clone started only where the host's free memory holds it. "
+                + "A failure stops the roll (--on-failure stop) or not (continue); an unreachable host is reported and its VMs skipped. "
+                + "The roll is journaled: 'bgreboot fleet resume FILE' continues one that was stopped or killed."})
 final class FleetCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM", arity = "0..*", description = "The VMs to reboot, by name (or a domain's name); or --all.")
     List<String> vms = new ArrayList<>();

@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "reboot", mixinStandardHelpOptions = true,
-        description = {"Reboot a running VM into its update. By default in the background: clone it, boot the clone",
-                "while the VM keeps serving, then switch over. Installs the spec's [update] first."})
+        description = {"Reboot a running VM into its update, in the background unless told otherwise.",
+                "In the background: clone it, boot the clone while the VM keeps serving, then switch over; --normal and "
+                + "--kexec reboot it in place instead. Installs the spec's [update] first."})
 final class RebootCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM", description = "A VM name or spec file.")
     String ref;

@@ -29,9 +29,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Reboot every VM that needs it, unattended: every --interval, ask each VM bgreboot knows on the hosts whether it needs a "
-                + "reboot (its guest, through its agent), and roll those that do in the background, as 'fleet' does, inside the "
-                + "maintenance windows, one watch per host at a time (a lease kept by the host), past --block-command.",
+        description = {"Reboot every VM that needs it, unattended, in the background inside maintenance windows.",
+                "Every --interval, ask each VM bgreboot knows on the hosts whether it needs a reboot (its guest, through its agent), "
+                + "and roll those that do in the background, as 'fleet' does, inside the maintenance windows, one watch per host at "
+                + "a time (a lease kept by the host), past --block-command.",
                 "A VM whose reboot aborted or fell back is not retried until its update changes. SIGTERM or SIGINT: reboots before "
                         + "their point of no return abort, those past it complete, then watch exits 0; the next watch resumes the roll."})
 final class WatchCommand implements Callable<Integer> {
