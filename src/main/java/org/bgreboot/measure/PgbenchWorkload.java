@@ -52,6 +52,11 @@ public final class PgbenchWorkload implements AutoCloseable {
         }
 
         /** Commits per second completed in [fromMs, toMs). */
+        /** When the clients committed again after {@code ms}: the first commit that completed later. */
+        public java.util.OptionalDouble firstCommitAfter(double ms) {
+            return commits.stream().mapToDouble(Commit::atMs).filter(at -> at > ms).min();
+        }
+
         public double tps(double fromMs, double toMs) {
             long n = commits.stream().filter(c -> c.atMs() >= fromMs && c.atMs() < toMs).count();
             return toMs > fromMs ? n / ((toMs - fromMs) / 1000) : Double.NaN;
@@ -133,6 +138,23 @@ public final class PgbenchWorkload implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Waits until the server takes a query again (after a reboot PostgreSQL's start can outlast the
+     * VM's readiness, longer on a busy TCG host); the loop's next pgbench then connects at once.
+     */
+    public boolean awaitServer(java.time.Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            try {
+                psql(db, List.of("-At", "-c", "SELECT 1"));
+                return true;
+            } catch (IllegalStateException notYet) {
+                org.bgreboot.Sleep.ms(250);
+            }
+        }
+        return false;
     }
 
     /** Lets the running pgbench finish its short run, then reads the logs and the table back. */

@@ -72,7 +72,9 @@ class FleetReportTest {
                 new VmProgress("d", "h2", VmProgress.State.SWITCHED, "recovered: completed", 1,
                         Optional.of(VmFigures.recovered(new Outcome.Switched(), 2))),
                 new VmProgress("e", "h2", VmProgress.State.SKIPPED, "not started: the roll stopped after b", 0, Optional.empty()),
-                new VmProgress("f", "h2", VmProgress.State.FAILED, "cannot reach libvirt", 0, Optional.empty()));
+                new VmProgress("f", "h2", VmProgress.State.FAILED, "cannot reach libvirt", 0, Optional.empty()),
+                new VmProgress("g", "h2", VmProgress.State.FAILED, "host h2 stopped answering (" + aborted.outcome().outcomeDetail() + ")", 1,
+                        Optional.of(aborted)));
         FleetReport r = report(vms);
         JsonNode j = Schemas.assertValid("fleet", r.json(r.problems()));
         assertThat(j.get("vms").get(1).get("result").asText()).isEqualTo("cold_booted");
@@ -83,7 +85,9 @@ class FleetReportTest {
         assertThat(j.get("vms").get(3).get("recovered").asBoolean()).isTrue();
         assertThat(j.get("vms").get(4).get("outcome").isNull()).isTrue();
         assertThat(j.get("on_failure").asText()).isEqualTo("stop");
-        assertThat(r.problems()).as("all but the switched and the recovered VM").hasSize(4);
+        assertThat(j.get("vms").get(6).get("result").asText()).as("a host lost midway: failed, whatever the reboot had said").isEqualTo("failed");
+        assertThat(j.get("vms").get(6).get("outcome").asText()).isEqualTo("aborted");
+        assertThat(r.problems()).as("all but the switched and the recovered VM").hasSize(5);
         assertThat(r.table()).contains("cold_booted").contains("3966 ms");
     }
 

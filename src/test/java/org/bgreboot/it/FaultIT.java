@@ -364,7 +364,11 @@ class FaultIT {
                 Files.delete(filler);
 
                 Cli.Run recovered = Cli.run(env, "recover", fullName);
-                assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
+                if (recovered.stderr().contains("nothing to recover")) {
+                    assertThat(recovered.exit()).as("the abort finished its rollback itself: " + recovered.stderr()).isZero();
+                } else {
+                    assertThat(recovered.exit()).as("recover finished the rollback: the reboot's outcome, aborted\n" + recovered.stderr()).isEqualTo(3);
+                }
                 seen = w.finish();
             }
             seen.print("state disk full");
