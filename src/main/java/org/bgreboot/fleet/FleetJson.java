@@ -7,6 +7,7 @@ import org.bgreboot.output.BgShareJson;
 import org.bgreboot.output.Figures;
 import org.bgreboot.output.OutcomeFields;
 import org.bgreboot.output.OutputJson;
+import org.bgreboot.output.RebootJson;
 
 /**
  * {@code bgreboot fleet --json}: a roll's report (docs/schema/fleet.schema.json). Times in ms;
@@ -34,7 +35,7 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
                      Optional<Integer> ackedWrites, Optional<Integer> ackedWritesLost, Optional<String> versionBefore,
                      Optional<String> versionAfter, Optional<String> kernelAfter, double cloneStartedMs, double cloneReadyMs,
                      double switchEndedMs, double rebootStartedMs, double rebootEndedMs, double downFromMs, double downToMs,
-                     Optional<Integer> generation, Optional<BgShareJson> bgShare) {
+                     Optional<Integer> generation, Optional<BgShareJson> bgShare, Optional<RebootJson.DowntimePartsJson> downtimeParts) {
 
         static Vm of(VmProgress p) {
             Optional<VmFigures> f = p.figures();
@@ -50,7 +51,8 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
                     f.map(VmFigures::cloneStartedMs).orElse(nan), f.map(VmFigures::cloneReadyMs).orElse(nan),
                     f.map(VmFigures::switchEndedMs).orElse(nan), f.map(VmFigures::rebootStartedMs).orElse(nan),
                     f.map(VmFigures::rebootEndedMs).orElse(nan), c.map(VmFigures.Clients::downFromMs).orElse(nan),
-                    c.map(VmFigures.Clients::downToMs).orElse(nan), f.map(VmFigures::generation), f.flatMap(VmFigures::bgShare));
+                    c.map(VmFigures.Clients::downToMs).orElse(nan), f.map(VmFigures::generation), f.flatMap(VmFigures::bgShare),
+                    c.flatMap(VmFigures.Clients::downtimeParts));
         }
     }
 
