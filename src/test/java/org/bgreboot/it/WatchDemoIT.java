@@ -129,14 +129,7 @@ class WatchDemoIT {
     }
 
     private static Process demo(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("BGREBOOT_HOME", TestVms.home().home().toString());
-        pb.environment().put("BGREBOOT_CACHE", TestVms.home().cache().toString());
-        pb.environment().put("BGREBOOT_REPO", TestVms.REPO.toString());
-        return pb.start();
+        return Cli.builder(java.util.Map.of(), args).redirectErrorStream(true).start();
     }
 
     private static Thread pump(Process p, List<String> lines) {
