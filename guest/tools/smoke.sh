@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Smoke test of a guest with plain QEMU (no Java), the device set bgreboot uses, printing timings:
 #
-#   guest/tools/smoke.sh GUEST CACHE_DIR      GUEST: demo, debian, debian-plain, debian-postgres
+#   guest/tools/smoke.sh GUEST CACHE_DIR
+#
+#   GUEST: demo; debian11, debian12, debian13 (the bench guest of Debian 11, 12, 13; debian is
+#   debian12); debian12-plain (debian-plain), debian12-postgres (debian-postgres),
+#   debian12-unattended
 #
 #  1. build (and the cached second build, which must print only the directory);
 #  2. boot FG (v1, persistent disk, port forwards) to ready at each of SMOKE_MEMS; on the last one:
@@ -30,14 +34,22 @@
 set -euo pipefail
 tools=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 guestdir=$(dirname "$tools")
-[ $# -eq 2 ] || { echo "usage: $0 demo|debian|debian-plain|debian-postgres CACHE_DIR" >&2; exit 2; }
+guests="demo, debian11, debian12, debian13, debian12-plain, debian12-postgres, debian12-unattended (debian, debian-plain, debian-postgres: the debian12 ones)"
+[ $# -eq 2 ] || { echo "usage: $0 GUEST CACHE_DIR; GUEST: $guests" >&2; exit 2; }
 guest=$1
 case $guest in
+debian) guest=debian12 ;;
+debian-plain | debian-postgres) guest=debian12-${guest#debian-} ;;
+esac
+case $guest in
 demo) build=(bash "$guestdir/demo/build.sh" "$2"); mems=${SMOKE_MEMS:-512} ;;
-debian) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot); mems=${SMOKE_MEMS:-128 2048 1024} ;;
-debian-plain) build=(bash "$guestdir/debian/build.sh" "$2" plain); mems=${SMOKE_MEMS:-1024} ;;
-debian-postgres) build=(bash "$guestdir/debian/build.sh" "$2" postgres); mems=${SMOKE_MEMS:-1024} ;;
-*) echo "$0: unknown guest '$guest' (demo, debian, debian-plain, debian-postgres)" >&2; exit 2 ;;
+debian11) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot bullseye); mems=${SMOKE_MEMS:-256} ;;
+debian12) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot bookworm); mems=${SMOKE_MEMS:-128 2048 1024} ;;
+debian13) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot trixie); mems=${SMOKE_MEMS:-256} ;;
+debian12-plain) build=(bash "$guestdir/debian/build.sh" "$2" plain); mems=${SMOKE_MEMS:-1024} ;;
+debian12-postgres) build=(bash "$guestdir/debian/build.sh" "$2" postgres); mems=${SMOKE_MEMS:-1024} ;;
+debian12-unattended) build=(bash "$guestdir/debian/build.sh" "$2" unattended); mems=${SMOKE_MEMS:-512} ;;
+*) echo "$0: unknown guest '$guest' ($guests)" >&2; exit 2 ;;
 esac
 port=${SMOKE_PORT:-16700}
 pgport=$((port + 1))
@@ -85,7 +97,7 @@ for k, val in out.items():
     print(f"m_{k}={shlex.quote(val)}")
 EOF
 )"
-reboots=${SMOKE_REBOOTS:-$([ "$guest" = debian ] && echo 1 || echo 0)}
+reboots=${SMOKE_REBOOTS:-$(case $guest in debian1[123]) echo 1 ;; *) echo 0 ;; esac)}
 [ "$m_disk_boot" = 1 ] || reboots=0
 
 for p in "$port" "$pgport"; do

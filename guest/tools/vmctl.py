@@ -41,6 +41,7 @@ import socket
 import sys
 import time
 import urllib.request
+from http.client import HTTPException
 
 
 def connect(path, timeout=30.0):
@@ -339,7 +340,7 @@ def main(argv):
         def answers():
             try:
                 return matches(http(argv[2], timeout=1.0), expect)
-            except OSError:
+            except (OSError, HTTPException):
                 return False
         took = wait_until(float(argv[3]), answers)
         if took is None:
@@ -372,8 +373,8 @@ def main(argv):
             body = None
             try:
                 body = http(url, timeout=0.5)
-            except OSError:
-                pass
+            except (OSError, HTTPException):
+                pass  # refused, reset, timed out, or cut off mid-answer by the going-down guest
             if body is not None:
                 answers += 1
                 if armed and answers == 1:
