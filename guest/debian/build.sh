@@ -200,8 +200,17 @@ mapfile -t apt_root < <(apt_view "$v2_view" "$root/var/lib/dpkg/status")
 mapfile -t v2_set < <(apt-get "${apt_root[@]}" -s -q --no-install-recommends install \
 	"$bl_meta=$v2_meta" 2> "$logs/v2.err" | awk '/^Inst / {v=$3; if (v ~ /^\[/) v=$4; gsub(/[()]/, "", v); print $2 "=" v}')
 [ ${#v2_set[@]} -gt 0 ] || { cat "$logs/v2.err" >&2; die "cannot resolve the kernel update"; }
+# The mirror may list a package its pool does not serve (bullseye-security's
+# linux-image-cloud-amd64 5.10.262-1 here): without the meta package the update is the kernel
+# package itself, which is what apt installs through it; anything else missing is an error.
+mapfile -t unserved < <(bl_fetch_each "$v2_view" "${v2_set[@]}")
+for pv in "${unserved[@]}"; do
+	[ "${pv%%=*}" = "$bl_meta" ] || die "the mirror does not serve $pv, which the kernel update needs"
+	log "warning: the mirror lists $pv but does not serve it: the staged update is the kernel package without it"
+	v2_set=("${v2_set[@]/$pv/}")
+done
+mapfile -t v2_set < <(printf '%s\n' "${v2_set[@]}" | grep .)
 log "staged update: ${v2_set[*]}"
-bl_fetch "$v2_view" "${v2_set[@]}"
 mkdir -p "$root/var/cache/bgreboot/updates"
 for pv in "${v2_set[@]}"; do
 	cp "$(bl_debfile "${pv%%=*}" "${pv#*=}")" "$root/var/cache/bgreboot/updates/"
@@ -284,6 +293,7 @@ v_persist "$bl_work/persist"
 	echo "v1 $bl_meta $v1_meta $v1_kpkg $v1_kver"
 	echo "v2 $bl_meta $v2_meta $v2_kpkg $v2_kver"
 	printf 'staged %s\n' "${v2_set[@]}"
+	[ ${#unserved[@]} -eq 0 ] || printf 'not served by the mirror, left out %s\n' "${unserved[@]}"
 	for p in "${pkgs[@]}"; do echo "package $(basename "$p") $(sha256sum < "$p" | cut -c1-64)"; done
 	[ ${#extra[@]} -eq 0 ] || printf 'installed %s\n' "${v_set[@]}"
 	echo "rootfs_used_kib $(du -sk "$root" | cut -f1)"

@@ -15,6 +15,7 @@
 #   bl_resolve_kernel VIEW              "META_VERSION KERNEL_PACKAGE KERNEL_VERSION" of the
 #                                       candidate linux-image-cloud-amd64 in that view
 #   bl_fetch VIEW PKG=VER...            apt-get download into $bl_dl/debs unless there
+#   bl_fetch_each VIEW PKG=VER...       the same, one by one; prints those the mirror did not serve
 #   bl_debfile PKG VER                  the downloaded .deb
 #   bl_packages                         the guest packages (guest/package/build-deb.sh into
 #                                       CACHE_DIR/packages): $bl_guest_deb, $bl_svc_deb
@@ -128,6 +129,13 @@ bl_resolve_kernel() { # main|all|proposed -> META_VERSION KERNEL_PACKAGE KERNEL_
 	[ -n "$dep" ] || die "cannot read the kernel package $bl_meta $ver depends on"
 	# "linux-image-6.1.0-50-cloud-amd64 (= 6.1.176-1)" -> name version
 	echo "$ver $(echo "$dep" | sed -E 's/^([^ ]+) \(= ?([^)]*)\)$/\1 \2/')"
+}
+bl_fetch_each() { # VIEW PKG=VER...: like bl_fetch, one package at a time; prints those the mirror
+	# did not serve (an index may list a file its pool lacks), one per line, and returns 0
+	local view=$1 pv; shift
+	for pv in "$@"; do
+		(bl_fetch "$view" "$pv") > /dev/null 2>&1 || echo "$pv"
+	done
 }
 bl_debfile() { ls "$bl_dl/debs/${1}_${2//:/%3a}_"*.deb 2> /dev/null | head -n 1; }
 bl_fetch() { # VIEW PKG=VER...
