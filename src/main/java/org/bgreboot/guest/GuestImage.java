@@ -36,7 +36,8 @@ public record GuestImage(Path dir, Manifest manifest) {
             @JsonProperty("guest_package") String guestPackage,
             @JsonProperty("guest_package_installed") Boolean guestPackageInstalled,
             Postgres postgres,
-            Debian debian) {
+            Debian debian,
+            @JsonProperty("apt_updates") List<String> aptUpdates) {
 
         /** A manifest without a Debian release (the demo guest's, or a test's). */
         public Manifest(String name, String systemDisk, String persistentDisk, String persistentSerial, String boot, String cmdline,
@@ -44,7 +45,7 @@ public record GuestImage(Path dir, Manifest manifest) {
                         List<String> readySystemd, String serialReady, List<String> kexec, Boolean diskSwap, String variant,
                         String guestPackage, Boolean guestPackageInstalled, Postgres postgres) {
             this(name, systemDisk, persistentDisk, persistentSerial, boot, cmdline, versions, update, release, attach, ready, readySystemd,
-                    serialReady, kexec, diskSwap, variant, guestPackage, guestPackageInstalled, postgres, null);
+                    serialReady, kexec, diskSwap, variant, guestPackage, guestPackageInstalled, postgres, null, null);
         }
 
         /** Whether bgreboot's guest package is in the image (not in a plain guest, until 'bgreboot guest install'). */
@@ -107,6 +108,14 @@ public record GuestImage(Path dir, Manifest manifest) {
 
     public Optional<Path> kernel(OsVersion v) {
         return Optional.ofNullable(v.kernel()).map(dir::resolve);
+    }
+
+    /**
+     * The newer packages of a guest that updates itself (debian12-unattended), for a local apt
+     * repository; empty for the others.
+     */
+    public List<Path> aptUpdates() {
+        return manifest.aptUpdates() == null ? List.of() : manifest.aptUpdates().stream().map(dir::resolve).toList();
     }
 
     public Optional<Path> initrd(OsVersion v) {
