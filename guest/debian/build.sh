@@ -246,8 +246,11 @@ r_configure "$root"
 v_configure "$root"
 
 # System configuration.
-sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
-grep -q '^LOAD_KEXEC=false' "$root/etc/default/kexec" || echo 'LOAD_KEXEC=false' >> "$root/etc/default/kexec"
+# kexec-tools' own kexec on reboot (bullseye, bookworm: LSB scripts, which the disabled SysV
+# generator keeps from running anyway) stays off; trixie's has no LOAD_KEXEC any more.
+if grep -q '^LOAD_KEXEC=' "$root/etc/default/kexec"; then
+	sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
+fi
 chroot "$root" passwd -l root > /dev/null
 chroot "$root" systemctl enable systemd-networkd.service > "$logs/systemctl.log" 2>&1
 # Nothing slow or pointless under TCG in a short-lived benchmark guest: periodic jobs,
