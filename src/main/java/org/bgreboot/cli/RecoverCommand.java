@@ -8,9 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = {"Bring a VM whose reboot was interrupted (bgreboot or QEMU killed, disk full) back to exactly one",
-                "serving VM, from its journal: before the switch the VM keeps serving and the clone is discarded;",
-                "after the switch's point of no return the switch is completed. Safe to run again."})
+        description = {"Bring a VM whose reboot was interrupted back to exactly one serving VM.",
+                "After bgreboot or QEMU was killed or the disk ran full, the reboot's journal says what to do: before the "
+                + "switch the VM keeps serving and the clone is discarded; after the switch's point of no return the "
+                + "switch is completed. Safe to run again."})
 final class RecoverCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM") String ref;
 
@@ -19,8 +20,9 @@ final class RecoverCommand implements Callable<Integer> {
     @Override public Integer call() {
         App app = new App(engine);
         Vm vm = app.vm(ref);
-        Recovery.Outcome o = new Recovery(vm, app.progress).run();
-        System.out.println(vm.spec().name() + ": " + o.action() + (o.instance().isEmpty() ? "" : " (" + o.instance() + ", generation " + o.generation() + ")"));
-        return 0;
+        Recovery.Result r = new Recovery(vm, app.progress).run();
+        System.out.println(vm.spec().name() + ": " + r.action() + (r.instance().isEmpty() ? "" : " (" + r.instance() + ", generation " + r.generation() + ")"));
+        r.outcome().ifPresent(o -> System.out.println("outcome: " + o.describe()));
+        return ExitCode.of(r.outcome()).code;
     }
 }

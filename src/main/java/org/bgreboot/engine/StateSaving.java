@@ -7,6 +7,6 @@ import java.time.Duration;
  * into a fresh instance. The paper-faithful switch uses it; its cost grows with memory.
  */
 public interface StateSaving {
-    /** Saves the instance whole, ends it, and returns the fresh instance loaded from it, running. */
-    Instance saveAndRestore(Duration timeout);
+    /** Saves {@code instance} whole, ends it, and returns the fresh instance loaded from it, running. */
+    Instance saveAndRestore(Instance instance, Duration timeout);
 }

@@ -38,7 +38,7 @@ public final class Demo {
             RebootOptions opts = RebootOptions.background(clock).with(m);
             runs.add(MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, lab.progress(), () -> lab.reboot(vm, opts)));
         }
-        List<String> leftovers = vm.leftovers();
+        List<String> leftovers = vm.inspection().leftovers();
         lab.stop(vm);
         return new DemoReport(vm.spec().name(), vm.engine(), network, accel, runs, leftovers);
     }

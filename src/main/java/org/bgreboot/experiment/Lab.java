@@ -4,6 +4,7 @@ import java.time.Duration;
 import org.bgreboot.Progress;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.lifecycle.PowerOff;
 import org.bgreboot.ready.VmBoot;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
@@ -17,7 +18,7 @@ public record Lab(Progress progress) {
     public void freshStart(Vm vm) {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "fresh start of " + vm.spec().name())) {
             if (!vm.instances().isEmpty()) {
-                vm.stop(Duration.ofSeconds(60), progress);
+                PowerOff.stop(vm, Duration.ofSeconds(60), progress);
             }
             vm.reset();
             try (Instance i = vm.coldBoot(vm.state(), "starting " + vm.spec().name() + " fresh", progress)) {
@@ -33,7 +34,7 @@ public record Lab(Progress progress) {
     public void stop(Vm vm) {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "stop of " + vm.spec().name())) {
             if (!vm.instances().isEmpty()) {
-                vm.stop(Duration.ofSeconds(60), progress);
+                PowerOff.stop(vm, Duration.ofSeconds(60), progress);
             }
         }
     }

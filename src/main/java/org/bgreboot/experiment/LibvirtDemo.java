@@ -12,6 +12,7 @@ import org.bgreboot.Home;
 import org.bgreboot.Progress;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.lifecycle.PowerOff;
 import org.bgreboot.engine.libvirt.LibvirtEngine;
 import org.bgreboot.guest.GuestBuilder;
 import org.bgreboot.guest.GuestImage;
@@ -70,7 +71,7 @@ public final class LibvirtDemo {
                     runs.add(MeasuredReboot.run(MeasuredReboot.serviceUri(started.spec()), clock, progress, () -> Reboots.run(started, opts, progress)));
                 }
                 Vm vm = engine.vm(spec, state);
-                List<String> leftovers = vm.leftovers();
+                List<String> leftovers = vm.inspection().leftovers();
                 List<String> running = vm.instances().stream().map(Instance::describe).toList();
                 LibvirtDemoReport.ColdBoot cold = coldBoot(vm, runs.get(runs.size() - 1), image);
                 DemoReport report = new DemoReport(VM, engine.name(), "bridge", "tcg (libvirt domain type qemu)", runs, leftovers);
@@ -95,7 +96,7 @@ public final class LibvirtDemo {
         progress.step("== cold boot of " + VM + "'s persistent definition ==");
         double start = System.nanoTime() / 1e6;
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "cold boot of " + vm.spec().name())) {
-            vm.stop(Duration.ofSeconds(60), progress);
+            PowerOff.stop(vm, Duration.ofSeconds(60), progress);
             try (Instance i = vm.coldBoot(vm.state(), "starting " + VM + "'s definition", progress)) {
                 VmBoot.await(vm, i, progress);
                 double readyMs = System.nanoTime() / 1e6 - start;

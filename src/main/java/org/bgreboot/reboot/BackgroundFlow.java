@@ -6,54 +6,54 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.CpuShare;
+import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.Vm;
-import org.bgreboot.ready.Readiness;
-import org.bgreboot.ready.ReadyTarget;
 import org.bgreboot.ready.VmBoot;
 import org.bgreboot.state.VmState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A background reboot's steps, each written once with its undo, over the engine seam. A reboot
- * runs them forward; a failure before FG is stopped undoes them back; recovery (a later process,
- * after a crash) builds one from the journal and replays from its last step, forward or back. So
- * every step and every undo looks at what exists before it acts, and instances are found again by
- * their ids when this process did not start them.
+ * One background reboot under way: the instances, whoever started them, and what the steps
+ * ({@link BackgroundSteps}) found out, with the three ways through them: forward, completing past
+ * the point of no return, and back. A reboot runs it forward; recovery (a later process, after a
+ * crash) builds one from the journal and replays from its last step. So instances are found again
+ * by their ids when this process did not start them.
  *
  * <p>Every step passes two fault points, {@code before:<step>} (journaled, not yet acting) and
  * {@code after:<step>}, where a test can make bgreboot die as by SIGKILL.
  */
 final class BackgroundFlow {
     private static final Logger log = LoggerFactory.getLogger(BackgroundFlow.class);
-    private static final Duration AGENT_OP = Duration.ofSeconds(10);
+    static final Duration AGENT_OP = Duration.ofSeconds(10);
 
-    /** How a switch that went past its point of no return ended. */
-    record Completion(String action, Instance serving) {}
+    /** How a switch that went past its point of no return ended, and which instance serves now. */
+    record Completion(Outcome outcome, Instance serving, int generation) {}
 
-    private final Vm vm;
-    private final RebootPlan plan;
+    final Vm vm;
+    final RebootPlan plan;
+    final RebootOptions opts;
+    final Progress progress;
+    final Timings t;
+    final PersistentDiskHandover disk;
+    final List<FlowStep> order;
     private final Journal journal;
-    private final RebootOptions opts;
-    private final Progress progress;
-    private final Timings t;
-    private final PersistentDiskHandover disk;
-    private Instance fg;
-    private Instance bg;
-    private Optional<GuestAgent.RunningCommand> armedAttach = Optional.empty();
-    private double bgLaunchedAtMs = Double.NaN;
-    private double switchStartMs = Double.NaN;
-    private String diskHandover;
-    private IdleGovernor.Report governed;
+    private Phase phase;
+    Instance fg;
+    Instance bg;
+    Optional<GuestAgent.RunningCommand> armedAttach = Optional.empty();
+    double bgLaunchedAtMs = Double.NaN;
+    double switchStartMs = Double.NaN;
+    DiskHandover diskHandover;
+    BgShareReport governed;
 
     /** @param fg the serving instance when this process has it already, else null (found by its id) */
     BackgroundFlow(Vm vm, RebootPlan plan, Journal journal, RebootOptions opts, Progress progress, Timings t, Instance fg) {
@@ -64,13 +64,14 @@ final class BackgroundFlow {
         this.progress = progress;
         this.t = t;
         this.disk = new PersistentDiskHandover(vm.spec());
+        this.order = BackgroundSteps.order(plan.switchMode());
         this.fg = fg;
     }
 
     // ---- the instances, whoever started them ------------------------------------------------------
 
     /** FG while it runs. */
-    private Optional<Instance> fg() {
+    Optional<Instance> fg() {
         if (fg == null) {
             fg = vm.instance(plan.clonePlan().fg()).orElse(null);
         }
@@ -85,110 +86,45 @@ final class BackgroundFlow {
         return Optional.ofNullable(bg).filter(Instance::alive);
     }
 
-    private Instance liveFg() {
+    Instance liveFg() {
         return fg().orElseThrow(() -> new IllegalStateException("the serving instance " + plan.clonePlan().fg() + " is gone"));
     }
 
-    private Instance liveBg() {
+    Instance liveBg() {
         return bg().orElseThrow(() -> new IllegalStateException("the clone " + plan.clonePlan().bg() + " is gone"));
+    }
+
+    InstanceId cloneId() {
+        return plan.clonePlan().bg();
     }
 
     // ---- forward ----------------------------------------------------------------------------------
 
-    /** Journals the step, then acts. */
-    void act(Step s) {
-        journal.record(s);
-        FaultPoint.reach("before:" + s.name().toLowerCase(Locale.ROOT));
-        forward(s);
-        FaultPoint.reach("after:" + s.name().toLowerCase(Locale.ROOT));
+    /** Journals the step, then acts; the switch's span begins with its first step. */
+    void act(FlowStep s) {
+        enter(s.phase());
+        journal.record(s.id());
+        opts.listener().step(s.id(), t.now());
+        FaultPoint.reach("before:" + s.id().key());
+        if (s.phase() == Phase.SWITCH && Double.isNaN(switchStartMs)) {
+            switchStartMs = t.now();
+        }
+        s.act(this);
+        FaultPoint.reach("after:" + s.id().key());
     }
 
-    private void forward(Step s) {
-        switch (s) {
-            case PLAN -> { }
-            case PREPARE_CLONE -> t.step("prepare FG scratch overlays", () -> vm.clonePoint().prepare(liveFg(), plan.clonePlan()));
-            case CUT -> cut();
-            case CLONE_DISKS -> t.step("create clone overlays", () -> vm.clonePoint().createCloneDisks(plan.clonePlan()));
-            case LAUNCH_CLONE -> launchClone();
-            case AWAIT_READY -> awaitReady();
-            case RELEASE -> release();
-            case STOP_FG -> stopFg();
-            case RESTORE_CLONE -> restoreClone();
-            case PLUG_DISK -> diskHandover = t.step("give BG the persistent disk", () -> liveBg().plugPersistentDisk());
-            case TAKE_NETWORK -> takeNetwork();
-            case ATTACH -> {
-                t.step("attach hook in BG", () -> disk.attach(liveBg().agent(), armedAttach));
-                if (!Double.isNaN(switchStartMs)) {
-                    t.span(Span.SWITCH, switchStartMs, t.now()); // the VM has its network and its disk
-                }
-            }
-            case PROMOTE -> promote();
-            case RETIRE -> retire();
-            default -> throw new IllegalArgumentException(s + " is not a step of a background reboot");
-        }
+    /** The reboot is in {@code p} already (its caller said so before this flow existed). */
+    void entered(Phase p) {
+        phase = p;
     }
 
-    /**
-     * CLONE: the clone point. FG's dirty pages are flushed first, while it runs; then the cut alone
-     * is FG's pause, and the clone boots from a crash-consistent system disk (its journal replays a
-     * sync's worth at most). With {@code quiesce}, FG's system-disk filesystems are frozen around the
-     * cut instead, at the cost of two more agent round trips in the pause. The persistent disk is
-     * not cloned, so it is never frozen here: the service keeps writing.
-     */
-    private void cut() {
-        Instance f = liveFg();
-        Optional<List<String>> mounts = opts.quiesce()
-                ? GuestMounts.system(f.agent(), vm.spec().persistentDisk().serial(), AGENT_OP) : Optional.empty();
-        t.step("sync FG filesystems", () -> f.agent().exec(List.of("sync"), AGENT_OP));
-        double start = t.now();
-        if (opts.quiesce()) {
-            try {
-                t.step("freeze " + mounts.map(m -> String.join(" ", m)).orElse("all filesystems"), () -> mounts.isPresent()
-                        ? f.agent().fsfreezeFreeze(mounts.get(), AGENT_OP) : f.agent().fsfreezeFreeze(AGENT_OP));
-                t.step("cut the clone point", () -> vm.clonePoint().cut(f, plan.clonePlan()));
-            } finally {
-                t.step("thaw", () -> f.agent().fsfreezeThaw(AGENT_OP));
-            }
-        } else {
-            t.step("cut the clone point", () -> vm.clonePoint().cut(f, plan.clonePlan()));
+    /** Tells progress and the listener when the reboot enters another phase. */
+    void enter(Phase p) {
+        if (p != phase) {
+            phase = p;
+            progress.step(p.name());
+            opts.listener().phase(p, t.now());
         }
-        t.span(Span.FG_PAUSE, start, t.now());
-    }
-
-    private void launchClone() {
-        progress.step("BG_BOOT (" + switch (opts.bgShare()) {
-            case IDLE -> "idle priority on the last CPU";
-            case ADAPTIVE -> "idle priority, capped while FG is busy";
-            case NORMAL -> "normal priority";
-        } + ")");
-        bgLaunchedAtMs = t.now();
-        bg = t.step("launch clone", () -> vm.launchClone(plan.clonePlan(), plan.to(), opts.bgShare().launchShare()));
-        opts.listener().cloneLaunched(bg, t.now());
-    }
-
-    private void awaitReady() {
-        progress.step("READY: waiting for the clone (timeout " + vm.spec().ready().timeout().toSeconds() + " s)");
-        Instance b = liveBg();
-        Duration deadline = opts.deadline(vm.spec().ready().timeout());
-        // FG may die while its clone boots: the clone is then the VM-to-be, and nothing is left to govern for
-        BgShare share = fg().isPresent() ? opts.bgShare() : BgShare.IDLE;
-        try (ReadyTarget target = new ReadyTarget(b, 0, opts.cancel()::check);
-             IdleGovernor governor = IdleGovernor.start(share, fg().orElse(b), b, deadline)) {
-            try {
-                Readiness.of(vm.spec().ready()).await(target, passed ->
-                        progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
-            } finally {
-                governed = governor.report(opts.bgShare());
-            }
-        }
-        if (opts.bgShare() == BgShare.ADAPTIVE) {
-            progress.step(String.format("  clone capped %.1f s of its boot while FG was busy%s%s", governed.throttledMs() / 1000,
-                    governed.deadlineReached() ? "; fair share after the deadline" : "", governed.note().isEmpty() ? "" : "; " + governed.note()));
-        }
-        double ready = t.now();
-        opts.listener().cloneReady(ready);
-        t.span(Span.BG_BOOT, bgLaunchedAtMs, ready);
-        progress.step(String.format("  clone ready after %.1f s", (ready - bgLaunchedAtMs) / 1000));
     }
 
     /**
@@ -199,150 +135,82 @@ final class BackgroundFlow {
     void prepareSwitch() {
         Instance b = liveBg();
         if (opts.bgShare() != BgShare.NORMAL) {
-            t.step("normal priority for BG", () -> b.share(CpuShare.NORMAL));
+            t.step(Part.BG_NORMAL_PRIORITY, () -> b.cpu().share(CpuShare.NORMAL));
         }
         if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
-            quietly("rehearse the switch in BG", () -> t.step("rehearse the switch in BG", () -> vm.beforeSwitch(b)));
-            quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
-            armedAttach = t.step("arm attach hook in BG", () -> disk.armAttach(b.agent()));
+            vm.rehearsal().get().ifPresent(r -> quietly("rehearse the switch in BG", () -> t.step(Part.REHEARSE, () -> r.before(b))));
+            quietly("set BG's clock", () -> t.step(Part.SET_BG_CLOCK, () -> b.agent().setTimeFromHost()));
+            armedAttach = t.step(Part.ARM_ATTACH, () -> disk.armAttach(b.agent()));
         }
-        fg().ifPresent(f -> quietly("find the persistent disk's mounts in FG", () -> t.step("find persistent mounts in FG",
+        fg().ifPresent(f -> quietly("find the persistent disk's mounts in FG", () -> t.step(Part.FIND_MOUNTS,
                 () -> disk.findMounts(f.agent(), vm.spec().persistentDisk().serial()))));
-    }
-
-    /**
-     * The switch begins: new clients reach the clone from here on, and FG answers what it had
-     * accepted (until it has sent nothing for a moment) while it still has the disk. A restored
-     * clone is not running yet: it takes the network once it is (RESTORE_CLONE).
-     */
-    private void takeNetwork() {
-        progress.step("SWITCH");
-        switchStartMs = t.now();
-        if (plan.switchMode() == SwitchMode.RESTORE) {
-            return;
-        }
-        Optional<Instance> f = fg();
-        f.ifPresent(i -> t.step("FG hands the network over", i::handOverNetwork));
-        t.step("BG takes the network", () -> liveBg().takeNetwork());
-        f.ifPresent(i -> t.step("FG answers what it had", i::drain));
-    }
-
-    /** FG lets go of the persistent disk; it keeps answering what does not need it. */
-    private void release() {
-        Optional<Instance> f = fg();
-        if (f.isEmpty()) {
-            progress.step("  FG's instance died while the clone booted: the clone takes over at once");
-            return;
-        }
-        t.step(disk.releasesByFreeze() ? "freeze persistent disk in FG" : "release hook in FG", () -> disk.release(f.get().agent()));
-    }
-
-    /**
-     * Nothing of FG is kept: its persistent-disk writes are flushed (the release synced, and a
-     * guest flush makes QEMU write back even its metadata), its scratch layers are discarded. So it
-     * is killed rather than shut down: a graceful quit only adds downtime.
-     */
-    private void stopFg() {
-        opts.cancel().commit();
-        t.instant(Span.FG_STOPPED);
-        fg().ifPresent(f -> t.step("stop FG for good", f::kill));
-    }
-
-    /** The paper-faithful switch: the clone's whole state saved and loaded into a fresh instance. */
-    private void restoreClone() {
-        if (plan.switchMode() != SwitchMode.RESTORE) {
-            return;
-        }
-        Instance b = liveBg();
-        if (b.id().equals(plan.clonePlan().bg())) { // else restored already (recovery after a crash in this step)
-            bg = t.step("save and restore the clone", () -> b.stateSaving().orElseThrow(() ->
-                    new UserError("the " + vm.engine() + " engine cannot save and restore an instance: use --switch handover"))
-                    .saveAndRestore(Duration.ofMinutes(10)));
-        }
-        t.step("BG takes the network", () -> liveBg().takeNetwork());
-    }
-
-    /** The clone is the VM. Its clock was set before the switch; a restored clone's stood still meanwhile. */
-    private void promote() {
-        Instance b = liveBg();
-        vm.promote(b, plan.to());
-        if (plan.switchMode() == SwitchMode.RESTORE || armedAttach.isEmpty()) {
-            quietly("set BG's clock", () -> t.step("set BG clock", () -> b.agent().setTimeFromHost()));
-        }
-    }
-
-    /** What the idle governor did while the clone booted, once it has booted. */
-    Optional<IdleGovernor.Report> governed() {
-        return Optional.ofNullable(governed);
-    }
-
-    /** How the persistent disk reached the clone ("swap", "hot-plug"), once it has. */
-    Optional<String> diskHandover() {
-        return Optional.ofNullable(diskHandover);
-    }
-
-    /** DONE: the old instance's remains and the old layers go; the chain stays short. */
-    private void retire() {
-        Instance serving = bg().or(() -> vm.serving()).orElseThrow(() -> new IllegalStateException("no instance serves"));
-        quietly("tidy the clone's rehearsal", () -> vm.afterSwitch(serving));
-        double start = t.now();
-        t.step("stream old layer into new overlay", () -> vm.clonePoint().retire(serving, plan.clonePlan()));
-        t.span(Span.STREAM, start, t.now());
-        vm.forget(plan.clonePlan().fg());
     }
 
     /**
      * Past the point of no return: the remaining steps from {@code first}, whatever they meet. A
      * step that cannot complete (the clone died, its attach hook failed twice) is not the end: the
-     * VM is booted from the updated disks instead, with its persistent disk, as a cold boot would.
-     *
-     * @throws RebootFailedException only when even that did not bring a serving VM; it says so and what to do
+     * VM is booted from the updated disks instead, with its persistent disk, as a cold boot would,
+     * and the outcome says so.
      */
     Completion complete(Step first) {
-        for (Step s : Step.from(first)) {
-            if (s == Step.RETIRE) {
+        for (FlowStep s : BackgroundSteps.from(order, first)) {
+            if (s.id() == Step.RETIRE) {
                 retireOrSay();
                 break;
             }
             try {
                 act(s);
             } catch (RuntimeException e) {
-                log.debug("switch step {} failed", s, e);
-                return coldBootUpdate(s, e);
+                log.debug("switch step {} failed", s.id(), e);
+                return coldBootUpdate(s.id(), e);
             }
         }
-        return new Completion("completed the switch: the clone is the VM", liveBg());
+        return bg().map(b -> new Completion(new Outcome.Switched(), b, plan.toGeneration())).orElseGet(this::coldBootedEarlier);
     }
 
+    /**
+     * Recovery finished the tidy-up of a switch that an earlier process had already replaced by a
+     * cold boot (the clone is gone, the updated disks serve): the outcome is still that cold boot,
+     * after the step journaled last before the tidy-up, never a switch.
+     */
+    private Completion coldBootedEarlier() {
+        Instance serving = vm.serving().orElseThrow(() -> new IllegalStateException("the clone " + cloneId() + " is gone and no instance serves"));
+        Step failed = journal.steps().stream().filter(s -> s != Step.RETIRE).reduce((a, b) -> b).orElse(Step.RETIRE);
+        return new Completion(new Outcome.ColdBooted(failed, "the switch had failed there and the updated disks were cold-booted before"
+                + " bgreboot was interrupted tidying up"), serving, Reboots.generation(vm, plan.toGeneration() + 1));
+    }
+
+    /** The updated disks booted with the persistent disk; {@link Outcome.Down} when even that does not become ready. */
     private Completion coldBootUpdate(Step failedAt, RuntimeException cause) {
-        progress.step("the switch failed at " + failedAt.name().toLowerCase(Locale.ROOT) + " (" + cause.getMessage()
-                + "): booting the updated system from its disks instead");
+        progress.step("the switch failed at " + failedAt.key() + " (" + cause.getMessage() + "): booting the updated system from its disks instead");
         bg().ifPresent(b -> {
             keepConsole(b, "clone");
             b.kill();
         });
         fg().ifPresent(Instance::kill);
         VmState updated = plan.to().withGeneration(plan.toGeneration() + 1);
-        Instance booted = vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress);
+        Instance booted;
         try {
+            awaitLetGo(plan.clonePlan().bg());
+            awaitLetGo(plan.clonePlan().fg());
+            booted = t.step(Part.COLD_BOOT, () -> vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress));
             VmBoot.await(vm, booted, progress);
-        } catch (UserError notReady) {
-            journal.finish("failed: the VM is down: " + notReady.getMessage());
-            throw new RebootFailedException("VM " + vm.spec().name() + " is down: the switch failed (" + cause.getMessage()
+        } catch (RuntimeException notReady) {
+            return new Completion(new Outcome.Down("the switch failed at " + failedAt.key() + " (" + cause.getMessage()
                     + ") and a cold boot of the updated disks did not become ready (" + notReady.getMessage()
-                    + "); its disks and persistent disk are intact: fix the guest, then run 'bgreboot vm start " + vm.spec().name() + "'");
+                    + "); its disks and persistent disk are intact: fix the guest, then run 'bgreboot vm start " + vm.spec().name() + "'"),
+                    null, updated.generation());
         }
         bg = booted;
         vm.forget(plan.clonePlan().bg());
         retireOrSay();
-        return new Completion("the switch failed at " + failedAt.name().toLowerCase(Locale.ROOT)
-                + ", so the updated disks were cold-booted: the VM serves the update", booted);
+        return new Completion(new Outcome.ColdBooted(failedAt, cause.getMessage()), booted, updated.generation());
     }
 
     /** The VM serves by now: a tidy-up that fails is reported with what finishes it, not undone. */
     private void retireOrSay() {
         try {
-            act(Step.RETIRE);
+            act(BackgroundSteps.from(order, Step.RETIRE).get(0));
         } catch (RuntimeException e) {
             throw new RebootFailedException("VM " + vm.spec().name() + " serves the update, but tidying up after the switch failed ("
                     + e.getMessage() + "): run 'bgreboot recover " + vm.spec().name() + "' to finish it");
@@ -358,13 +226,14 @@ final class BackgroundFlow {
      * @return what was done, or empty when an undo failed (the journal must then stay open)
      */
     Optional<String> rollBack(Step last) {
-        if (last.pastPointOfNoReturn()) {
-            throw new IllegalStateException("a reboot past " + Step.STOP_FG + " can only be completed");
+        if (BackgroundSteps.pastPointOfNoReturn(order, last)) {
+            throw new IllegalStateException("a reboot past " + BackgroundSteps.commitStep(order).id().key() + " can only be completed");
         }
+        enter(Phase.ABORT);
         fg().ifPresent(f -> quietly("resume FG", f::resumeIfPaused));
         boolean undone = true;
-        for (Step s : Step.backFrom(last)) {
-            undone &= quietly("undo " + s.name().toLowerCase(Locale.ROOT), () -> undo(s));
+        for (FlowStep s : BackgroundSteps.backFrom(order, last)) {
+            undone &= quietly("undo " + s.id().key(), () -> s.undo(this));
         }
         if (!undone) {
             return Optional.empty();
@@ -374,35 +243,35 @@ final class BackgroundFlow {
         }
         VmState own = new VmState(plan.toGeneration() + 1, vm.clonePoint().fgLayers(plan.clonePlan()), plan.from().boot(),
                 plan.from().persistentDisk());
+        awaitLetGo(plan.clonePlan().fg());
         vm.forget(plan.clonePlan().fg());
         Instance booted = vm.coldBoot(own, "the VM's instance is gone: booting it again from its own disks", progress);
         booted.close();
         return Optional.of("rolled back: the VM was booted again from its own disks (its instance had died), the clone was discarded");
     }
 
-    private void undo(Step s) {
-        switch (s) {
-            case PLAN, AWAIT_READY -> { }
-            case TAKE_NETWORK -> {
-                bg().ifPresent(Instance::releaseNetwork);
-                fg().ifPresent(Instance::takeNetwork);
+    /**
+     * A killed instance may hold the persistent disk's image a moment after its kill (the seam's
+     * kill does not promise otherwise): a cold boot opens the disk only once it has let go, as the
+     * switch gives it to the clone only then.
+     */
+    private void awaitLetGo(InstanceId id) {
+        vm.instance(id).ifPresent(i -> {
+            try (i) {
+                i.persistentDisk().awaitReleased(BackgroundSteps.RELEASE_TIMEOUT);
             }
-            case RELEASE -> fg().ifPresent(f -> disk.unrelease(f.agent()));
-            case LAUNCH_CLONE -> discardClone();
-            case CLONE_DISKS -> vm.clonePoint().deleteCloneDisks(plan.clonePlan());
-            case CUT -> fg().ifPresent(f -> f.agent().fsfreezeThaw(AGENT_OP)); // a freeze that timed out may still have happened
-            case PREPARE_CLONE -> fg().ifPresent(f -> vm.clonePoint().undo(f, plan.clonePlan()));
-            default -> throw new IllegalStateException(s + " cannot be undone");
-        }
+        });
     }
 
-    private void discardClone() {
+    void discardClone() {
         Optional<Instance> b = bg();
         if (b.isPresent()) {
             progress.step("discarding the clone (" + b.get().describe() + ")");
             keepConsole(b.get(), "clone");
             b.get().kill();
             b.get().close();
+        } else if (bg != null) {
+            keepConsole(bg, "clone"); // it ended by itself (shut down, its process died): its console says why, until it is forgotten
         }
         vm.forget(plan.clonePlan().bg());
     }
@@ -419,10 +288,6 @@ final class BackgroundFlow {
         } catch (IOException | RuntimeException e) {
             progress.step("  could not keep the " + what + "'s console log: " + e.getMessage());
         }
-    }
-
-    InstanceId cloneId() {
-        return plan.clonePlan().bg();
     }
 
     /** Runs a step that must not stop the others; false when it failed. */

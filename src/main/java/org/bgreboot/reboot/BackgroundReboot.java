@@ -1,28 +1,25 @@
 package org.bgreboot.reboot;
 
-import java.util.List;
 import java.util.Optional;
 import org.bgreboot.Progress;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.Instance;
-import org.bgreboot.state.VmState;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.state.VmLock;
+import org.bgreboot.state.VmState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * BackGroundReboot: PREPARE → CLONE → BG_BOOT → READY → SWITCH → DONE. FG serves until the clone
- * (BG) is ready; only the switch is downtime. Any failure, or a stop asked for, before FG is
- * stopped aborts: BG is discarded and FG left exactly as it was. After that the switch is only
- * completed. The steps themselves are {@link BackgroundFlow}'s, shared with {@link Recovery}.
+ * (BG) is ready; only the switch is downtime. Any failure, or a stop asked for, before the point of
+ * no return aborts: BG is discarded and FG left exactly as it was. After it the switch is only
+ * completed. The steps are {@link BackgroundSteps}', run by a {@link BackgroundFlow}, shared with {@link Recovery}.
  */
 public final class BackgroundReboot {
     private static final Logger log = LoggerFactory.getLogger(BackgroundReboot.class);
-    private static final List<Step> BEFORE_THE_SWITCH =
-            List.of(Step.PREPARE_CLONE, Step.CUT, Step.CLONE_DISKS, Step.LAUNCH_CLONE, Step.AWAIT_READY);
 
     private final Vm vm;
     private final RebootOptions opts;
@@ -33,17 +30,24 @@ public final class BackgroundReboot {
         this.vm = vm;
         this.opts = opts;
         this.progress = progress;
-        this.t = new Timings(opts.clock(), progress);
+        this.t = new Timings(opts.clock(), progress, opts.listener());
     }
 
     public RebootResult run() {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
-            Prepared p = Prepared.check(vm, opts, progress);
+            opts.listener().phase(Phase.PREPARE, t.now());
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             try (Instance fg = p.fg()) {
                 RebootPlan plan = plan(p, fg);
                 Journal journal = Journal.begin(vm.stateDir(), plan);
                 BackgroundFlow flow = new BackgroundFlow(vm, plan, journal, opts, progress, t, fg);
+                flow.entered(Phase.PREPARE);
                 return run(p, plan, journal, flow);
             }
         }
@@ -51,48 +55,55 @@ public final class BackgroundReboot {
 
     private RebootResult run(Prepared p, RebootPlan plan, Journal journal, BackgroundFlow flow) {
         double start = t.now();
+        FlowStep commit = BackgroundSteps.commitStep(flow.order);
+        boolean switchPrepared = false;
         try {
-            progress.step("CLONE");
-            for (Step s : BEFORE_THE_SWITCH) {
+            for (FlowStep s : flow.order) {
+                if (s == commit) {
+                    break;
+                }
                 opts.cancel().check();
+                if (s.phase() == Phase.SWITCH && !switchPrepared) {
+                    flow.prepareSwitch(); // off the downtime: the switch's first step is its start
+                    switchPrepared = true;
+                    opts.cancel().check();
+                }
                 flow.act(s);
             }
-            flow.prepareSwitch();
             opts.cancel().check();
-            for (Step s : List.of(Step.TAKE_NETWORK, Step.RELEASE)) {
-                flow.act(s);
-                opts.cancel().check();
-            }
         } catch (GuestFailedException | NotReadyException e) {
-            return abort(p, plan, journal, flow, start, "the clone did not become ready: " + e.getMessage());
+            return abort(p, plan, journal, flow, start, "the clone did not become ready: " + e.getMessage(), Optional.empty());
         } catch (Cancel.CancelledException e) {
-            return abort(p, plan, journal, flow, start, "stopped by " + e.getMessage() + " before the switch");
+            return abort(p, plan, journal, flow, start, "stopped by " + e.getMessage() + " before the switch", Optional.of(e.getMessage()));
         } catch (RuntimeException e) {
             log.debug("reboot failed before the switch", e);
-            return abort(p, plan, journal, flow, start, e.getMessage());
+            return abort(p, plan, journal, flow, start, e.getMessage(), Optional.empty());
         }
-        BackgroundFlow.Completion done = flow.complete(Step.STOP_FG);
-        journal.finish("done: " + done.action());
-        progress.step("DONE: " + vm.spec().name() + " runs generation " + plan.toGeneration() + " (" + done.serving().describe() + ")"
-                + (done.action().startsWith("completed") ? "" : ": " + done.action()));
-        done.serving().close();
-        return result(p, plan, start, Optional.empty(), plan.toGeneration(), flow);
+        BackgroundFlow.Completion done = flow.complete(commit.id());
+        journal.finish(done.outcome());
+        progress.step("DONE: " + vm.spec().name() + " runs generation " + done.generation()
+                + (done.serving() == null ? "" : " (" + done.serving().describe() + ")")
+                + (done.outcome() instanceof Outcome.Switched ? "" : ": " + done.outcome().describe()));
+        if (done.serving() != null) {
+            done.serving().close();
+        }
+        return result(p, plan, start, done.outcome(), done.generation(), flow);
     }
 
     /** ABORT: discard the clone, put FG's disks back as they were; FG never stopped serving. */
-    private RebootResult abort(Prepared p, RebootPlan plan, Journal journal, BackgroundFlow flow, double start, String reason) {
+    private RebootResult abort(Prepared p, RebootPlan plan, Journal journal, BackgroundFlow flow, double start, String reason,
+                               Optional<String> signal) {
         progress.step("ABORT: " + reason);
         opts.listener().aborted(t.now());
         Optional<String> undone = flow.rollBack(journal.lastStep());
-        String outcome = reason;
-        if (undone.isPresent() && flow.quietly("close the journal", () -> journal.finish("aborted: " + reason))) {
-            progress.step("ABORT done: " + vm.spec().name() + " keeps serving on generation " + plan.fromGeneration());
-        } else {
-            outcome = reason + "; " + vm.spec().name() + " keeps serving, but the abort is unfinished: run 'bgreboot recover "
-                    + vm.spec().name() + "' (after freeing disk space, if that was the cause)";
-            progress.step("ABORT unfinished: run 'bgreboot recover " + vm.spec().name() + "'");
+        Outcome outcome = new Outcome.Aborted(reason, true, signal);
+        if (undone.isPresent() && flow.quietly("close the journal", () -> journal.finish(outcome))) {
+            int serving = Reboots.generation(vm, plan.fromGeneration()); // one more when FG had died and its own disks were booted again
+            progress.step("ABORT done: " + undone.get() + "; " + vm.spec().name() + " serves generation " + serving);
+            return result(p, plan, start, outcome, serving, flow);
         }
-        return result(p, plan, start, Optional.of(outcome), plan.fromGeneration(), flow);
+        progress.step("ABORT unfinished: run 'bgreboot recover " + vm.spec().name() + "' (after freeing disk space, if that was the cause)");
+        return result(p, plan, start, new Outcome.Aborted(reason, false, signal), plan.fromGeneration(), flow);
     }
 
     private RebootPlan plan(Prepared p, Instance fg) {
@@ -102,25 +113,12 @@ public final class BackgroundReboot {
                 clone, p.state(), to);
     }
 
-    private RebootResult result(Prepared p, RebootPlan plan, double start, Optional<String> abortReason, int generation, BackgroundFlow flow) {
-        int depth = 0;
-        try {
-            depth = vm.chainDepth();
-        } catch (RuntimeException e) {
-            log.debug("chain depth unknown: {}", e.toString());
-        }
-        return new RebootResult(vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(), abortReason, p.installMs(),
-                start, t.now(), t.steps(), t.spans(), generation, depth, flow.diskHandover(), Optional.of(opts.bgShare().label()),
-                flow.governed().map(IdleGovernor.Report::throttledMs).orElse(0.0), servingNow());
-    }
-
-    /** Which instance serves the VM now, as its engine names it (a pid, a domain), for results. */
-    private Optional<String> servingNow() {
-        try {
-            return vm.serving().map(Instance::describe);
-        } catch (RuntimeException e) {
-            log.debug("serving instance unknown: {}", e.toString());
-            return Optional.empty();
-        }
+    private RebootResult result(Prepared p, RebootPlan plan, double start, Outcome outcome, int generation, BackgroundFlow flow) {
+        opts.listener().outcome(outcome);
+        return new RebootResult(vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(), outcome, p.installMs(),
+                start, t.now(), t.steps(), t.spans(), generation, Reboots.chainDepth(vm), Optional.ofNullable(flow.diskHandover),
+                Optional.ofNullable(flow.governed).or(() -> Optional.of(new BgShareReport(opts.bgShare(), opts.bgShare(), Double.NaN,
+                        0, false, "the clone never booted"))),
+                Reboots.serving(vm));
     }
 }

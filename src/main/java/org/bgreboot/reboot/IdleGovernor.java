@@ -3,6 +3,8 @@ package org.bgreboot.reboot;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
+import org.bgreboot.engine.Capability;
+import org.bgreboot.engine.CpuCeiling;
 import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.slf4j.Logger;
@@ -26,19 +28,22 @@ final class IdleGovernor implements AutoCloseable {
     /** The clone's share of one CPU while FG is busy: about a third, so a boot takes about 3 times at most. */
     static final double FLOOR = 0.35;
 
-    /** What the governor did, for the result. */
-    record Report(BgShare policy, double throttledMs, boolean deadlineReached, String note) {}
-
     private final Instance fg;
     private final Instance bg;
+    private final BgShare policy;
     private final long deadlineNanos;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile double throttledMs;
+    private volatile double cappedWindowsMs;
+    private volatile long throttledMicros;
+    private volatile boolean throttledUnreadable;
     private volatile boolean deadlineReached;
+    private volatile BgShare effective;
     private volatile String note = "";
 
-    private IdleGovernor(Instance fg, Instance bg, Duration deadline) {
+    private IdleGovernor(BgShare policy, Instance fg, Instance bg, Duration deadline) {
+        this.policy = policy;
+        this.effective = policy;
         this.fg = fg;
         this.bg = bg;
         this.deadlineNanos = System.nanoTime() + deadline.toNanos();
@@ -48,7 +53,7 @@ final class IdleGovernor implements AutoCloseable {
 
     /** Starts governing the clone until closed; under another policy it does nothing but report it. */
     static IdleGovernor start(BgShare policy, Instance fg, Instance bg, Duration deadline) {
-        IdleGovernor g = new IdleGovernor(fg, bg, deadline);
+        IdleGovernor g = new IdleGovernor(policy, fg, bg, deadline);
         if (policy == BgShare.ADAPTIVE) {
             g.thread.start();
         } else {
@@ -57,65 +62,88 @@ final class IdleGovernor implements AutoCloseable {
         return g;
     }
 
-    Report report(BgShare policy) {
-        return new Report(policy, throttledMs, deadlineReached, note);
+    /** What really ran; call after {@link #close}. */
+    BgShareReport report() {
+        double capped = policy != BgShare.ADAPTIVE ? 0 : throttledUnreadable ? Double.NaN : throttledMicros / 1000.0;
+        return new BgShareReport(policy, effective, capped, cappedWindowsMs, deadlineReached, note);
+    }
+
+    private void fallBack(String why) {
+        effective = BgShare.IDLE;
+        note = why;
     }
 
     private void govern() {
-        OptionalLong last = fg.cpuTimeNanos();
+        OptionalLong last = fg.cpu().usedNanos();
         if (last.isEmpty()) {
-            note = "FG's CPU time cannot be read: the clone ran at idle priority only";
+            fallBack("FG's CPU time cannot be read: the clone ran at idle priority only");
             return;
         }
+        Capability<CpuCeiling> ceiling;
+        try {
+            ceiling = bg.cpu().ceiling();
+        } catch (RuntimeException e) {
+            ceiling = Capability.absent(e.getMessage());
+        }
+        if (ceiling.get().isEmpty()) {
+            fallBack("the clone's CPU cannot be capped (" + ceiling.why() + "): it ran at idle priority only");
+            return;
+        }
+        CpuCeiling cap = ceiling.get().get();
         long lastAt = System.nanoTime();
         boolean capped = false;
-        while (running) {
-            LockSupport.parkNanos(SAMPLE_MS * 1_000_000);
-            long now = System.nanoTime();
-            OptionalLong cpu = fg.cpuTimeNanos();
-            if (cpu.isEmpty()) {
-                break; // FG is gone: the clone is the VM-to-be, let it run
-            }
-            double busy = (double) (cpu.getAsLong() - last.getAsLong()) / (now - lastAt);
-            if (capped) {
-                throttledMs += (now - lastAt) / 1e6;
-            }
-            last = cpu;
-            lastAt = now;
-            if (now >= deadlineNanos) {
-                deadlineReached = true;
-                try {
-                    if (capped) {
-                        bg.capCpu(1.0);
-                    }
-                    bg.share(CpuShare.NORMAL); // its fair share: no idle priority, every CPU
-                } catch (RuntimeException e) {
-                    log.debug("cannot give the clone its fair share: {}", e.toString());
-                    note = "the clone's fair share after the deadline failed (" + e.getMessage() + ")";
+        try {
+            while (running) {
+                LockSupport.parkNanos(SAMPLE_MS * 1_000_000);
+                long now = System.nanoTime();
+                OptionalLong cpu = fg.cpu().usedNanos();
+                if (cpu.isEmpty()) {
+                    break; // FG is gone: the clone is the VM-to-be, let it run
                 }
-                return;
-            }
-            boolean wantCap = busy > BUSY;
-            if (wantCap != capped) {
-                try {
-                    if (!bg.capCpu(wantCap ? FLOOR : 1.0)) {
-                        note = "the engine cannot cap the clone's CPU: it ran at idle priority only";
-                        return;
+                double busy = (double) (cpu.getAsLong() - last.getAsLong()) / (now - lastAt);
+                if (capped) {
+                    cappedWindowsMs += (now - lastAt) / 1e6;
+                }
+                last = cpu;
+                lastAt = now;
+                if (now >= deadlineNanos) {
+                    deadlineReached = true;
+                    readThrottled(cap);
+                    if (capped) {
+                        cap.set(1.0);
+                        capped = false;
                     }
-                    capped = wantCap;
-                } catch (RuntimeException e) {
-                    log.debug("cannot cap the clone: {}", e.toString());
-                    note = "capping the clone failed (" + e.getMessage() + "): it ran at idle priority only";
+                    bg.cpu().share(CpuShare.NORMAL); // its fair share: no idle priority, every CPU
                     return;
                 }
+                boolean wantCap = busy > BUSY;
+                if (wantCap != capped) {
+                    cap.set(wantCap ? FLOOR : 1.0);
+                    capped = wantCap;
+                }
+            }
+            readThrottled(cap);
+            if (capped) {
+                cap.set(1.0);
+            }
+        } catch (RuntimeException e) {
+            log.debug("governing the clone failed: {}", e.toString());
+            readThrottled(cap);
+            if (capped) {
+                note = "capping the clone failed midway (" + e.getMessage() + ")";
+            } else {
+                fallBack("capping the clone failed (" + e.getMessage() + "): it ran at idle priority only");
             }
         }
-        if (capped) {
-            try {
-                bg.capCpu(1.0);
-            } catch (RuntimeException e) {
-                log.debug("cannot lift the clone's cap: {}", e.toString());
-            }
+    }
+
+    /** The host's own count, read while the cgroup still exists (a fair share dissolves it). */
+    private void readThrottled(CpuCeiling cap) {
+        OptionalLong t = cap.throttledMicros();
+        if (t.isPresent()) {
+            throttledMicros = t.getAsLong();
+        } else {
+            throttledUnreadable = true;
         }
     }
 

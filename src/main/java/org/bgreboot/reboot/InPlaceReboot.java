@@ -7,12 +7,12 @@ import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
-import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.jsonwire.WireException;
 import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.ready.Readiness;
@@ -42,13 +42,19 @@ public final class InPlaceReboot {
         this.vm = vm;
         this.opts = opts;
         this.progress = progress;
-        this.t = new Timings(opts.clock(), progress);
+        this.t = new Timings(opts.clock(), progress, opts.listener());
     }
 
     public RebootResult run() {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), opts.method().label() + " reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
-            Prepared p = Prepared.check(vm, opts, progress);
+            opts.listener().phase(Phase.PREPARE, t.now());
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             VmState s = p.state();
             int to = vm.spec().directKernelBoot() ? s.generation() + 1 : s.generation();
             ClonePlan itself = new ClonePlan(p.fg().id(), p.fg().id(), s.systemOverlays(), List.of(), s.systemOverlays());
@@ -66,34 +72,41 @@ public final class InPlaceReboot {
             }
             try (serving) {
                 FaultPoint.reach("in-place:rebooted");
-                journal.record(Step.AWAIT_READY);
+                record(journal, Step.AWAIT_READY);
                 long consoleStart = serving.id().equals(p.fg().id()) ? consoleMark : 0;
                 try (ReadyTarget target = new ReadyTarget(serving, consoleStart, () -> { })) {
                     Readiness.of(vm.spec().ready()).await(target, passed ->
                             progress.step(String.format("  ready: %-40s %8.0f ms", passed.check(), passed.atMs())));
                 } catch (GuestFailedException | NotReadyException e) {
                     // nothing to roll back: the VM itself rebooted and did not come back
-                    journal.finish("failed: " + e.getMessage());
-                    throw new RebootFailedException("VM " + vm.spec().name() + " did not come back from its " + opts.method().label()
+                    Outcome.Down down = new Outcome.Down("VM " + vm.spec().name() + " did not come back from its " + opts.method().label()
                             + " reboot: " + e.getMessage() + "; see its console log " + serving.console().where());
+                    journal.finish(down);
+                    progress.step("DOWN: " + down.whatToFix());
+                    return result(p, plan, start, down, to, Optional.empty());
                 }
                 double ready = t.now();
                 t.span(Span.IN_PLACE, start, ready);
-                journal.finish("done");
+                Outcome rebooted = new Outcome.Rebooted();
+                journal.finish(rebooted);
                 progress.step(String.format("DONE: %s ready again after %.1f s", vm.spec().name(), (ready - start) / 1000));
-                return new RebootResult(vm.spec().name(), vm.engine(), opts.method(), opts.switchMode(), Optional.empty(), p.installMs(),
-                        start, ready, t.steps(), t.spans(), to, vm.chainDepth(), Optional.empty(), Optional.empty(), 0,
-                        Optional.of(serving.describe()));
+                return result(p, plan, start, rebooted, to, Optional.of(serving.describe()));
             }
         }
+    }
+
+    private RebootResult result(Prepared p, RebootPlan plan, double start, Outcome outcome, int generation, Optional<String> serving) {
+        opts.listener().outcome(outcome);
+        return new RebootResult(vm.spec().name(), vm.engine(), opts.method(), opts.switchMode(), outcome, p.installMs(),
+                start, t.now(), t.steps(), t.spans(), generation, Reboots.chainDepth(vm), Optional.empty(), Optional.empty(), serving);
     }
 
     /** Graceful reboot inside the guest; the disk's boot loader picks the updated kernel. */
     private Instance guestReboot(Instance fg, Journal journal) {
         String bootId = bootId(fg.agent());
-        journal.record(Step.GUEST_REBOOT);
+        record(journal, Step.GUEST_REBOOT);
         progress.step("REBOOT: graceful reboot inside the guest");
-        t.step("request reboot", () -> fg.agent().shutdown("reboot"));
+        t.step(Part.REQUEST_REBOOT, () -> fg.agent().shutdown("reboot"));
         awaitNewBoot(fg, bootId);
         return vm.instance(fg.id()).orElseThrow(() -> new IllegalStateException("the VM's instance ended during its reboot"));
     }
@@ -103,13 +116,13 @@ public final class InPlaceReboot {
         List<String> kexec = vm.spec().update().map(VmSpec.Update::kexec).filter(k -> !k.isEmpty())
                 .orElseThrow(() -> new UserError("VM " + vm.spec().name() + " has no kexec command: add kexec = [...] to [update] in its spec"));
         String bootId = bootId(fg.agent());
-        journal.record(Step.KEXEC);
+        record(journal, Step.KEXEC);
         progress.step("REBOOT: kexec inside the guest: " + String.join(" ", kexec));
-        t.step("request kexec", () -> {
+        t.step(Part.REQUEST_KEXEC, () -> {
             ExecResult r;
             try {
                 r = fg.agent().exec(kexec, Duration.ofSeconds(30));
-            } catch (AgentException e) {
+            } catch (WireException e) {
                 return; // the guest went down under the command: that is the kexec
             }
             if (!r.ok()) {
@@ -122,9 +135,9 @@ public final class InPlaceReboot {
 
     /** Direct kernel boot: graceful power-off, then the VM boots again with the updated kernel. */
     private Instance powerOffAndBoot(Instance fg, RebootPlan plan, Journal journal) {
-        journal.record(Step.POWER_OFF);
+        record(journal, Step.POWER_OFF);
         progress.step("REBOOT: graceful power-off, then boot the updated kernel");
-        t.step("guest powers off", () -> {
+        t.step(Part.GUEST_POWERS_OFF, () -> {
             fg.agent().shutdown("powerdown");
             long deadline = System.nanoTime() + SHUTDOWN_TIMEOUT.toNanos();
             while (fg.alive()) {
@@ -135,13 +148,20 @@ public final class InPlaceReboot {
             }
         });
         vm.forget(fg.id());
-        journal.record(Step.COLD_START);
-        return t.step("start the VM", () -> vm.coldBoot(plan.to(), "booting " + vm.spec().name() + " into the update", progress));
+        record(journal, Step.COLD_START);
+        return t.step(Part.START_VM, () -> vm.coldBoot(plan.to(), "booting " + vm.spec().name() + " into the update", progress));
+    }
+
+    /** Journaled, then told to the listener with its phase. */
+    private void record(Journal journal, Step step) {
+        journal.record(step);
+        opts.listener().phase(step == Step.AWAIT_READY ? Phase.READY : Phase.SWITCH, t.now());
+        opts.listener().step(step, t.now());
     }
 
     /** Waits until the agent answers from a new boot (another boot_id). */
     private void awaitNewBoot(Instance fg, String oldBootId) {
-        t.step("guest restarts (agent answers again)", () -> {
+        t.step(Part.GUEST_RESTARTS, () -> {
             long deadline = System.nanoTime() + SHUTDOWN_TIMEOUT.toNanos();
             while (System.nanoTime() < deadline) {
                 if (!fg.alive()) {

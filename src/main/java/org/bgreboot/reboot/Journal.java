@@ -9,6 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.bgreboot.UserError;
+import org.bgreboot.Version;
 import org.bgreboot.state.Durable;
 import org.bgreboot.state.Json;
 import org.bgreboot.state.StateDir;
@@ -17,16 +19,27 @@ import org.bgreboot.state.StateDir;
  * The reboot journal: the plan and every step, each written durably (temp file, fsync, rename)
  * BEFORE the step acts. While {@code journal/active.json} exists a reboot is unfinished and only
  * {@code bgreboot recover} may touch the VM. Finished journals are kept as history.
+ *
+ * <p>Its format is versioned ({@link #FORMAT}), and it says which bgreboot wrote it: a bgreboot
+ * upgraded between a crash and {@code recover} reads an older format it knows, and refuses one it
+ * does not in one line rather than misreading it. Format 1 had no version field.
  */
 public final class Journal {
     private static final ObjectMapper JSON = Json.mapper();
     private static final int HISTORY = 50;
+    /** 2: the format field, the writer, outcomes as kinds. 1: bgreboot 0.1 (no format field; same plan and entries). */
+    public static final int FORMAT = 2;
 
     /** One step, and when it was about to act (epoch ms). */
     public record Entry(Step step, long atEpochMs) {}
 
-    /** The journal file's content. */
-    public record Content(RebootPlan plan, List<Entry> entries, String outcome) {
+    /**
+     * The journal file's content.
+     *
+     * @param outcome the outcome's kind once the reboot ended ({@code switched}, {@code aborted}...); null while it runs
+     * @param detail  the outcome in words
+     */
+    public record Content(int format, String writtenBy, RebootPlan plan, List<Entry> entries, String outcome, String detail) {
         /** The step that was acting (or about to) when the journal was last written. */
         public Step lastStep() {
             return entries.isEmpty() ? Step.PLAN : entries.get(entries.size() - 1).step();
@@ -54,7 +67,16 @@ public final class Journal {
             return Optional.empty();
         }
         try {
-            return Optional.of(JSON.readValue(f.toFile(), Content.class));
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(f.toFile());
+            int format = tree.path("format").asInt(1);
+            if (format < 1 || format > FORMAT) {
+                throw new UserError("the journal " + f + " was written by " + tree.path("writtenBy").asText("an unknown bgreboot") + " (journal format "
+                        + format + "), which " + Version.full() + " cannot read (formats 1 to " + FORMAT + "): run that bgreboot's 'recover', then upgrade");
+            }
+            if (format == 1) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("format", 1).put("writtenBy", "bgreboot 0.1");
+            }
+            return Optional.of(JSON.treeToValue(tree, Content.class));
         } catch (IOException e) {
             throw new UncheckedIOException("the journal " + f + " is unreadable", e);
         }
@@ -81,6 +103,11 @@ public final class Journal {
         return entries.isEmpty() ? Step.PLAN : entries.get(entries.size() - 1).step();
     }
 
+    /** Every step journaled, in order (a step recovery replayed appears again). */
+    public List<Step> steps() {
+        return entries.stream().map(Entry::step).toList();
+    }
+
     /** Durably records that {@code step} is about to act. */
     public void record(Step step) {
         entries.add(new Entry(step, System.currentTimeMillis()));
@@ -88,7 +115,7 @@ public final class Journal {
     }
 
     /** Ends the reboot: the journal moves to the history and the VM is free for the next one. */
-    public void finish(String outcome) {
+    public void finish(Outcome outcome) {
         write(outcome);
         try {
             Path done = dir.resolve("reboot-" + plan.id() + ".json");
@@ -100,9 +127,11 @@ public final class Journal {
         }
     }
 
-    private void write(String outcome) {
+    private void write(Outcome outcome) {
         try {
-            Durable.write(dir.resolve("active.json"), JSON.writeValueAsBytes(new Content(plan, entries, outcome)));
+            Content c = new Content(FORMAT, Version.full(), plan, entries, outcome == null ? null : outcome.kind().key(),
+                    outcome == null ? null : outcome.describe());
+            Durable.write(dir.resolve("active.json"), JSON.writeValueAsBytes(c));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the journal in " + dir + " (disk full?)", e);
         }

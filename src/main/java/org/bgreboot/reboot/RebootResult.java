@@ -4,28 +4,30 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.engine.DiskHandover;
 
 /**
  * What a reboot did and how long each part took (the server's view; what clients saw is measured
  * apart, by {@code org.bgreboot.measure}). Times are RunClock ms. The figures are derived from the
  * timed spans, NaN where a method has no such span (a normal reboot has no clone).
  *
- * @param engine     the engine that ran the VM
- * @param installMs  the update's install in the running VM, before anything else
- * @param steps      every timed part, in order
- * @param spans      the reboot's spans (see {@link Span})
- * @param generation the generation serving afterwards
- * @param chainDepth the serving system disk's backing chain length afterwards (0 where unknown)
- * @param diskHandover how the persistent disk reached the new VM: "swap", "hot-plug" (empty for other methods)
- * @param bgShare    how much of the host the clone could take ("idle", "adaptive", "normal"; empty for other methods)
- * @param bgThrottledMs how long the clone was capped because FG was busy (0 unless adaptive)
+ * @param engine       the engine that ran the VM
+ * @param outcome      how it ended: the one thing every report of it says first
+ * @param installMs    the update's install in the running VM, before anything else
+ * @param steps        every timed part, in order
+ * @param spans        the reboot's spans (see {@link Span})
+ * @param generation   the generation serving afterwards (a cold boot after a failed switch makes one more)
+ * @param chainDepth   the serving system disk's backing chain length afterwards (0 where unknown)
+ * @param diskHandover how the persistent disk reached the new VM (empty unless a background switch got that far)
+ * @param bgShare      how the clone shared the host while it booted, asked and effective (background reboots only)
+ * @param serving      which instance serves now, as its engine names it; empty when none does
  */
 public record RebootResult(
         String vm,
         String engine,
         Method method,
         SwitchMode switchMode,
-        Optional<String> abortReason,
+        Outcome outcome,
         double installMs,
         double startMs,
         double endMs,
@@ -33,9 +35,8 @@ public record RebootResult(
         Map<Span, Span.Interval> spans,
         int generation,
         int chainDepth,
-        Optional<String> diskHandover,
-        Optional<String> bgShare,
-        double bgThrottledMs,
+        Optional<DiskHandover> diskHandover,
+        Optional<BgShareReport> bgShare,
         Optional<String> serving) {
 
     public RebootResult {
@@ -43,8 +44,21 @@ public record RebootResult(
         spans = spans.isEmpty() ? new EnumMap<>(Span.class) : new EnumMap<>(spans);
     }
 
+    /**
+     * Why this result is not what its method promises (the clone serving, or the VM rebooted in
+     * place): the outcome in words; empty when it is.
+     */
+    public Optional<String> failure() {
+        return outcome instanceof Outcome.Switched || outcome instanceof Outcome.Rebooted ? Optional.empty() : Optional.of(outcome.describe());
+    }
+
     public boolean aborted() {
-        return abortReason.isPresent();
+        return outcome instanceof Outcome.Aborted;
+    }
+
+    /** A background reboot whose clone took over: the only result whose switch figures describe a switch. */
+    public boolean switched() {
+        return outcome instanceof Outcome.Switched;
     }
 
     public double ms(Span s) {
@@ -52,7 +66,7 @@ public record RebootResult(
         return i == null ? Double.NaN : i.ms();
     }
 
-    /** FG disturbed by the clone: freeze to thaw. */
+    /** FG disturbed by the clone: the clone point's cut. */
     public double fgPauseMs() {
         return ms(Span.FG_PAUSE);
     }
@@ -74,7 +88,7 @@ public record RebootResult(
         return i == null ? Double.NaN : i.startMs();
     }
 
-    /** Release start until the new VM has its network and its persistent disk mounted. */
+    /** The switch's first step until the new VM has its network and its persistent disk mounted. */
     public double switchMs() {
         return ms(Span.SWITCH);
     }
@@ -85,7 +99,8 @@ public record RebootResult(
         return method != Method.BACKGROUND || stopped == null || stopped.startMs() >= bgReadyAtMs();
     }
 
-    public Optional<TimedStep> step(String name) {
-        return steps.stream().filter(s -> s.name().equals(name)).findFirst();
+    /** The first time {@code part} was timed. */
+    public Optional<TimedStep> step(Part part) {
+        return steps.stream().filter(s -> s.part() == part).findFirst();
     }
 }

@@ -8,33 +8,46 @@ import java.util.function.Supplier;
 import org.bgreboot.Progress;
 import org.bgreboot.measure.RunClock;
 
-/** Times a reboot's parts as they run, printing each, on the run's clock. */
+/** Times a reboot's parts as they run, printing each and telling the listener, on the run's clock. */
 final class Timings {
     private final RunClock clock;
     private final Progress progress;
+    private final RebootListener listener;
     private final List<TimedStep> steps = new ArrayList<>();
     private final Map<Span, Span.Interval> spans = new EnumMap<>(Span.class);
 
-    Timings(RunClock clock, Progress progress) {
+    Timings(RunClock clock, Progress progress, RebootListener listener) {
         this.clock = clock;
         this.progress = progress;
+        this.listener = listener;
     }
 
     double now() {
         return clock.nowMs();
     }
 
-    <T> T step(String name, Supplier<T> action) {
+    <T> T step(Part part, Supplier<T> action) {
+        return step(part, "", action);
+    }
+
+    <T> T step(Part part, String detail, Supplier<T> action) {
         double start = now();
         T result = action.get();
-        TimedStep s = new TimedStep(name, start, now());
-        steps.add(s);
-        progress.step(String.format("  %-30s %8.1f ms", name, s.ms()));
+        TimedStep s = new TimedStep(part, detail, start, now());
+        synchronized (steps) {
+            steps.add(s);
+        }
+        progress.step(String.format("  %-30s %8.1f ms", s.label(), s.ms()));
+        listener.timed(s);
         return result;
     }
 
-    void step(String name, Runnable action) {
-        step(name, () -> {
+    void step(Part part, Runnable action) {
+        step(part, "", action);
+    }
+
+    void step(Part part, String detail, Runnable action) {
+        step(part, detail, () -> {
             action.run();
             return null;
         });
@@ -50,7 +63,9 @@ final class Timings {
     }
 
     List<TimedStep> steps() {
-        return List.copyOf(steps);
+        synchronized (steps) {
+            return List.copyOf(steps);
+        }
     }
 
     Map<Span, Span.Interval> spans() {

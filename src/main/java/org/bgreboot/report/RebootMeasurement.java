@@ -4,6 +4,7 @@ import org.bgreboot.measure.DowntimeResult;
 import org.bgreboot.measure.LedgerCheckResult;
 import org.bgreboot.measure.ProbeLog;
 import org.bgreboot.measure.WriteLog;
+import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.RebootResult;
 
 /**
@@ -24,11 +25,16 @@ public record RebootMeasurement(
         return ledger.noAckedWriteLost();
     }
 
+    /** How the downtime splits into its parts; empty unless a background switch was seen. */
+    public java.util.Optional<DowntimeAttribution> attribution() {
+        return DowntimeAttribution.of(reboot, downtime, probes);
+    }
+
     /**
      * From the moment the clone had the network (its link up, its ports or its tap on the bridge,
      * announced) to the first answer clients got from it; NaN without a background switch.
      */
     public double linkUpToFirstAnswerMs() {
-        return reboot.step("BG takes the network").map(s -> downtime.firstNewMs() - s.endMs()).orElse(Double.NaN);
+        return reboot.step(Part.BG_TAKES_NETWORK).map(s -> downtime.firstNewMs() - s.endMs()).orElse(Double.NaN);
     }
 }

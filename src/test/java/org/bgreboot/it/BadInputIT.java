@@ -231,7 +231,7 @@ class BadInputIT {
         FaultIT.expectOneLineRefusal(r, "");
         EmbeddedVm notStarted = TestVms.vm(spec);
         assertThat(TestVms.qemuPids(notStarted)).isEmpty();
-        assertThat(notStarted.leftovers()).isEmpty();
+        assertThat(notStarted.inspection().leftovers()).isEmpty();
     }
 
     /**
@@ -317,9 +317,9 @@ class BadInputIT {
         Files.writeString(notAKernel, "not a kernel\n");
         baseline = baseline.ignoringJournalHistory();
         Cli.Run r = Cli.run("reboot", name, "--kernel", notAKernel.toString());
-        assertThat(r.stdout()).contains("ABORTED");
+        assertThat(r.stdout()).contains("outcome").contains("aborted: ");
         FaultIT.expectOneLineRefusal(r, "");
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(3);
     }
 
     @Test
@@ -392,7 +392,7 @@ class BadInputIT {
                 assertThat(list(vm.stateDir().journal())).as("journal files").isEqualTo(journal);
             }
             assertThat(Journal.active(vm.stateDir())).isEmpty();
-            assertThat(vm.leftovers()).isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
             assertThat(TestVms.qemuPids(vm)).containsExactly(pid);
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "test: is the lock free?")) {
                 assertThat(lock).isNotNull();

@@ -67,10 +67,10 @@ class BusyHostIT {
         RunClock clock = RunClock.start();
         RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(),
                 () -> lab.reboot(vm, RebootOptions.background(clock)));
-        assertThat(m.reboot().aborted()).as(m.reboot().abortReason().orElse("")).isFalse();
+        assertThat(m.reboot().aborted()).as(m.reboot().failure().orElse("")).isFalse();
         double gap = Downtime.longestGapMs(m.probes(), m.reboot().bgLaunchedAtMs(), m.reboot().bgReadyAtMs());
         System.out.printf("busy host: largest gap while the clone booted %.0f ms; clone boot %.1f s, capped %.1f s; downtime %.0f ms%n",
-                gap, m.reboot().bgReadyMs() / 1000, m.reboot().bgThrottledMs() / 1000, m.downtime().downtimeMs());
+                gap, m.reboot().bgReadyMs() / 1000, m.reboot().bgShare().orElseThrow().cappedMs() / 1000, m.downtime().downtimeMs());
         assertThat(gap).as("largest gap in FG's answers while the clone booted").isLessThan(1_000);
         assertThat(m.downtime().versionAfter()).isEqualTo("v2");
         assertThat(m.ledger().missingAcked()).isEmpty();
@@ -108,10 +108,10 @@ class BusyHostIT {
                 LoadGenerator.measure(MeasuredReboot.serviceUri(vm.spec()), 1, Duration.ofSeconds(20), clock));
         var r = lab.reboot(vm, RebootOptions.background(clock).with(BgShare.ADAPTIVE).withBgDeadline(Optional.of(deadline)));
         load.get();
-        System.out.printf("never idle: clone boot %.1f s, capped %.1f s (deadline %d s)%n", r.bgReadyMs() / 1000, r.bgThrottledMs() / 1000,
+        System.out.printf("never idle: clone boot %.1f s, capped %.1f s (deadline %d s)%n", r.bgReadyMs() / 1000, r.bgShare().orElseThrow().cappedMs() / 1000,
                 deadline.toSeconds());
-        assertThat(r.aborted()).as(r.abortReason().orElse("")).isFalse();
-        assertThat(r.bgThrottledMs()).as("capped while FG was busy, until the deadline").isPositive()
+        assertThat(r.aborted()).as(r.failure().orElse("")).isFalse();
+        assertThat(r.bgShare().orElseThrow().cappedMs()).as("capped while FG was busy, until the deadline").isPositive()
                 .isLessThan(deadline.toMillis() + 500.0);
         assertThat(r.generation()).isEqualTo(1);
     }

@@ -137,6 +137,74 @@ final class LibvirtTestLab {
         }
     }
 
+    /** Starts a defined domain, as 'virsh start' does. */
+    static void start(String uri, String domain) {
+        onDomain(uri, domain, d -> d.create());
+    }
+
+    /** Ends a domain if it runs and removes its definition, as 'virsh destroy' and 'virsh undefine' do. */
+    static void undefine(String uri, String domain) {
+        onDomain(uri, domain, d -> {
+            if (d.isActive() == 1) {
+                d.destroy();
+            }
+            if (d.isPersistent() == 1) {
+                d.undefine();
+            }
+        });
+    }
+
+    /** Ends a domain (a transient one is gone with it). */
+    static void destroy(String uri, String domain) {
+        onDomain(uri, domain, d -> d.destroy());
+    }
+
+    /** A transient domain from XML, started paused (as 'virsh create --paused'). */
+    static void createTransient(String uri, String xml) {
+        try (LibvirtEngine e = engine(uri)) {
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                c.domainCreateXML(xml, 1);
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    interface DomainAction {
+        void on(org.libvirt.Domain d) throws org.libvirt.LibvirtException;
+    }
+
+    private static void onDomain(String uri, String domain, DomainAction action) {
+        try (LibvirtEngine e = engine(uri)) { // the engine's runtime (event loop, quiet errors) comes first
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                action.on(c.domainLookupByName(domain));
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** What the guest's service says of itself, waiting up to {@code timeout} for it to answer (a guest that boots). */
+    static JsonNode identity(LibvirtLab.DemoDomain d, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return new ObjectMapper().readTree(RawHttp.get(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(5)).body());
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the service of " + d.vm() + " does not answer after " + timeout.toSeconds() + " s: " + e);
+                }
+                sleep(500);
+            }
+        }
+    }
+
     /** A domain's name from its XML. */
     static final class DomainNames {
         static String of(String xml) {

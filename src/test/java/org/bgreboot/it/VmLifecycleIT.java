@@ -46,11 +46,11 @@ class VmLifecycleIT {
 
             p.close(); // QEMU serves one QMP and one agent client at a time: let stop have them
             try (VmLock lock = VmLock.acquire(vm.stateDir(), "test")) {
-                vm.stop(Duration.ofSeconds(60), TestVms.progress());
+                org.bgreboot.lifecycle.PowerOff.stop(vm, Duration.ofSeconds(60), TestVms.progress());
             }
             assertThat(p.alive()).isFalse();
             assertThat(Files.exists(run)).isFalse();
-            assertThat(vm.leftovers()).isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
             try (Stream<Path> files = Files.walk(vm.stateDir().path())) {
                 assertThat(files.filter(f -> f.toString().endsWith(".sock")).toList()).isEmpty();
             }

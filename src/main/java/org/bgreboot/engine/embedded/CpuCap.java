@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.bgreboot.engine.Capability;
+import org.bgreboot.engine.CpuCeiling;
 
 /**
  * A ceiling on the CPU time of some threads (a clone's vCPUs), through a cgroup of the cpu
@@ -16,7 +19,7 @@ import java.util.Optional;
  * A thread's SCHED_IDLE counts only among the threads of its own group: in a group of default
  * weight the clone's idle vCPUs competed with FG as a normal task would, up to the ceiling.
  */
-final class CpuCap {
+final class CpuCap implements CpuCeiling {
     private static final long PERIOD_US = 100_000;
 
     private final Path dir;
@@ -27,21 +30,35 @@ final class CpuCap {
         this.v2 = v2;
     }
 
-    /** Puts {@code tids} in the cgroup {@code name}, made if needed; empty where no cpu controller is at hand. */
-    static Optional<CpuCap> of(String name, List<Long> tids) {
-        Optional<CpuCap> cap = locate(name);
-        cap.ifPresent(c -> {
-            try {
-                Files.createDirectories(c.dir);
-                c.makeIdle();
-                for (Long tid : tids) {
-                    Files.writeString(c.dir.resolve(c.v2 ? "cgroup.threads" : "tasks"), tid.toString());
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot put the clone's vCPU threads in " + c.dir + ": " + e.getMessage(), e);
+    /**
+     * Puts {@code tids} in the cgroup {@code name}, made if needed. Absent, with why, where no cpu
+     * controller is at hand or the host refuses to move single threads (a v2 hierarchy whose
+     * cgroups cannot be made threaded): the clone then runs at idle priority only, and says so.
+     */
+    static Capability<CpuCeiling> of(String name, List<Long> tids) {
+        Optional<CpuCap> located = locate(name);
+        if (located.isEmpty()) {
+            return Capability.absent("no cgroup hierarchy with the cpu controller is mounted");
+        }
+        CpuCap c = located.get();
+        try {
+            Files.createDirectories(c.dir);
+            if (c.v2) {
+                Files.writeString(c.dir.resolve("cgroup.type"), "threaded"); // v2 moves single threads only into threaded cgroups
             }
-        });
-        return cap;
+            c.makeIdle();
+            for (Long tid : tids) {
+                Files.writeString(c.dir.resolve(c.v2 ? "cgroup.threads" : "tasks"), tid.toString());
+            }
+            return Capability.of(c);
+        } catch (IOException e) {
+            try {
+                dissolve(name);
+            } catch (IllegalStateException left) {
+                e.addSuppressed(left);
+            }
+            return Capability.absent("the host refused to put the clone's vCPU threads in the cgroup " + c.dir + " (" + e.getMessage() + ")");
+        }
     }
 
     /** The group as a whole yields to every other task of its parent: cpu.idle, or the least weight. */
@@ -57,7 +74,7 @@ final class CpuCap {
     }
 
     /** At most {@code fraction} of one CPU for the threads together; 1 or more: no ceiling. */
-    void set(double fraction) {
+    @Override public void set(double fraction) {
         try {
             if (v2) {
                 Files.writeString(dir.resolve("cpu.max"), fraction >= 1 ? "max " + PERIOD_US : (long) (fraction * PERIOD_US) + " " + PERIOD_US);
@@ -68,6 +85,22 @@ final class CpuCap {
         } catch (IOException e) {
             throw new IllegalStateException("cannot set the CPU ceiling in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The kernel's own count of the time the ceiling held the threads back: v2 {@code throttled_usec}, v1 {@code throttled_time} (ns). */
+    @Override public OptionalLong throttledMicros() {
+        try {
+            for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
+                String[] f = line.split(" ");
+                if (f.length == 2 && f[0].equals(v2 ? "throttled_usec" : "throttled_time")) {
+                    long v = Long.parseLong(f[1].strip());
+                    return OptionalLong.of(v2 ? v : v / 1000);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // dissolved already, or no such counter on this kernel
+        }
+        return OptionalLong.empty();
     }
 
     /** Moves every thread back to the parent cgroup and removes this one; nothing if it is not there. */

@@ -13,13 +13,17 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
+import org.bgreboot.engine.Capability;
 import org.bgreboot.engine.Checkpoints;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.ClonePoint;
 import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
+import org.bgreboot.engine.StateSaving;
+import org.bgreboot.engine.SwitchRehearsal;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.engine.VmInspection;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.Durable;
@@ -95,7 +99,7 @@ public final class EmbeddedVm implements Vm {
     /** A live process of a runtime directory, with the spec it was started with (the file may have changed since). */
     private Optional<QemuProcess> process(RuntimeDir r) {
         VmSpec launched = LaunchRecord.read(r).map(LaunchRecord::spec).orElse(spec);
-        return QemuProcess.livePid(r).map(pid -> new QemuProcess(pid, r, accelOf(r), launched, saving(), null));
+        return QemuProcess.livePid(r).map(pid -> new QemuProcess(pid, r, accelOf(r), launched, null));
     }
 
     /** The accelerator a runtime directory's QEMU was started with (its launch record), else the chosen one. */
@@ -113,7 +117,8 @@ public final class EmbeddedVm implements Vm {
         return runtimes.current().flatMap(LaunchRecord::read);
     }
 
-    @Override public List<String> specDrift() {
+    /** How the spec differs from what the serving QEMU was started with. */
+    List<String> specDrift() {
         Optional<VmSpec> running = runtimes.current().filter(r -> QemuProcess.livePid(r).isPresent())
                 .flatMap(LaunchRecord::read).map(LaunchRecord::spec);
         if (running.isEmpty()) {
@@ -212,64 +217,7 @@ public final class EmbeddedVm implements Vm {
         }
         LaunchRecord.of(launch, accel.reason()).write(runtime);
         runtimes.setCurrent(runtime);
-        return new QemuProcess(started.pid(), runtime, accel.accel(), launched, saving(), started.qmp());
-    }
-
-    /**
-     * Stops every QEMU of the VM: the serving one cleanly (the guest is asked to power off through
-     * its agent, then by ACPI; after {@code timeout} QEMU quits, killed as a last resort), any other
-     * (a clone a crash left) at once. Leaves no process or socket.
-     */
-    @Override public void stop(Duration timeout, Progress progress) {
-        Optional<QemuProcess> serving = running();
-        for (Instance other : instances()) {
-            if (serving.map(s -> !s.id().equals(other.id())).orElse(true)) {
-                progress.step("stopping " + other.describe() + " of " + spec.name() + " (not the serving one: a clone left by an interrupted reboot)");
-                other.kill();
-                other.close();
-            }
-        }
-        if (serving.isEmpty()) {
-            removeStaleRuntimes();
-            runtimes.clearCurrent();
-            throw new UserError("VM " + spec.name() + " is not running");
-        }
-        try (QemuProcess p = serving.get()) {
-            Duration agentPart = Duration.ofMillis(Math.max(1000, timeout.toMillis() / 2));
-            progress.step("asking the guest to power off (agent)");
-            boolean asked = askAgent(p);
-            if (!asked || !p.awaitExit(agentPart)) {
-                progress.step(asked ? "the guest is still up after " + agentPart.toSeconds() + " s: pressing the power button (ACPI)"
-                        : "the agent does not answer: pressing the power button (ACPI)");
-                pressPowerButton(p);
-                if (!p.awaitExit(timeout.minus(asked ? agentPart : Duration.ZERO))) {
-                    progress.step("guest still running after " + timeout.toSeconds() + " s; telling QEMU to quit");
-                    p.quit(Duration.ofSeconds(10));
-                }
-            }
-        }
-        removeStaleRuntimes();
-        runtimes.clearCurrent();
-        progress.step(spec.name() + " stopped");
-    }
-
-    private static boolean askAgent(QemuProcess p) {
-        try {
-            p.agent().sync(Duration.ofSeconds(2));
-            p.agent().shutdown("powerdown");
-            return true;
-        } catch (RuntimeException e) {
-            log.debug("agent shutdown failed: {}", e.toString());
-            return false;
-        }
-    }
-
-    private static void pressPowerButton(QemuProcess p) {
-        try {
-            p.qmp().execute("system_powerdown");
-        } catch (RuntimeException e) {
-            log.debug("system_powerdown: {}", e.toString());
-        }
+        return new QemuProcess(started.pid(), runtime, accel.accel(), launched, started.qmp());
     }
 
     @Override public void reset() {
@@ -335,8 +283,8 @@ public final class EmbeddedVm implements Vm {
         launch.tap().ifPresent(tap -> Taps.create(cloneSpec.network(), tap, false)); // no port of the bridge until the switch
         QemuLauncher.Started started = launcher.launch(launch);
         LaunchRecord.of(launch, "same as the VM").write(runtime);
-        QemuProcess bg = new QemuProcess(started.pid(), runtime, a, cloneSpec, saving(), started.qmp());
-        bg.isolateNetwork();
+        QemuProcess bg = new QemuProcess(started.pid(), runtime, a, cloneSpec, started.qmp());
+        bg.network().isolate();
         // a reboot of the clone while it boots is a failure: make it a shutdown we notice; a
         // panicked clone stays paused, so the panic (not just an exit) is what we report
         bg.qmp().execute("set-action", Map.of("reboot", "shutdown", "panic", "pause"));
@@ -367,19 +315,23 @@ public final class EmbeddedVm implements Vm {
      * Under TCG a clone that will get the disk by hot-plug rehearses it first (see {@link
      * Rehearsal}); one that gets it by a swap has nothing to rehearse.
      */
-    @Override public void beforeSwitch(Instance clone) {
-        QemuProcess p = (QemuProcess) clone;
-        p.prepareNetwork();
-        if (p.accel() == Accel.TCG && !p.persistentDevicePresent()) {
-            Rehearsal.run(p, spec, rehearsalImage(p));
-        }
-    }
+    @Override public Capability<SwitchRehearsal> rehearsal() {
+        return Capability.of(new SwitchRehearsal() {
+            @Override public void before(Instance clone) {
+                QemuProcess p = (QemuProcess) clone;
+                p.network().prepare();
+                if (p.accel() == Accel.TCG && !p.persistentDisk().devicePresent()) {
+                    Rehearsal.run(p, spec, rehearsalImage(p));
+                }
+            }
 
-    @Override public void afterSwitch(Instance serving) {
-        QemuProcess p = (QemuProcess) serving;
-        if (Files.exists(rehearsalImage(p))) {
-            Rehearsal.remove(p, rehearsalImage(p));
-        }
+            @Override public void after(Instance serving) {
+                QemuProcess p = (QemuProcess) serving;
+                if (Files.exists(rehearsalImage(p))) {
+                    Rehearsal.remove(p, rehearsalImage(p));
+                }
+            }
+        });
     }
 
     private static Path rehearsalImage(QemuProcess p) {
@@ -400,6 +352,9 @@ public final class EmbeddedVm implements Vm {
         if (QemuProcess.livePid(r).isEmpty()) {
             remove(r);
         }
+        if (runtimes.current().isEmpty()) {
+            runtimes.clearCurrent();
+        }
     }
 
     /** A dead process's runtime directory, and its tap: a restored clone shares its clone's tap, so it goes once neither runs. */
@@ -416,29 +371,37 @@ public final class EmbeddedVm implements Vm {
         });
     }
 
-    @Override public FreeSpace freeSpace() {
-        try {
-            state.create();
-            return new FreeSpace(Files.getFileStore(state.path()).getUsableSpace(), state.path().toString());
-        } catch (IOException e) {
-            return new FreeSpace(Long.MAX_VALUE, state.path().toString());
-        }
+    @Override public VmInspection inspection() {
+        return new VmInspection() {
+            @Override public List<String> specDrift() {
+                return EmbeddedVm.this.specDrift();
+            }
+
+            @Override public FreeSpace freeSpace() {
+                try {
+                    state.create();
+                    return new FreeSpace(Files.getFileStore(state.path()).getUsableSpace(), state.path().toString());
+                } catch (IOException e) {
+                    return new FreeSpace(Long.MAX_VALUE, state.path().toString());
+                }
+            }
+
+            @Override public int chainDepth() {
+                return state.readState().map(s -> s.systemOverlays().stream().mapToInt(o -> QemuImg.chain(o).size()).max().orElse(0)).orElse(0);
+            }
+
+            @Override public List<String> leftovers() {
+                return Leftovers.find(EmbeddedVm.this, runtimes);
+            }
+        };
     }
 
-    @Override public int chainDepth() {
-        return state.readState().map(s -> s.systemOverlays().stream().mapToInt(o -> QemuImg.chain(o).size()).max().orElse(0)).orElse(0);
+    @Override public Capability<StateSaving> stateSaving() {
+        return Capability.of(saving());
     }
 
-    @Override public List<String> leftovers() {
-        return Leftovers.find(this, runtimes);
-    }
-
-    @Override public boolean savesState() {
-        return true;
-    }
-
-    @Override public Optional<Checkpoints> checkpoints() {
-        return Optional.of(new QemuCheckpoints(this, Progress.SILENT));
+    @Override public Capability<Checkpoints> checkpoints() {
+        return Capability.of(new QemuCheckpoints(this, Progress.SILENT));
     }
 
     private QemuStateSaving saving() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.FaultPoint;
+import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
 
@@ -55,16 +56,16 @@ final class PersistentDiskPlug {
         return devicePresent(q) && !onPlaceholder(q);
     }
 
-    /** Gives the disk to the instance; returns how ("swap" or "hot-plug"). */
-    static String plug(QmpClient q, VmSpec spec) {
+    /** Gives the disk to the instance; returns how. */
+    static DiskHandover plug(QmpClient q, VmSpec spec) {
         if (devicePresent(q)) {
             if (onPlaceholder(q)) {
                 swap(q, spec.persistentDisk());
             }
-            return "swap";
+            return DiskHandover.SWAP;
         }
         hotPlug(q, spec);
-        return "hot-plug";
+        return DiskHandover.HOT_PLUG;
     }
 
     private static void swap(QmpClient q, VmSpec.PersistentDisk p) {

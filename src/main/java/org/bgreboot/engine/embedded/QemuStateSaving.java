@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.StateSaving;
 import org.bgreboot.state.Durable;
 
 /**
@@ -12,15 +13,16 @@ import org.bgreboot.state.Durable;
  * clone's ({@code g<N>-restored}), where recovery finds it by the clone's id. The saved file, as
  * large as the clone's memory, never outlives the move.
  */
-record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) {
+record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) implements StateSaving {
 
-    Instance saveAndRestore(QemuProcess clone) {
+    @Override public Instance saveAndRestore(Instance instance, Duration timeout) {
+        QemuProcess clone = (QemuProcess) instance;
         Path saved = stateDir.resolve("clone-state-" + clone.id().value());
         LaunchRecord record = LaunchRecord.read(clone.runtime()).orElseThrow(() ->
                 new IllegalStateException("the clone's launch record is missing in " + clone.runtime().dir()));
         try {
             Optional<Long> placeholder = PersistentDiskPlug.placeholderBytes(clone.qmp());
-            Migration.saveTo(clone.qmp(), saved, Duration.ofMinutes(10));
+            Migration.saveTo(clone.qmp(), saved, timeout);
             clone.quit(Duration.ofSeconds(10));
             clone.close();
             runtimes.remove(clone.runtime());
@@ -29,8 +31,8 @@ record QemuStateSaving(Path stateDir, Runtimes runtimes, QemuLauncher launcher) 
                     placeholder);
             QemuLauncher.Started started = launcher.launch(launch);
             record.as(Launch.Role.RESTORED, record.accelReason()).write(runtime);
-            QemuProcess restored = new QemuProcess(started.pid(), runtime, clone.accel(), clone.spec(), this, started.qmp());
-            Migration.awaitCompleted(restored.qmp(), Duration.ofMinutes(10));
+            QemuProcess restored = new QemuProcess(started.pid(), runtime, clone.accel(), clone.spec(), started.qmp());
+            Migration.awaitCompleted(restored.qmp(), timeout);
             restored.qmp().execute("cont");
             return restored;
         } finally {

@@ -12,7 +12,13 @@ import org.bgreboot.engine.Drain;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.LifecycleWatch;
-import org.bgreboot.engine.StateSaving;
+import org.bgreboot.engine.Capability;
+import org.bgreboot.engine.CpuCeiling;
+import org.bgreboot.engine.DiskHandover;
+import org.bgreboot.engine.InstanceCpu;
+import org.bgreboot.engine.InstanceDisk;
+import org.bgreboot.engine.InstanceNetwork;
+import org.bgreboot.engine.PowerOffRequest;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 import org.libvirt.LibvirtException;
@@ -131,7 +137,7 @@ final class DomainInstance implements Instance {
     }
 
     /** Idle: the lowest CPU weight and the host's last CPUs; normal: the VM's own weight and every CPU. */
-    @Override public void share(CpuShare share) {
+    void share(CpuShare share) {
         CpuPlacement p = vm.placement();
         int vcpus = LibvirtCall.of("cannot read domain " + name + "'s vCPUs", () -> domain.getInfo().nrVirtCpu);
         boolean idle = share == CpuShare.IDLE;
@@ -144,7 +150,7 @@ final class DomainInstance implements Instance {
     }
 
     /** The domain's CPU time so far (libvirt's domain info, all vCPUs). */
-    @Override public java.util.OptionalLong cpuTimeNanos() {
+    java.util.OptionalLong cpuTimeNanos() {
         try {
             return java.util.OptionalLong.of(domain.getInfo().cpuTime);
         } catch (LibvirtException e) {
@@ -153,7 +159,7 @@ final class DomainInstance implements Instance {
     }
 
     /** A CFS quota on each vCPU through libvirt's scheduler parameters ({@code vcpu_quota} of a 100 ms period); 1 lifts it. */
-    @Override public boolean capCpu(double fraction) {
+    boolean capCpu(double fraction) {
         try {
             Virt.setSchedulerParameter(domain, "vcpu_period", CAP_PERIOD_US, Virt.AFFECT_LIVE);
             Virt.setSchedulerParameter(domain, "vcpu_quota", fraction >= 1 ? -1 : Math.max(1000, (long) (fraction * CAP_PERIOD_US)), Virt.AFFECT_LIVE);
@@ -191,7 +197,7 @@ final class DomainInstance implements Instance {
         return d;
     }
 
-    @Override public String cpuPolicy() {
+    String cpuPolicy() {
         try {
             String shares = "?";
             for (SchedParameter s : domain.getSchedulerParameters()) {
@@ -205,11 +211,11 @@ final class DomainInstance implements Instance {
         }
     }
 
-    @Override public boolean persistentDiskPlugged() {
+    boolean persistentDiskPlugged() {
         return vm.persistentDiskOf(liveXml()).isPresent();
     }
 
-    @Override public String plugPersistentDisk() {
+    DiskHandover plugPersistentDisk() {
         return vm.plugInto(this);
     }
 
@@ -217,7 +223,7 @@ final class DomainInstance implements Instance {
         LibvirtCall.run("cannot hot-plug the persistent disk into domain " + name, () -> domain.attachDeviceFlags(diskXml, DEVICE_LIVE));
     }
 
-    @Override public void isolateNetwork() {
+    void isolateNetwork() {
         link("down");
     }
 
@@ -230,7 +236,7 @@ final class DomainInstance implements Instance {
      * libvirt has no call for it: it is a monitor command, and libvirt marks the domain tainted
      * ("custom-monitor") in its log. It changes no device: libvirt's view of the domain stays true.
      */
-    @Override public void takeNetwork() {
+    void takeNetwork() {
         link("up");
         if (vm.announces()) {
             LibvirtCall.of("cannot announce domain " + name + "'s MAC (QEMU announce-self)", () -> domain.qemuMonitorCommand(ANNOUNCE, 0));
@@ -251,9 +257,9 @@ final class DomainInstance implements Instance {
      * not draw the bridge's forwarding entry back to its tap. The interfaces are looked up once:
      * the polls, every 2 ms inside the switch, only read their counters.
      */
-    @Override public void drain() {
+    long drain() {
         if (!bridged()) {
-            return;
+            return 0;
         }
         List<String> taps;
         try {
@@ -261,10 +267,11 @@ final class DomainInstance implements Instance {
                     .filter(dev -> !dev.isEmpty()).toList();
         } catch (RuntimeException e) {
             log.debug("{}: no interfaces to drain ({})", name, e.toString());
-            return; // gone, or unreadable: nothing to wait for
+            return 0; // gone, or unreadable: nothing to wait for
         }
         long ms = Drain.untilQuiet(() -> transmitted(taps));
         log.debug("{} drained in {} ms", name, ms);
+        return ms;
     }
 
     /** Packets the interfaces {@code taps} have sent so far (libvirt's interface stats); empty where unknown. */
@@ -280,7 +287,7 @@ final class DomainInstance implements Instance {
         }
     }
 
-    @Override public void releaseNetwork() {
+    void releaseNetwork() {
         link("down");
     }
 
@@ -297,12 +304,95 @@ final class DomainInstance implements Instance {
         }
     }
 
-    /**
-     * The paper-faithful switch on libvirt: the clone saved whole and restored under its own name
-     * (libvirt restores no other name), a transient domain again. The state file lives beside its layers.
-     */
-    @Override public Optional<StateSaving> stateSaving() {
-        return Optional.of(timeout -> vm.saveAndRestore(this));
+    @Override public InstanceNetwork network() {
+        return new InstanceNetwork() {
+            @Override public void isolate() {
+                isolateNetwork();
+            }
+
+            @Override public void take() {
+                takeNetwork();
+            }
+
+            /** The old domain keeps its tap until it ends; the clone's announce moves the bridge's entry. */
+            @Override public void handOver() { }
+
+            @Override public long drain() {
+                return DomainInstance.this.drain();
+            }
+
+            @Override public void release() {
+                releaseNetwork();
+            }
+        };
+    }
+
+    @Override public InstanceCpu cpu() {
+        return new InstanceCpu() {
+            @Override public void share(CpuShare share) {
+                DomainInstance.this.share(share);
+            }
+
+            @Override public String policy() {
+                return cpuPolicy();
+            }
+
+            @Override public java.util.OptionalLong usedNanos() {
+                return cpuTimeNanos();
+            }
+
+            @Override public Capability<CpuCeiling> ceiling() {
+                return Capability.of(new CpuCeiling() {
+                    @Override public void set(double fraction) {
+                        if (!capCpu(fraction)) {
+                            throw new LibvirtFailure("libvirt refused the vcpu_quota of domain " + name);
+                        }
+                    }
+
+                    @Override public java.util.OptionalLong throttledMicros() {
+                        return java.util.OptionalLong.empty();
+                    }
+                });
+            }
+        };
+    }
+
+    @Override public InstanceDisk persistentDisk() {
+        return new InstanceDisk() {
+            @Override public boolean attached() {
+                return persistentDiskPlugged();
+            }
+
+            @Override public void awaitReleased(Duration timeout) {
+                // the hot-plug retries on QEMU's image lock until the old QEMU has let go (see Handover)
+            }
+
+            @Override public DiskHandover take() {
+                return plugPersistentDisk();
+            }
+        };
+    }
+
+    /** libvirt's shutdown through the guest agent, or its ACPI power button. */
+    @Override public boolean requestPowerOff(PowerOffRequest how) {
+        try {
+            Virt.shutdown(domain, how == PowerOffRequest.AGENT ? Virt.SHUTDOWN_GUEST_AGENT : Virt.SHUTDOWN_ACPI);
+            return true;
+        } catch (RuntimeException e) {
+            log.debug("power-off by {} not delivered to {}: {}", how, name, e.toString());
+            return false;
+        }
+    }
+
+    @Override public boolean awaitExit(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (alive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            org.bgreboot.Sleep.ms(20);
+        }
+        return true;
     }
 
     @Override public synchronized void close() {

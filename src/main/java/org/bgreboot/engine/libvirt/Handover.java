@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bgreboot.Sleep;
+import org.bgreboot.engine.DiskHandover;
 
 /**
  * The old domain's end in the switch on libvirt, once armed ({@link LibvirtVm#beforeSwitch}).
@@ -84,11 +85,11 @@ final class Handover {
      *
      * @param find what the hot-plug needs, when the switch was not armed in this process (recovery)
      */
-    String plug(DomainInstance clone, java.util.function.Supplier<Plug> find) {
+    DiskHandover plug(DomainInstance clone, java.util.function.Supplier<Plug> find) {
         Plug p = prepared;
         if (p == null) {
             if (clone.persistentDiskPlugged()) {
-                return "hot-plug";
+                return DiskHandover.HOT_PLUG;
             }
             p = find.get();
         }
@@ -106,12 +107,12 @@ final class Handover {
                 tries++;
                 clone.attachLive(diskXml);
                 log.debug("persistent disk attached after {} tries, {} ms", tries, (System.nanoTime() - t0) / 1_000_000);
-                return "hot-plug";
+                return DiskHandover.HOT_PLUG;
             } catch (LibvirtFailure e) {
                 log.debug("hot-plug try {} refused after {} ms: {}", tries, (System.nanoTime() - t0) / 1_000_000, e.getMessage());
                 if (!e.getMessage().contains("lock") || System.nanoTime() > deadline) {
                     if (clone.persistentDiskPlugged()) {
-                        return "hot-plug";
+                        return DiskHandover.HOT_PLUG;
                     }
                     throw e;
                 }

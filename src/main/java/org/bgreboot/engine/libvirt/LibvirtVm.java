@@ -8,12 +8,18 @@ import java.util.List;
 import java.util.Optional;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
+import org.bgreboot.engine.Capability;
+import org.bgreboot.engine.Checkpoints;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.ClonePoint;
 import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
+import org.bgreboot.engine.DiskHandover;
+import org.bgreboot.engine.StateSaving;
+import org.bgreboot.engine.SwitchRehearsal;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.engine.VmInspection;
 import org.bgreboot.spec.ByteSize;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.StateDir;
@@ -104,8 +110,46 @@ public final class LibvirtVm implements Vm {
     }
 
     /** A domain's whole state is saved and restored under the clone's own name (see DomainInstance#stateSaving). */
-    @Override public boolean savesState() {
-        return true;
+    /** The paper-faithful switch: the clone saved whole and restored under its own name (libvirt restores no other name). */
+    @Override public Capability<StateSaving> stateSaving() {
+        return Capability.of((clone, timeout) -> saveAndRestore((DomainInstance) clone));
+    }
+
+    @Override public Capability<Checkpoints> checkpoints() {
+        return Capability.absent("the libvirt engine makes no whole-VM checkpoints (the bench's starting points): use the embedded engine");
+    }
+
+    @Override public Capability<SwitchRehearsal> rehearsal() {
+        return Capability.of(new SwitchRehearsal() {
+            @Override public void before(Instance clone) {
+                beforeSwitch(clone);
+            }
+
+            @Override public void after(Instance serving) {
+                afterSwitch(serving);
+            }
+        });
+    }
+
+    @Override public VmInspection inspection() {
+        return new VmInspection() {
+            @Override public List<String> specDrift() {
+                return LibvirtVm.this.specDrift();
+            }
+
+            @Override public FreeSpace freeSpace() {
+                Path dir = layerDir();
+                return new FreeSpace(host.files().available(dir), dir + " on " + host.uri());
+            }
+
+            @Override public int chainDepth() {
+                return servingDomain().map(s -> disks.system(s.liveXml()).stream().mapToInt(d -> d.layers().size()).max().orElse(0)).orElse(0);
+            }
+
+            @Override public List<String> leftovers() {
+                return LibvirtVm.this.leftovers();
+            }
+        };
     }
 
     @Override public String engine() {
@@ -113,7 +157,7 @@ public final class LibvirtVm implements Vm {
     }
 
     /** The domain's live setup against its definition, where it matters: one line each. */
-    @Override public List<String> specDrift() {
+    List<String> specDrift() {
         List<String> drift = new ArrayList<>();
         serving().ifPresent(s -> {
             try (DomainInstance d = (DomainInstance) s) {
@@ -219,58 +263,6 @@ public final class LibvirtVm implements Vm {
         return new DomainInstance(this, host, started, bootName);
     }
 
-    /**
-     * Powers every domain of the VM off: the serving one cleanly (its agent, then ACPI, then
-     * destroyed after {@code timeout}), any other (a clone a crash left) at once.
-     */
-    @Override public void stop(Duration timeout, Progress progress) {
-        Optional<DomainInstance> serving = servingDomain();
-        for (DomainInstance other : running()) {
-            if (serving.map(s -> !s.name().equals(other.name())).orElse(true)) {
-                progress.step("stopping " + other.describe() + " of " + spec.name() + " (not the serving one: a clone left by an interrupted reboot)");
-                other.destroyNow();
-            }
-        }
-        if (serving.isEmpty()) {
-            throw new UserError("VM " + spec.name() + " is not running");
-        }
-        DomainInstance d = serving.get();
-        Duration half = Duration.ofMillis(Math.max(1000, timeout.toMillis() / 2));
-        progress.step("asking the guest to power off (agent)");
-        boolean asked = ask(() -> Virt.shutdown(d.domain(), Virt.SHUTDOWN_GUEST_AGENT));
-        if (!asked || !stopsWithin(d, half)) {
-            progress.step(asked ? "the guest is still up after " + half.toSeconds() + " s: pressing the power button (ACPI)"
-                    : "the agent does not answer: pressing the power button (ACPI)");
-            ask(() -> Virt.shutdown(d.domain(), Virt.SHUTDOWN_ACPI));
-            if (!stopsWithin(d, timeout.minus(asked ? half : Duration.ZERO))) {
-                progress.step("guest still running after " + timeout.toSeconds() + " s; destroying " + d.describe());
-                d.destroyNow();
-            }
-        }
-        progress.step(spec.name() + " stopped (" + d.describe() + ")");
-    }
-
-    private static boolean ask(Runnable r) {
-        try {
-            r.run();
-            return true;
-        } catch (RuntimeException e) {
-            log.debug("shutdown request failed: {}", e.toString());
-            return false;
-        }
-    }
-
-    private static boolean stopsWithin(DomainInstance d, Duration t) {
-        long deadline = System.nanoTime() + t.toNanos();
-        while (d.alive()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            org.bgreboot.Sleep.ms(20);
-        }
-        return true;
-    }
-
     @Override public void reset() {
         throw new UserError("the libvirt engine keeps no layers of its own: the domain's definition is VM " + spec.name()
                 + "; to begin again from an image, define the domain anew with virsh define");
@@ -346,7 +338,7 @@ public final class LibvirtVm implements Vm {
      * Before the switch: under TCG the clone rehearses the hot-plug (see {@link Rehearsal}), and
      * the switch is armed with what its hot-plug needs.
      */
-    @Override public void beforeSwitch(Instance clone) {
+    private void beforeSwitch(Instance clone) {
         DomainInstance c = (DomainInstance) clone;
         Handover.Plug plug = plugFor(c);
         try {
@@ -364,7 +356,7 @@ public final class LibvirtVm implements Vm {
     }
 
     /** After the switch: the background destroy is awaited and the rehearsal disk unplugged and deleted. */
-    @Override public void afterSwitch(Instance serving) {
+    private void afterSwitch(Instance serving) {
         handover.settle();
         DomainInstance s = (DomainInstance) serving;
         Rehearsal.remove(s); // also one a crashed bgreboot left
@@ -439,17 +431,8 @@ public final class LibvirtVm implements Vm {
         }
     }
 
-    @Override public FreeSpace freeSpace() {
-        Path dir = layerDir();
-        return new FreeSpace(host.files().available(dir), dir + " on " + host.uri());
-    }
-
-    @Override public int chainDepth() {
-        return servingDomain().map(s -> disks.system(s.liveXml()).stream().mapToInt(d -> d.layers().size()).max().orElse(0)).orElse(0);
-    }
-
     /** Domains of the VM beside the serving one, old definitions, and layer files no generation uses. */
-    @Override public List<String> leftovers() {
+    List<String> leftovers() {
         List<String> left = new ArrayList<>();
         Optional<DomainInstance> serving = servingDomain();
         String current = nameOf(definitionDomain());
@@ -536,7 +519,7 @@ public final class LibvirtVm implements Vm {
      * serial). By the guest contract nothing in the clone uses the disk before the attach hook
      * starts it (the demo service answers 503 to writes until it is mounted).
      */
-    String plugInto(DomainInstance clone) {
+    DiskHandover plugInto(DomainInstance clone) {
         return handover.plug(clone, () -> plugFor(clone));
     }
 

@@ -147,7 +147,7 @@ public final class Bench {
                 RebootMeasurement measured = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, progress, () -> lab.reboot(vm, m.options(clock)));
                 run = BenchRun.of(plan.guest(), mb, m, rep, measured, (System.nanoTime() - t0) / 1e6);
                 keepTimeline(mem, m, rep, run, measured);
-                vm.leftovers().forEach(l -> leftovers.add(plan.guest() + " " + mem + " " + m.label() + " #" + rep + ": " + l));
+                vm.inspection().leftovers().forEach(l -> leftovers.add(plan.guest() + " " + mem + " " + m.label() + " #" + rep + ": " + l));
             } catch (RuntimeException e) {
                 List<Path> logs = BenchVms.discard(vm, lab);
                 run = BenchRun.failed(plan.guest(), mb, m, rep, oneLine(e) + kept(logs), (System.nanoTime() - t0) / 1e6);
@@ -175,7 +175,8 @@ public final class Bench {
     static String summary(BenchRun r) {
         String took = String.format(" (run took %.1f s)", r.wallMs() / 1000);
         if (!r.ok()) {
-            return "FAILED: " + r.failure().get() + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
+            return "FAILED: " + r.failure().get() + (r.fellBack() ? ", clients went " + one(r.maxProbeGapMs()) + " without an answer" : "")
+                    + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
         }
         return String.format("downtime %s, switch %s, %d of %d acked writes lost%s", one(r.downtimeMs()), one(r.switchMs()),
                 r.ackedWritesLost(), r.ackedWrites(), took);

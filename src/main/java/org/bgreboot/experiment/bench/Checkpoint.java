@@ -52,8 +52,8 @@ public final class Checkpoint {
     }
 
     private static Checkpoints of(Vm vm) {
-        return vm.checkpoints().orElseThrow(() -> new UserError("the bench needs whole-VM checkpoints, which the " + vm.engine()
-                + " engine cannot make; run it on the embedded engine"));
+        return vm.checkpoints().get().orElseThrow(() -> new UserError("the bench needs whole-VM checkpoints: "
+                + vm.checkpoints().why()));
     }
 
 }

@@ -112,7 +112,7 @@ public final class Interference {
             Sleep.ms(10);
         }
         InterferenceCase measured = load(kind, uri, () -> watch.ended() || reboot.isDone(), watch::endedBy,
-                () -> watch.launchedClone().map(Instance::cpuPolicy));
+                () -> watch.launchedClone().map(i -> i.cpu().policy()));
         RebootResult r;
         try {
             r = reboot.join();
@@ -120,9 +120,14 @@ public final class Interference {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
         if (r.aborted() && !watch.ready()) {
-            return InterferenceCase.failed(kind, "the clone never got ready: " + r.abortReason().orElse(""));
+            return InterferenceCase.failed(kind, "the clone never got ready: " + r.failure().orElse(""));
         }
-        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgThrottledMs());
+        if (!r.aborted() && !r.switched()) {
+            // the clone booted, but the reboot fell back (or left nothing serving): the bench fails on it
+            return InterferenceCase.failed(kind, "the reboot after the clone's boot " + r.outcome().describe());
+        }
+        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgShare().map(b -> b.cappedMs()).orElse(Double.NaN),
+                r.bgShare().map(b -> b.effective()));
     }
 
     /**
@@ -156,6 +161,6 @@ public final class Interference {
         if (seconds <= 0) {
             return InterferenceCase.failed(kind, "nothing measured: no whole load slice fitted before the clone was ready");
         }
-        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty(), Double.NaN, Double.NaN, 0);
+        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty(), Double.NaN, Double.NaN, Double.NaN, Optional.empty());
     }
 }

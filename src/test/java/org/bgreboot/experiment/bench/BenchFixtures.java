@@ -11,6 +11,12 @@ import org.bgreboot.measure.WriteLog;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.TimedStep;
+import org.bgreboot.reboot.Part;
+import org.bgreboot.reboot.Outcome;
+import org.bgreboot.reboot.Step;
+import org.bgreboot.reboot.BgShare;
+import org.bgreboot.reboot.BgShareReport;
+import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.reboot.Span;
 import java.util.EnumMap;
 import java.util.Map;
@@ -38,8 +44,18 @@ final class BenchFixtures {
     }
 
     static BenchRun ok(int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs, int lost) {
-        return new BenchRun("tiny", mb, m, repeat, downtimeMs, switchMs, m.background() ? 9000 : Double.NaN, downtimeMs + 500,
-                100, lost, true, 30_000, java.util.Map.of("stop FG", 1.0), Optional.empty());
+        return new BenchRun("tiny", mb, m, repeat, Optional.of(m.background() ? SWITCHED : REBOOTED), downtimeMs, downtimeMs + 10, switchMs,
+                m.background() ? 9000 : Double.NaN, downtimeMs + 500, 100, lost, true, 30_000,
+                m.background() ? Map.of(Part.STOP_FG, 1.0, Part.TAKE_DISK, 8.25) : Map.of(Part.REQUEST_REBOOT, 2.0),
+                m.background() ? Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.IDLE, Double.NaN, 0, false,
+                        "the clone cannot be capped here: idle priority only")) : Optional.empty(), Optional.empty());
+    }
+
+    /** A background run whose switch failed at attach and whose VM was cold-booted: a real downtime, no background reboot. */
+    static BenchRun fellBack(int mb, int repeat) {
+        return BenchRun.of("tiny", mb, BenchMethod.BACKGROUND, repeat, measurement(Method.BACKGROUND, SwitchMode.HANDOVER,
+                new Outcome.ColdBooted(Step.ATTACH, "the attach hook exited 1"), List.of(Part.STOP_FG, Part.TAKE_DISK, Part.ATTACH_HOOK, Part.COLD_BOOT),
+                "v1", "v2", List.of()), 40_000);
     }
 
     static BenchRun failed(int mb, BenchMethod m, int repeat, String why) {
@@ -55,19 +71,23 @@ final class BenchFixtures {
                 "disk", null, List.of(), List.of("update"), List.of("release"), List.of("attach"), List.of("ready"), null, null, kexec, true, null, null, null, null));
     }
 
+    static final Outcome SWITCHED = new Outcome.Switched();
+    static final Outcome REBOOTED = new Outcome.Rebooted();
+
     /** What a reboot measured, for {@link BenchRun#of}: the flow's steps and what clients saw. */
-    static RebootMeasurement measurement(Method method, SwitchMode mode, Optional<String> abort, List<String> steps,
+    static RebootMeasurement measurement(Method method, SwitchMode mode, Outcome outcome, List<Part> steps,
                                          String versionBefore, String versionAfter, List<Long> missing) {
         List<TimedStep> s = new ArrayList<>();
-        for (String name : steps) {
-            s.add(new TimedStep(name, 0, 1));
+        for (Part part : steps) {
+            s.add(new TimedStep(part, "", 0, 1));
         }
         Map<Span, Span.Interval> spans = new EnumMap<>(Span.class);
         spans.put(Span.FG_PAUSE, new Span.Interval(1000, 1050));
         spans.put(Span.BG_BOOT, new Span.Interval(6000, 15_000));
         spans.put(Span.FG_STOPPED, new Span.Interval(15_100, 15_100));
         spans.put(Span.SWITCH, new Span.Interval(15_050, 15_250));
-        RebootResult r = new RebootResult("vm", "embedded", method, mode, abort, 0, 1000, 20_000, s, spans, 1, 2, Optional.of("swap"), Optional.of("adaptive"), 0, Optional.of("pid 1"));
+        RebootResult r = new RebootResult("vm", "embedded", method, mode, outcome, 0, 1000, 20_000, s, spans, 1, 2, Optional.of(DiskHandover.SWAP),
+                Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.ADAPTIVE, 0, 0, false, "")), Optional.of("pid 1"));
         boolean newBoot = !versionBefore.equals(versionAfter);
         DowntimeResult d = new DowntimeResult(150, 15_000, newBoot ? 15_150 : Double.NaN, 150, versionBefore, versionAfter,
                 "k1", "k2", "b1", newBoot ? "b2" : "b1", newBoot ? 14_150 : Double.NaN);

@@ -12,14 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.bgreboot.experiment.bench.Bench;
 import org.bgreboot.experiment.bench.BenchMethod;
 import org.bgreboot.experiment.bench.BenchRun;
+import org.bgreboot.reboot.Outcome;
+import org.bgreboot.reboot.Part;
+import org.bgreboot.reboot.Step;
 class BenchRunTest {
-    private static final List<String> HANDOVER_STEPS = List.of("snapshot system disks", "launch clone QEMU", "stop FG",
-            "plug persistent disk into BG", "BG takes the network");
+    private static final List<Part> HANDOVER_STEPS = List.of(Part.CUT, Part.LAUNCH_CLONE, Part.STOP_FG, Part.TAKE_DISK, Part.BG_TAKES_NETWORK);
 
     @Test
     void aGoodBackgroundRebootTakesItsFigures() {
         BenchRun r = BenchRun.of("tiny", 256, BenchMethod.BACKGROUND, 1,
-                measurement(Method.BACKGROUND, SwitchMode.HANDOVER, Optional.empty(), HANDOVER_STEPS, "v1", "v2", List.of()), 30_000);
+                measurement(Method.BACKGROUND, SwitchMode.HANDOVER, BenchFixtures.SWITCHED, HANDOVER_STEPS, "v1", "v2", List.of()), 30_000);
         assertThat(r.ok()).isTrue();
         assertThat(r.downtimeMs()).isEqualTo(150);
         assertThat(r.switchMs()).isEqualTo(200);
@@ -27,31 +29,46 @@ class BenchRunTest {
         assertThat(r.ackedWrites()).isEqualTo(100);
         assertThat(r.ackedWritesLost()).isZero();
         assertThat(r.ledgerChecked()).isTrue();
-        assertThat(r.stepsMs()).containsOnlyKeys(HANDOVER_STEPS).containsEntry("stop FG", 1.0);
+        assertThat(r.stepsMs()).containsOnlyKeys(Part.CUT, Part.LAUNCH_CLONE, Part.STOP_FG, Part.TAKE_DISK, Part.BG_TAKES_NETWORK)
+                .containsEntry(Part.STOP_FG, 1.0);
+        assertThat(r.outcome()).contains(BenchFixtures.SWITCHED);
+        assertThat(r.fellBack()).isFalse();
     }
 
     @Test
     void lostWritesAreCountedEvenThoughTheRebootWorked() {
         BenchRun r = BenchRun.of("tiny", 256, BenchMethod.BACKGROUND, 1,
-                measurement(Method.BACKGROUND, SwitchMode.HANDOVER, Optional.empty(), HANDOVER_STEPS, "v1", "v2", List.of(7L, 8L)), 1);
+                measurement(Method.BACKGROUND, SwitchMode.HANDOVER, BenchFixtures.SWITCHED, HANDOVER_STEPS, "v1", "v2", List.of(7L, 8L)), 1);
         assertThat(r.ackedWritesLost()).isEqualTo(2);
     }
 
     @Test
     void anAbortOrAnOldVersionServingIsAFailure() {
         assertThat(BenchRun.of("tiny", 256, BenchMethod.BACKGROUND, 1, measurement(Method.BACKGROUND, SwitchMode.HANDOVER,
-                Optional.of("clone not ready"), HANDOVER_STEPS, "v1", "v1", List.of()), 1).failure()).contains("aborted: clone not ready");
+                new Outcome.Aborted("clone not ready", true, Optional.empty()), HANDOVER_STEPS, "v1", "v1", List.of()), 1).failure())
+                .contains("aborted: clone not ready");
         assertThat(BenchRun.of("tiny", 256, BenchMethod.NORMAL, 1, measurement(Method.NORMAL, SwitchMode.HANDOVER,
-                Optional.empty(), List.of(), "v1", "v1", List.of()), 1).failure()).contains("the new OS never answered the prober");
+                BenchFixtures.REBOOTED, List.of(), "v1", "v1", List.of()), 1).failure()).contains("the new OS never answered the prober");
+    }
+
+    @Test
+    void aColdBootAfterAFailedSwitchIsNeverCountedAsABackgroundReboot() {
+        BenchRun r = BenchRun.of("tiny", 256, BenchMethod.BACKGROUND, 1, measurement(Method.BACKGROUND, SwitchMode.HANDOVER,
+                new Outcome.ColdBooted(Step.ATTACH, "the attach hook failed"), HANDOVER_STEPS, "v1", "v2", List.of()), 1);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.fellBack()).isTrue();
+        assertThat(r.failure()).get().asString().startsWith("cold-booted: the switch failed at attach");
+        assertThat(r.downtimeMs()).as("what clients saw is kept: it is reported").isEqualTo(150);
+        assertThat(Bench.summary(r)).startsWith("FAILED: cold-booted: the switch failed at attach").contains("clients went 150 ms without an answer");
     }
 
     @Test
     void aRestoreRunThatRanNoSaveOrRestoreIsNotCountedAsRestore() {
         BenchRun handedOver = BenchRun.of("tiny", 256, BenchMethod.RESTORE, 1,
-                measurement(Method.BACKGROUND, SwitchMode.RESTORE, Optional.empty(), HANDOVER_STEPS, "v1", "v2", List.of()), 1);
+                measurement(Method.BACKGROUND, SwitchMode.RESTORE, BenchFixtures.SWITCHED, HANDOVER_STEPS, "v1", "v2", List.of()), 1);
         assertThat(handedOver.failure()).get().asString().contains("not a restore");
         BenchRun restored = BenchRun.of("tiny", 256, BenchMethod.RESTORE, 1, measurement(Method.BACKGROUND, SwitchMode.RESTORE,
-                Optional.empty(), List.of("save BG state", "restore BG in a fresh QEMU"), "v1", "v2", List.of()), 1);
+                BenchFixtures.SWITCHED, List.of(Part.SAVE_RESTORE, Part.BG_TAKES_NETWORK), "v1", "v2", List.of()), 1);
         assertThat(restored.ok()).isTrue();
     }
 
