@@ -57,7 +57,11 @@ public final class LibvirtLab implements AutoCloseable {
 
     /** The same, the last host also listening on qemu+tcp at {@code tcpPort} (0: none), reached from this namespace. */
     public static LibvirtLab start(Home home, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
-        Path dir = home.home().resolve("libvirt-lab").resolve(net);
+        return start(home, home.home().resolve("libvirt-lab").resolve(net), net, subnet, hostCount, tcpPort, progress);
+    }
+
+    /** The same in folder {@code dir} (its hosts' folders go into unix socket paths: keep it short). */
+    public static LibvirtLab start(Home home, Path dir, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
         Scripts scripts = new Scripts(home.repo(), Map.of("BGREBOOT_CACHE", home.cache().toString()));
         LibvirtLab lab = new LibvirtLab(scripts, dir, net, subnet, progress);
         try {

@@ -129,7 +129,7 @@ class LibvirtRebootIT {
         try {
             TestVms.rewrite(spec, s -> s.replaceFirst("(initrd = \"[^\"]*v2/initrd.img\")", "$1\ncmdline = \"console=ttyS0 quiet panic=-1 bgreboot.panic=1\""));
             Cli.Run r = Cli.run("reboot", "--connect", uri, spec.toString());
-            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.exit()).as("aborted").isEqualTo(3);
             assertThat(r.error()).contains("aborted").contains("panicked");
         } finally {
             Files.writeString(spec, good);

@@ -32,7 +32,10 @@ final class LibvirtTestLab {
 
     static synchronized LibvirtLab lab() {
         if (lab == null) {
-            lab = LibvirtLab.start(TestVms.home(), "lvit", 73, 2, TCP_PORT, TestVms.progress());
+            // BGREBOOT_IT_LIBVIRT_LAB=NET:SUBNET:DIR puts the lab elsewhere (two test runs on one machine)
+            String[] where = System.getenv().getOrDefault("BGREBOOT_IT_LIBVIRT_LAB", "lvit:73:").split(":", 3);
+            java.nio.file.Path dir = where[2].isEmpty() ? TestVms.home().home().resolve("libvirt-lab").resolve(where[0]) : java.nio.file.Path.of(where[2]);
+            lab = LibvirtLab.start(TestVms.home(), dir, where[0], Integer.parseInt(where[1]), 2, TCP_PORT, TestVms.progress());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> lab.close(), "libvirt-lab-teardown"));
         }
         return lab;
