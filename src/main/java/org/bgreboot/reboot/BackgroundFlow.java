@@ -11,6 +11,7 @@ import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.engine.ConnectionInterrupted;
 import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.engine.Instance;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class BackgroundFlow {
     private static final Logger log = LoggerFactory.getLogger(BackgroundFlow.class);
     static final Duration AGENT_OP = Duration.ofSeconds(10);
+    /** How often a step past the point of no return is done again after the engine lost its host midway and got it back. */
+    private static final int MAX_REDO = 3;
 
     /** How a switch that went past its point of no return ended, and which instance serves now. */
     record Completion(Outcome outcome, Instance serving, int generation) {}
@@ -145,7 +148,9 @@ final class BackgroundFlow {
      * Past the point of no return: the remaining steps from {@code first}, whatever they meet. A
      * step that cannot complete (the clone died, its attach hook failed twice) is not the end: the
      * VM is booted from the updated disks instead, with its persistent disk, as a cold boot would,
-     * and the outcome says so.
+     * and the outcome says so. A step whose engine lost its host midway ({@link ConnectionInterrupted})
+     * is done again once the host is back, as recovery would; if the host does not come back, the
+     * journal stays open for {@code recover}.
      */
     Completion complete(Step first) {
         for (FlowStep s : BackgroundSteps.from(order, first)) {
@@ -153,11 +158,23 @@ final class BackgroundFlow {
                 retireOrSay();
                 break;
             }
-            try {
-                act(s);
-            } catch (RuntimeException e) {
-                log.debug("switch step {} failed", s.id(), e);
-                return coldBootUpdate(s.id(), e);
+            for (int redo = 0; ; redo++) {
+                try {
+                    act(s);
+                    break;
+                } catch (RuntimeException e) {
+                    log.debug("switch step {} failed", s.id(), e);
+                    Optional<ConnectionInterrupted> lost = ConnectionInterrupted.in(e);
+                    if (lost.isPresent() && !lost.get().restored()) {
+                        throw new RebootFailedException("the switch of " + vm.spec().name() + " is past its point of no return, and " + e.getMessage()
+                                + ": once the host answers again, run 'bgreboot recover " + vm.spec().name() + "' to complete it");
+                    }
+                    if (lost.isPresent() && redo < MAX_REDO) {
+                        progress.step("  " + s.id().key() + " again: " + e.getMessage()); // as recovery would: the step is safe to repeat
+                        continue;
+                    }
+                    return coldBootUpdate(s.id(), e);
+                }
             }
         }
         return new Completion(new Outcome.Switched(), liveBg(), plan.toGeneration());
