@@ -112,6 +112,21 @@ public final class LibvirtLab implements AutoCloseable {
         scripts.run("libvirt-host.sh", args.toArray(String[]::new));
     }
 
+    /** Host {@code h}'s libvirtd, as its pid file names it (empty when none runs). */
+    public java.util.Optional<Long> libvirtdPid(int h) {
+        try {
+            long pid = Long.parseLong(Files.readString(hostDir(h).resolve("run/libvirtd.pid")).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A new libvirtd for host {@code h} in its namespaces, its domains kept (as a package upgrade restarts it; see libvirt-host.sh restart). */
+    public void restartLibvirtd(int h) {
+        scripts.run("libvirt-host.sh", "restart", hostDir(h).toString());
+    }
+
     private Path hostDir(int h) {
         return dir.resolve("h" + h);
     }

@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code recover}: exactly one domain of the VM serves, every write the
  * writer saw acknowledged across the fault and the recovery is on the persistent disk, the disk
  * was never open in two QEMU processes, nothing is left over (domains, definitions, layers), the
- * journal is closed and a second recover finds nothing to do. One domain serves every case.
+ * journal is closed and a second recover finds nothing to do. And libvirtd itself killed and
+ * started again while a reboot runs, in every phase: the reboot completes or aborts by itself. One
+ * domain serves every case.
  */
 class LibvirtFaultIT {
     private static LibvirtLab.DemoDomain d;
@@ -59,6 +61,75 @@ class LibvirtFaultIT {
         LibvirtTestLab.identity(d);
     }
 
+    /** How long libvirtd stays dead before a new one is started: bgreboot's calls meet no daemon meanwhile and keep trying. */
+    private static final long DAEMON_DOWN_MS = 2_000;
+
+    /**
+     * libvirtd SIGKILLed as a phase begins (as its upgrade or a crash would, its domains running on)
+     * and a new one started 2 s later, three times in one reboot, so that every phase of the flow
+     * meets a restart in one of the two cases: the reboot completes (or aborts) by itself, with no
+     * {@code recover} by hand: its journal closed, exactly one domain of the VM running, every
+     * acknowledged write on the persistent disk, the disk never opened by a QEMU while another had
+     * it, nothing left over.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PREPARE,BG_BOOT,SWITCH", "CLONE,READY,DONE"})
+    void libvirtdRestartedInEveryPhaseTheRebootCompletesOrAbortsByItself(String phases) throws Exception {
+        List<String> wanted = List.of(phases.split(","));
+        String bootBefore = LibvirtTestLab.identity(d).path("boot_id").asText();
+        java.nio.file.Path log = TestVms.home().home().resolve("lvrestart-" + phases.replace(',', '-') + ".log");
+        List<String> restarted = new java.util.ArrayList<>();
+        ServiceWatch.Seen seen;
+        int exit;
+        long t0 = System.nanoTime();
+        try (OpenFileWatch open = new OpenFileWatch(d.persistent());
+             ServiceWatch watch = ServiceWatch.start(MeasuredReboot.serviceUri(LibvirtTestLab.spec(d)), RunClock.start())) {
+            Process reboot = FaultIT.startCli(Map.of(), log, "reboot", "--connect", uri, d.vm());
+            while (reboot.isAlive() && restarted.size() < wanted.size()) {
+                String phase = wanted.get(restarted.size());
+                if (java.util.regex.Pattern.compile("(?m)^\\[\\s*[0-9.]+s\\] " + phase + "$").matcher(java.nio.file.Files.readString(log)).find()) {
+                    long pid = LibvirtTestLab.killLibvirtd(d);
+                    FaultIT.sleep(DAEMON_DOWN_MS);
+                    LibvirtTestLab.startLibvirtd(d);
+                    restarted.add(phase);
+                    System.out.printf("libvirtd %d killed as %s began, a new one started %.1f s into the reboot%n", pid, phase, (System.nanoTime() - t0) / 1e9);
+                } else {
+                    FaultIT.sleep(10);
+                }
+            }
+            assertThat(reboot.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).as("the reboot ended").isTrue();
+            exit = reboot.exitValue();
+            seen = watch.stop();
+            assertThat(open.opensWhileHeld()).as(open.describe()).isEmpty();
+            assertThat(open.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isLessThanOrEqualTo(1);
+        }
+        String out = java.nio.file.Files.readString(log);
+        System.out.println(out);
+        assertThat(exit).as("switched (0) or aborted by itself (3): " + out).isIn(0, 3);
+        if (exit == 0) {
+            assertThat(restarted).as("a restart in every phase of a reboot that went through").isEqualTo(wanted);
+        }
+        assertThat(seen.ledgerUnreadable()).isEmpty();
+        assertThat(seen.ledger().ackedCount()).isPositive();
+        assertThat(seen.ledger().missingAcked()).as("acknowledged writes lost").isEmpty();
+        assertThat(LibvirtTestLab.running(d)).as("domains of the VM running").hasSize(1);
+        JsonNode after = LibvirtTestLab.identity(d);
+        if (exit == 0) {
+            assertThat(after.path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
+        } else {
+            assertThat(after.path("boot_id").asText()).as("the VM kept serving").isEqualTo(bootBefore);
+        }
+        try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
+            LibvirtVm vm = LibvirtTestLab.vm(e, d);
+            assertThat(Journal.active(vm.stateDir())).as("the reboot's journal closed by the reboot itself").isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
+        }
+        Cli.Run again = Cli.run("recover", "--connect", uri, d.vm());
+        assertThat(again.stdout()).contains("nothing to recover");
+        System.out.printf("restarts in %s: exit %d, %d writes acknowledged, 0 lost, %.0f s%n", restarted, exit, seen.ledger().ackedCount(),
+                (System.nanoTime() - t0) / 1e9);
+    }
+
     /**
      * Each point where the libvirt engine's own work is half done (FaultIT kills the embedded engine at
      * every step of the flow, which is the same code): its scratch layers, the snapshot, the clone's
@@ -83,6 +154,7 @@ class LibvirtFaultIT {
             assertThat(recovered.exit()).as(recovered.stderr()).isZero();
             assertThat(recovered.stdout()).contains(pastNoReturn ? "completed the switch" : "rolled back");
             seen = watch.stop();
+            assertThat(open.opensWhileHeld()).as(open.describe()).isEmpty();
             assertThat(open.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isLessThanOrEqualTo(1);
         }
         assertThat(seen.ledgerUnreadable()).isEmpty();

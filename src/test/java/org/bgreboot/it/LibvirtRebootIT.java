@@ -63,6 +63,7 @@ class LibvirtRebootIT {
         Cli.Run r;
         try (OpenFileWatch open = new OpenFileWatch(d.persistent())) {
             r = Cli.run("reboot", "--connect", uri, d.vm(), "--measure", "--json", json.toString());
+            open.assertHandedOverCleanly();
             assertThat(open.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isEqualTo(1);
         }
         assertThat(r.exit()).as(r.stderr()).isZero();
@@ -146,8 +147,32 @@ class LibvirtRebootIT {
         }
     }
 
+    /**
+     * The paper-faithful switch on libvirt: the clone saved whole and restored under its own name,
+     * the persistent disk hot-plugged into the restored QEMU only after FG's QEMU closed it.
+     */
     @Test
     @Order(6)
+    void theRestoreSwitchHandsTheDiskToTheRestoredDomainOnlyAfterTheOldQemuClosedIt() throws IOException, InterruptedException {
+        Path json = TestVms.home().home().resolve("lvrestore.json");
+        Cli.Run r;
+        try (OpenFileWatch open = new OpenFileWatch(d.persistent())) {
+            r = Cli.run("reboot", "--connect", uri, d.vm(), "--switch", "restore", "--measure", "--json", json.toString());
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            open.assertHandedOverCleanly();
+        }
+        JsonNode j = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(j.path("outcome").asText()).as("the clone was saved and restored, not replaced by a cold boot").isEqualTo("switched");
+        assertThat(j.path("acked_writes_lost").asInt()).isZero();
+        assertThat(j.path("kernel_after").asText()).isEqualTo(newKernel);
+        assertThat(LibvirtTestLab.running(d)).containsExactly(d.vm() + "-g3");
+        try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
+            assertThat(LibvirtTestLab.vm(e, d).inspection().leftovers()).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(7)
     void aRebootThroughASecondLibvirtdReachedOverTcp() throws IOException {
         LibvirtLab.DemoDomain remote = LibvirtTestLab.newDomain("lvtcp", 1);
         String tcp = remote.host().tcpUri().orElseThrow();

@@ -86,6 +86,19 @@ final class LibvirtTestLab {
         return LedgerCheck.fetch(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(10));
     }
 
+    /** SIGKILL to the libvirtd of {@code d}'s host, by its pid; its domains keep running. */
+    static long killLibvirtd(LibvirtLab.DemoDomain d) {
+        long pid = lab().libvirtdPid(d.host().index()).orElseThrow(() -> new AssertionError("no libvirtd runs for " + d.host().dir()));
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        TestVms.await("libvirtd " + pid + " gone", Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        return pid;
+    }
+
+    /** A new libvirtd for {@code d}'s host (scripts/libvirt-host.sh restart). */
+    static void startLibvirtd(LibvirtLab.DemoDomain d) {
+        lab().restartLibvirtd(d.host().index());
+    }
+
     /** Ends and undefines every domain of the VM. */
     static void remove(LibvirtLab.DemoDomain d) {
         if (d == null) {

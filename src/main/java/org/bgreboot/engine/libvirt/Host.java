@@ -170,7 +170,7 @@ final class Host implements AutoCloseable {
                 events.attach(c);
                 conn = c;
                 epoch++;
-                log.info("reconnected to libvirt at {} after {} ms ({} tries)", uri, (System.nanoTime() - t0) / 1_000_000, tries);
+                log.debug("reconnected to libvirt at {} after {} ms ({} tries)", uri, (System.nanoTime() - t0) / 1_000_000, tries);
                 return;
             } catch (LibvirtException | LibvirtFailure e) {
                 closeQuietly(c);
