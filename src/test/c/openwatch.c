@@ -4,9 +4,9 @@
  *
  *   HOLDERS <pid>,...                           who has FILE open as the watch begins (QEMU only)
  *   READY
- *   <ns> OPEN <pid> <comm> <holders>            holders: the other QEMU processes that have FILE
+ *   <ns> OPEN <pid> <program> <holders>         holders: the other QEMU processes that have FILE
  *                                               open at the instant of this open ("-": none)
- *   <ns> CLOSE <pid> <comm> write|nowrite
+ *   <ns> CLOSE <pid> <program> write|nowrite     program: its executable's name (else its comm)
  *
  * <ns> is CLOCK_MONOTONIC. An open is a permission event (FAN_OPEN_PERM): the opener waits while
  * the helper looks, in /proc/<pid>/fd of every QEMU, which of them have FILE open right then, and
@@ -56,10 +56,30 @@ static void comm_of(int pid, char *out, size_t len) {
     }
 }
 
+/* The name of the program pid runs (its executable's file name; a QEMU may rename its threads, so
+   not its comm), else its comm (a process exiting has no executable any more). */
+static void name_of(int pid, char *out, size_t len) {
+    char path[64], exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n <= 0) {
+        comm_of(pid, out, len);
+        return;
+    }
+    exe[n] = 0;
+    char *base = strrchr(exe, '/');
+    snprintf(out, len, "%s", base ? base + 1 : exe);
+    for (char *c = out; *c; c++) {
+        if (isspace((unsigned char) *c)) {
+            *c = '_';
+        }
+    }
+}
+
 static int is_qemu(int pid) {
-    char comm[64];
-    comm_of(pid, comm, sizeof comm);
-    return strncmp(comm, "qemu-system", 11) == 0;
+    char name[PATH_MAX];
+    name_of(pid, name, sizeof name);
+    return strncmp(name, "qemu-system", 11) == 0;
 }
 
 /* Whether process pid has FILE open now: one of its /proc fds is the same inode. */
@@ -149,8 +169,8 @@ int main(int argc, char **argv) {
         struct fanotify_event_metadata *m = (struct fanotify_event_metadata *) buf;
         for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
             long long t = now_ns();
-            char comm[64];
-            comm_of(m->pid, comm, sizeof comm);
+            char comm[PATH_MAX];
+            name_of(m->pid, comm, sizeof comm);
             if (m->mask & FAN_OPEN_PERM) {
                 holders(m->pid, list, sizeof list);
                 struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};

@@ -26,10 +26,13 @@ public final class OpenFileWatch implements AutoCloseable {
     private static final Path SOURCE = TestVms.REPO.resolve("src/test/c/openwatch.c");
     private static final Path BINARY = TestVms.REPO.resolve("target/openwatch");
 
-    /** One event: {@code holders} for an open, the other QEMU processes that had the file open at that instant. */
-    public record Event(long nanos, String kind, long pid, String comm, List<Long> holders) {
+    /**
+     * One event: {@code program}, the executable's name (a QEMU may name its process otherwise);
+     * {@code holders} for an open, the other QEMU processes that had the file open at that instant.
+     */
+    public record Event(long nanos, String kind, long pid, String program, List<Long> holders) {
         boolean qemu() {
-            return comm.startsWith("qemu-system");
+            return program.startsWith("qemu-system");
         }
     }
 
@@ -178,7 +181,7 @@ public final class OpenFileWatch implements AutoCloseable {
     public String describe() {
         StringBuilder b = new StringBuilder("open/close events of " + file + " (QEMU holders at the start: " + initialHolders + "):");
         for (Event e : events()) {
-            b.append(String.format("%n  %9.1f ms %-5s pid %d %s%s", ms(e), e.kind(), e.pid(), e.comm(),
+            b.append(String.format("%n  %9.1f ms %-5s pid %d %s%s", ms(e), e.kind(), e.pid(), e.program(),
                     e.kind().equals("OPEN") ? " while held by " + (e.holders().isEmpty() ? "no other QEMU" : e.holders()) : ""));
         }
         return b.toString();
