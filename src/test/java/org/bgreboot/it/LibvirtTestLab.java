@@ -86,6 +86,10 @@ final class LibvirtTestLab {
         return LedgerCheck.fetch(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(10));
     }
 
+    static Optional<Long> libvirtdPid(LibvirtLab.DemoDomain d) {
+        return lab().libvirtdPid(d.host().index());
+    }
+
     /** SIGKILL to the libvirtd of {@code d}'s host, by its pid; its domains keep running. */
     static long killLibvirtd(LibvirtLab.DemoDomain d) {
         long pid = lab().libvirtdPid(d.host().index()).orElseThrow(() -> new AssertionError("no libvirtd runs for " + d.host().dir()));
