@@ -131,6 +131,16 @@ class LibvirtFaultIT {
     }
 
     /**
+     * A whole-host crash past the point of no return: bgreboot, both QEMUs and libvirtd SIGKILLed at
+     * one moment while FG's destroy is under way; libvirtd started again and one recover boots the
+     * updated disks, with every acknowledged write (see {@link HostCrash}; {@link HostCrashIT} has the whole table).
+     */
+    @org.junit.jupiter.api.Test
+    void aWholeHostCrashInTheSwitchIsRecoveredToOneServingDomainWithNothingLost() throws Exception {
+        HostCrash.trial(new HostCrash.Libvirt(d), "after:stop_fg");
+    }
+
+    /**
      * Each point where the libvirt engine's own work is half done (FaultIT kills the embedded engine at
      * every step of the flow, which is the same code): its scratch layers, the snapshot, the clone's
      * domain, the network handed over, the destroy and the hot-plug, the new definition, the old one's
