@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * libvirtd SIGKILLed at one moment at each step boundary of the handover switch, on both engines,
  * then one {@code recover}. Each trial is a reboot up to its point (the clone's boot included) and
  * a recovery that boots the VM cold, 1.5-5 min here under TCG on a shared host, so the table runs
- * only when asked: {@code -Dbgreboot.crash.points=all} (or a comma list of points), for at most
+ * only when asked: {@code -Dbgreboot.crash.points=all} (or a comma list of points; {@code
+ * -Dbgreboot.crash.engines=libvirt} for one engine), for at most
  * {@code -Dbgreboot.crash.minutes} (default 90) minutes; trials past that are skipped, and said so.
  * It prints the table and writes it to target/host-crash-trials.txt. The suite itself runs one
  * trial per engine, in {@link FaultIT} and {@link LibvirtFaultIT}, on their VMs.
@@ -42,7 +43,7 @@ class HostCrashIT {
     static Stream<Arguments> trials() {
         List<String> points = POINTS.isEmpty() ? List.of() : POINTS.equals("all") ? ALL_POINTS : Arrays.asList(POINTS.split(","));
         List<Arguments> out = new ArrayList<>();
-        for (String engine : List.of("libvirt", "embedded")) {
+        for (String engine : System.getProperty("bgreboot.crash.engines", "libvirt,embedded").split(",")) {
             points.forEach(p -> out.add(Arguments.of(engine, p)));
         }
         if (out.isEmpty()) {

@@ -156,20 +156,19 @@ final class LibvirtClonePoint implements ClonePoint {
     }
 
     /**
-     * The old generation's layer leaves the new chain: everything above the first layer that is
-     * not bgreboot's (the user's own image) is pulled into the new top, then the old layer and the
-     * scratch layers are deleted. The user's images are never deleted. Each part looks first.
+     * The old generations' layers leave the new chain: everything above the first layer that is
+     * not bgreboot's (the user's own image) is pulled into the new top, then those layers (the old
+     * generation's, and older ones a rollback whose FG had died left below it: its scratch layer
+     * booted as the VM's) and the scratch layers are deleted. The user's images are never
+     * deleted. Each part looks first.
      */
     @Override public void retire(Instance serving, ClonePlan plan) {
         DomainInstance s = (DomainInstance) serving;
         List<DomainXml.Disk> system = disks.system(s.liveXml());
         for (int i = 0; i < system.size() && i < plan.fgOverlays().size(); i++) {
             DomainXml.Disk disk = system.get(i);
-            Path old = plan.fgOverlays().get(i);
-            if (!names.ours(old)) {
-                continue; // the user's own image: the new layer's base for good
-            }
-            if (disk.chain().contains(old.toString())) {
+            List<String> ours = disk.chain().stream().takeWhile(l -> names.ours(Path.of(l))).toList();
+            if (!ours.isEmpty()) {
                 String base = disk.chain().stream().filter(l -> !names.ours(Path.of(l))).findFirst().orElseThrow(() ->
                         new LibvirtFailure("the chain of " + disk.target() + " has no image below bgreboot's layers"));
                 s.call("cannot pull " + disk.target() + "'s layers above " + base, dom -> {
@@ -179,8 +178,12 @@ final class LibvirtClonePoint implements ClonePoint {
                     return null;
                 });
                 DomainInstance.waitUntil("the end of " + disk.target() + "'s pull job", BLOCK_JOB_TIMEOUT, () -> blockJob(s, disk.target()).isEmpty());
+                ours.forEach(l -> files.delete(Path.of(l)));
             }
-            files.delete(old);
+            Path old = plan.fgOverlays().get(i);
+            if (names.ours(old) && !old.toString().equals(disk.source())) {
+                files.delete(old);
+            }
         }
         plan.fgScratch().forEach(files::delete);
     }
