@@ -155,6 +155,9 @@ final class BackgroundFlow {
     Completion complete(Step first) {
         for (FlowStep s : BackgroundSteps.from(order, first)) {
             if (s.id() == Step.RETIRE) {
+                if (bg().isEmpty() && vm.serving().isEmpty()) { // the whole host went down after the promotion: nothing runs
+                    return coldBootUpdate(s.id(), new IllegalStateException("the clone " + cloneId() + " is gone"));
+                }
                 retireOrSay();
                 break;
             }

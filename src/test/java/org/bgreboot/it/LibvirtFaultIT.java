@@ -131,6 +131,55 @@ class LibvirtFaultIT {
     }
 
     /**
+     * libvirtd killed as the clone point begins and not back within the bound
+     * ({@code --reconnect-timeout 5}): the reboot gives up waiting, cannot undo its steps without a
+     * host and says to run recover, leaving its journal; once libvirtd runs again, recover rolls
+     * back: one domain serves, nothing lost.
+     */
+    @org.junit.jupiter.api.Test
+    void aLibvirtdAwayLongerThanTheBoundLeavesTheRebootToRecover() throws Exception {
+        String bootBefore = LibvirtTestLab.identity(d).path("boot_id").asText();
+        java.nio.file.Path log = TestVms.home().home().resolve("lvaway.log");
+        ServiceWatch.Seen seen;
+        Cli.Run recovered;
+        try (ServiceWatch watch = ServiceWatch.start(MeasuredReboot.serviceUri(LibvirtTestLab.spec(d)), RunClock.start())) {
+            Process reboot = FaultIT.startCli(Map.of(), log, "reboot", "--connect", uri, "--reconnect-timeout", "5", d.vm());
+            TestVms.await("the clone point to begin", java.time.Duration.ofMinutes(5),
+                    () -> !reboot.isAlive() || read(log).lines().anyMatch(l -> l.matches("\\[\\s*[0-9.]+s\\] CLONE")));
+            LibvirtTestLab.killLibvirtd(d);
+            try {
+                assertThat(reboot.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).as("the reboot gave up by itself").isTrue();
+            } finally {
+                LibvirtTestLab.startLibvirtd(d);
+            }
+            String out = read(log);
+            System.out.println(out);
+            assertThat(reboot.exitValue()).as(out).isEqualTo(3);
+            assertThat(out).contains("did not answer again within 5 s").contains("run 'bgreboot recover " + d.vm() + "'");
+            recovered = Cli.run("recover", "--connect", uri, d.vm());
+            seen = watch.stop();
+        }
+        assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3);
+        assertThat(recovered.stdout()).contains("rolled back");
+        assertThat(seen.ledger().missingAcked()).as("acknowledged writes lost").isEmpty();
+        assertThat(LibvirtTestLab.running(d)).as("domains of the VM running").hasSize(1);
+        assertThat(LibvirtTestLab.identity(d).path("boot_id").asText()).as("the VM kept serving").isEqualTo(bootBefore);
+        try (LibvirtEngine e = LibvirtTestLab.engine(uri)) {
+            LibvirtVm vm = LibvirtTestLab.vm(e, d);
+            assertThat(Journal.active(vm.stateDir())).isEmpty();
+            assertThat(vm.inspection().leftovers()).isEmpty();
+        }
+    }
+
+    private static String read(java.nio.file.Path log) {
+        try {
+            return java.nio.file.Files.readString(log);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /**
      * A whole-host crash past the point of no return: bgreboot, both QEMUs and libvirtd SIGKILLed at
      * one moment while FG's destroy is under way; libvirtd started again and one recover boots the
      * updated disks, with every acknowledged write (see {@link HostCrash}; {@link HostCrashIT} has the whole table).
