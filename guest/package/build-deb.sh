@@ -4,8 +4,9 @@
 #     OUTDIR/bgreboot-guest_VERSION_amd64.deb   the hooks, bgreboot-helper, bgreboot-boot.service,
 #                                               /etc/bgreboot/*.d, bgreboot-setup and guest.conf
 #     OUTDIR/bgreboot-svc_VERSION_amd64.deb     the test service and its unit
-# Prints the two .deb paths on stdout (guest first), progress on stderr. Unchanged inputs (the
-# files under guest/package, guest/hooks, guest/helper, guest/service; the gcc, libc6-dev and
+#     OUTDIR/bgreboot-keep_VERSION_all.deb      optional: services kept across the switch (CRIU)
+# Prints the three .deb paths on stdout (guest first), progress on stderr. Unchanged inputs (the
+# files under guest/package, guest/hooks, guest/helper, guest/service, guest/keep; the gcc, libc6-dev and
 # dpkg versions) cost a few milliseconds and rebuild nothing. The same inputs give the same bytes:
 # fixed file times (SOURCE_DATE_EPOCH), root ownership, sorted members, static binaries built
 # without paths or dates in them. amd64, not all: both ship a static binary (no libc needed in
@@ -24,14 +25,14 @@ export SOURCE_DATE_EPOCH=1735689600 # 2025-01-01
 say() { echo "build-deb: $*" >&2; }
 die() { echo "build-deb: error: $*" >&2; exit 1; }
 
-debs=("$out/bgreboot-guest_${version}_amd64.deb" "$out/bgreboot-svc_${version}_amd64.deb")
+debs=("$out/bgreboot-guest_${version}_amd64.deb" "$out/bgreboot-svc_${version}_amd64.deb" "$out/bgreboot-keep_${version}_all.deb")
 tool_versions() { dpkg-query -W -f='${Package} ${Version}\n' gcc-12 libc6-dev dpkg 2>/dev/null || true; gcc -dumpfullversion 2>/dev/null; }
 inputs=$( {
-	cd "$guest/.." && find guest/package guest/hooks guest/helper guest/service -type f ! -name '*.md' -print0 | sort -z |
+	cd "$guest/.." && find guest/package guest/hooks guest/helper guest/service guest/keep -type f ! -name '*.md' -print0 | sort -z |
 		while IFS= read -r -d '' f; do printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum < "$f" | cut -c1-64)"; done
 	tool_versions
 } | sha256sum | cut -c1-64)
-fresh() { [ "$(cat "$out/.build-deb.inputs" 2>/dev/null)" = "$inputs" ] && [ -s "${debs[0]}" ] && [ -s "${debs[1]}" ]; }
+fresh() { [ "$(cat "$out/.build-deb.inputs" 2>/dev/null)" = "$inputs" ] && [ -s "${debs[0]}" ] && [ -s "${debs[1]}" ] && [ -s "${debs[2]}" ]; }
 if fresh; then printf '%s\n' "${debs[@]}"; exit 0; fi
 
 for t in gcc dpkg-deb strip; do command -v "$t" > /dev/null || die "missing host tool: $t"; done
@@ -49,9 +50,9 @@ cc() { # SOURCE OUTPUT
 put() { # MODE SOURCE DEST (DEST relative to the staging root $root)
 	install -D -m "$1" "$2" "$root/$3"
 }
-finish() { # NAME CONFFILES...: control, md5sums, conffiles, times; then the .deb
+finish() { # NAME CONFFILES...: control, md5sums, conffiles, times; then the .deb (ARCH: amd64 unless set)
 	local name=$1 deb size; shift
-	deb="$out/${name}_${version}_amd64.deb"
+	deb="$out/${name}_${version}_${ARCH:-amd64}.deb"
 	mkdir -p "$root/DEBIAN"
 	size=$(du -sk --apparent-size --exclude=DEBIAN "$root" | cut -f1)
 	sed -e "s/@VERSION@/$version/" -e "s/@SIZE@/$size/" "$pkg/$name/control" > "$root/DEBIAN/control"
@@ -85,6 +86,13 @@ put 644 "$guest/service/bgreboot-svc.service" lib/systemd/system/bgreboot-svc.se
 put 755 "$guest/service/etc/bgreboot/ready.d/50-bgreboot-svc" etc/bgreboot/ready.d/50-bgreboot-svc
 put 644 "$guest/service/etc/bgreboot/guest.conf.d/50-bgreboot-svc.conf" etc/bgreboot/guest.conf.d/50-bgreboot-svc.conf
 finish bgreboot-svc /etc/bgreboot/ready.d/50-bgreboot-svc /etc/bgreboot/guest.conf.d/50-bgreboot-svc.conf
+
+# bgreboot-keep (shell only: all)
+root=$tmp/keep
+put 755 "$guest/keep/bgreboot-keep" usr/sbin/bgreboot-keep
+for d in ready release attach; do put 755 "$guest/keep/etc/$d.d/05-keep" "etc/bgreboot/$d.d/05-keep"; done
+install -d -m 755 "$root/etc/bgreboot/keep.d"
+ARCH=all finish bgreboot-keep /etc/bgreboot/ready.d/05-keep /etc/bgreboot/release.d/05-keep /etc/bgreboot/attach.d/05-keep
 
 echo "$inputs" > "$out/.build-deb.inputs"
 printf '%s\n' "${debs[@]}"

@@ -6,6 +6,10 @@ package org.bgreboot;
  * for every step of a reboot (e.g. {@code before:stop_fg}), or an engine's own (e.g. {@code plug:file-node},
  * between two QMP commands of the disk plug). {@code BGREBOOT_FAULT=fail:<point>} instead makes the
  * operation at that point fail as if QEMU had refused it. Does nothing otherwise.
+ *
+ * <p>Unit tests, which run the flow in their own JVM, set an {@link Injector} instead: it hears every
+ * point reached and may throw there (an {@link Error} the flow does not catch, standing for the
+ * process's death, or a refusal).
  */
 public final class FaultPoint {
     public static final String ENV = "BGREBOOT_FAULT";
@@ -13,10 +17,26 @@ public final class FaultPoint {
     public static final String PAUSE_ENV = "BGREBOOT_PAUSE";
     private static final long PAUSE_MS = 20_000;
     private static volatile boolean woken;
+    private static volatile Injector injector;
 
     private FaultPoint() {}
 
+    /** What a unit test does at each point this JVM reaches: nothing, or throw. */
+    @FunctionalInterface
+    public interface Injector {
+        void reach(String point);
+    }
+
+    /** Every point reached from now on is told to {@code i}; null: only the environment decides again. */
+    public static void inject(Injector i) {
+        injector = i;
+    }
+
     public static void reach(String point) {
+        Injector i = injector;
+        if (i != null) {
+            i.reach(point);
+        }
         if (point.equals(System.getenv(ENV))) {
             System.err.println("bgreboot: fault injected at " + point + ": dying now");
             System.err.flush();

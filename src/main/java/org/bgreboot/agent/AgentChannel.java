@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 
 /**
  * How requests reach qemu-guest-agent: a chardev socket of bgreboot's own QEMU
  * ({@link SocketAgentChannel}), or an engine's agent call (libvirt's). {@link GuestAgent} is the
- * typed face over it. Every failure is an {@link AgentException}.
+ * typed face over it. Every failure is a {@link WireException}.
  */
 public interface AgentChannel extends AutoCloseable {
 
@@ -22,8 +25,8 @@ public interface AgentChannel extends AutoCloseable {
      * One request and the {@code return} of its reply. The arguments are made after any
      * resynchronisation, just before sending, so a time in them is not stale.
      *
-     * @throws AgentCommandException when the agent answers with an error
-     * @throws AgentTimeoutException when no reply comes in time
+     * @throws WireCommandException when the agent answers with an error
+     * @throws WireTimeoutException when no reply comes in time
      */
     JsonNode call(String command, Supplier<ObjectNode> arguments, Duration timeout);
 

@@ -15,7 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.bgreboot.qmp.JsonSocket;
+import org.bgreboot.jsonwire.JsonSocket;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 
 /**
  * What bgreboot asks of qemu-guest-agent, typed: run programs, freeze and thaw filesystems, read
@@ -47,7 +52,7 @@ public final class GuestAgent implements AutoCloseable {
      * Connects to the agent's chardev socket, retrying until it accepts within {@code timeout}.
      * It does not wait for the agent: use {@link #ping} or {@link #sync} for that.
      *
-     * @throws AgentDisconnectedException when the socket did not accept in time
+     * @throws WireDisconnectedException when the socket did not accept in time
      */
     public static GuestAgent connect(Path socket, Duration timeout) {
         return new GuestAgent(SocketAgentChannel.connect(socket, timeout));
@@ -89,10 +94,10 @@ public final class GuestAgent implements AutoCloseable {
      * backing off to 50 ms, since this runs on latency-critical paths.
      *
      * @param stdin bytes for the program's standard input, or null for none
-     * @throws AgentTimeoutException naming argv when it has not finished within {@code timeout}
+     * @throws WireTimeoutException naming argv when it has not finished within {@code timeout}
      *     (or up to 250 ms later when the agent stops answering polls); the program keeps running
      *     in the guest (the agent of QEMU 7.2 cannot kill it)
-     * @throws AgentCommandException when the agent cannot start it (e.g. no such file)
+     * @throws WireCommandException when the agent cannot start it (e.g. no such file)
      */
     public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
         long deadline = deadline(timeout);
@@ -178,15 +183,15 @@ public final class GuestAgent implements AutoCloseable {
                         sleep(Math.min(pause, leftMillis), operation);
                     }
                     if (deadline - System.nanoTime() <= 0) { // no poll without time left for its answer
-                        throw new AgentTimeoutException(operation, reported, "not finished");
+                        throw new WireTimeoutException(operation, reported, "not finished");
                     }
                     pause = Math.min(maxPollMillis, pause * 3 / 2 + 1);
                 }
-            } catch (AgentTimeoutException e) {
-                if (e.operation().equals(operation)) {
+            } catch (WireTimeoutException e) {
+                if (operation.equals(e.operation())) {
                     throw e;
                 }
-                throw new AgentTimeoutException(operation, reported, "no reply from the guest agent to " + e.operation());
+                throw new WireTimeoutException(operation, reported, "no reply from the guest agent to " + e.operation());
             }
         }
     }
@@ -237,7 +242,7 @@ public final class GuestAgent implements AutoCloseable {
         try {
             return FsFreezeStatus.valueOf(status.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new AgentProtocolException("guest-fsfreeze-status: unknown status", status);
+            throw new WireProtocolException("guest-fsfreeze-status: unknown status", status);
         }
     }
 
@@ -283,7 +288,7 @@ public final class GuestAgent implements AutoCloseable {
                 writeChunk(guestPath, handle, chunk, length, requestTimeout);
             }
         } catch (IOException e) {
-            AgentException failure = new AgentException("writing " + guestPath + ": cannot read the data: " + e.getMessage(), e);
+            WireException failure = new WireException("writing " + guestPath + ": cannot read the data: " + e.getMessage(), e);
             closeFile(handle, failure);
             throw failure;
         } catch (RuntimeException e) {
@@ -323,7 +328,7 @@ public final class GuestAgent implements AutoCloseable {
         return channel.isConnected();
     }
 
-    /** Closes the channel; a call waiting for a reply fails with {@link AgentDisconnectedException}. Idempotent. */
+    /** Closes the channel; a call waiting for a reply fails with {@link WireDisconnectedException}. Idempotent. */
     @Override
     public void close() {
         channel.close();
@@ -341,7 +346,7 @@ public final class GuestAgent implements AutoCloseable {
             ObjectNode args = JsonSocket.MAPPER.createObjectNode().put("handle", handle).put("buf-b64", base64);
             int written = call("guest-file-write", args, timeout).path("count").asInt();
             if (written <= 0) {
-                throw new AgentException("guest-file-write: " + guestPath + ": the agent wrote nothing");
+                throw new WireException("guest-file-write: " + guestPath + ": the agent wrote nothing");
             }
             offset += written;
         }
@@ -351,7 +356,7 @@ public final class GuestAgent implements AutoCloseable {
     private void closeFile(long handle, Throwable primary) {
         try {
             call("guest-file-close", JsonSocket.MAPPER.createObjectNode().put("handle", handle), DEFAULT_TIMEOUT);
-        } catch (AgentException e) {
+        } catch (WireException e) {
             if (primary == null) {
                 throw e;
             }
@@ -374,7 +379,7 @@ public final class GuestAgent implements AutoCloseable {
         try {
             return Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw new AgentProtocolException(command + ": bad base64 (" + e.getMessage() + ")", base64);
+            throw new WireProtocolException(command + ": bad base64 (" + e.getMessage() + ")", base64);
         }
     }
 
@@ -403,7 +408,7 @@ public final class GuestAgent implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AgentException(operation + ": interrupted", e);
+            throw new WireException(operation + ": interrupted", e);
         }
     }
 }

@@ -13,7 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.bgreboot.qmp.JsonSocket;
+import org.bgreboot.jsonwire.JsonSocket;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +50,14 @@ public final class SocketAgentChannel implements AgentChannel {
     private record Garbage(String text) implements Incoming {
     }
 
-    private record Closed(AgentDisconnectedException reason) implements Incoming {
+    private record Closed(WireDisconnectedException reason) implements Incoming {
     }
 
     private final String name;
     private final JsonSocket socket;
     private final BlockingQueue<Incoming> inbox = new LinkedBlockingQueue<>();
     private final AtomicLong nextId = new AtomicLong(1);
-    private final AtomicReference<AgentDisconnectedException> closedBy = new AtomicReference<>();
+    private final AtomicReference<WireDisconnectedException> closedBy = new AtomicReference<>();
     /** One request in flight at a time: replies carry no reliable link to their request but order. */
     private final Object requestLock = new Object();
     /** Guarded by requestLock. */
@@ -72,15 +77,10 @@ public final class SocketAgentChannel implements AgentChannel {
      * Connects to the agent's chardev socket, retrying until it accepts within {@code timeout}.
      * It does not wait for the agent: {@link #sync} does that.
      *
-     * @throws AgentDisconnectedException when the socket did not accept in time
+     * @throws WireDisconnectedException when the socket did not accept in time
      */
     public static SocketAgentChannel connect(Path socket, Duration timeout) {
-        try {
-            return new SocketAgentChannel(socket, JsonSocket.connect(socket, timeout));
-        } catch (IOException e) {
-            throw new AgentDisconnectedException("cannot connect to guest agent socket " + socket + " within "
-                    + AgentException.format(timeout) + ": " + e.getMessage(), e);
-        }
+        return new SocketAgentChannel(socket, JsonSocket.connect(socket, "guest agent", timeout));
     }
 
     @Override public String name() {
@@ -109,7 +109,7 @@ public final class SocketAgentChannel implements AgentChannel {
             long id = nextId.getAndIncrement();
             ObjectNode request = request(command, arguments.get()).put("id", id);
             send(command, request);
-            return awaitReply(command, id, deadline, timeout);
+            return awaitReply(request, id, deadline, timeout);
         }
     }
 
@@ -128,25 +128,26 @@ public final class SocketAgentChannel implements AgentChannel {
         return closedBy.get() == null;
     }
 
-    /** Closes the socket; a call waiting for a reply fails with {@link AgentDisconnectedException}. Idempotent. */
+    /** Closes the socket; a call waiting for a reply fails with {@link WireDisconnectedException}. Idempotent. */
     @Override public void close() {
-        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " closed by the client"));
+        closedBy.compareAndSet(null, new WireDisconnectedException("guest agent connection " + name + " closed by the client"));
         socket.close();
     }
 
-    private JsonNode awaitReply(String command, long id, long deadline, Duration timeout) {
+    private JsonNode awaitReply(ObjectNode request, long id, long deadline, Duration timeout) {
+        String command = request.path("execute").asText();
         while (true) {
             Incoming incoming = next(deadline, command);
             if (incoming == null) {
                 needsSync = true;
-                throw new AgentTimeoutException(command, timeout, "no reply from the guest agent");
+                throw new WireTimeoutException(command, timeout, "no reply from the guest agent");
             }
             if (incoming instanceof Closed closed) {
-                throw new AgentDisconnectedException(command + ": " + closed.reason().getMessage(), closed.reason());
+                throw new WireDisconnectedException(command + ": " + closed.reason().getMessage(), closed.reason());
             }
             if (incoming instanceof Garbage garbage) {
                 needsSync = true;
-                throw new AgentProtocolException(command + ": malformed reply", garbage.text());
+                throw new WireProtocolException(command + ": malformed reply", garbage.text());
             }
             if (incoming instanceof Message message) {
                 ObjectNode reply = message.json();
@@ -157,13 +158,13 @@ public final class SocketAgentChannel implements AgentChannel {
                 }
                 JsonNode error = reply.get("error");
                 if (error != null) {
-                    throw new AgentCommandException(command, error.path("class").asText("?"), error.path("desc").asText(""));
+                    throw WireCommandException.fromReply(command, request, reply);
                 }
                 if (reply.has("return")) {
                     return reply.get("return");
                 }
                 needsSync = true;
-                throw new AgentProtocolException(command + ": unexpected message", reply.toString());
+                throw new WireProtocolException(command + ": unexpected message", reply.toString());
             }
             // A Sentinel here is the head of a late guest-sync-delimited reply: skip it.
         }
@@ -186,10 +187,10 @@ public final class SocketAgentChannel implements AgentChannel {
         while (true) {
             Incoming incoming = next(deadline, operation);
             if (incoming == null) {
-                throw new AgentTimeoutException(operation, timeout, "no reply from the guest agent to guest-sync-delimited");
+                throw new WireTimeoutException(operation, timeout, "no reply from the guest agent to guest-sync-delimited");
             }
             if (incoming instanceof Closed closed) {
-                throw new AgentDisconnectedException(operation + ": " + closed.reason().getMessage(), closed.reason());
+                throw new WireDisconnectedException(operation + ": " + closed.reason().getMessage(), closed.reason());
             }
             if (incoming instanceof Sentinel) {
                 syncSentinelSeen = true;
@@ -214,7 +215,7 @@ public final class SocketAgentChannel implements AgentChannel {
         } catch (InterruptedException e) {
             needsSync = true;
             Thread.currentThread().interrupt();
-            throw new AgentException(operation + ": interrupted while waiting for the guest agent", e);
+            throw new WireException(operation + ": interrupted while waiting for the guest agent", e);
         }
     }
 
@@ -242,16 +243,16 @@ public final class SocketAgentChannel implements AgentChannel {
         }
     }
 
-    private AgentDisconnectedException lost(String operation, IOException e) {
-        closedBy.compareAndSet(null, new AgentDisconnectedException("guest agent connection " + name + " lost: " + e.getMessage(), e));
+    private WireDisconnectedException lost(String operation, IOException e) {
+        closedBy.compareAndSet(null, new WireDisconnectedException("guest agent connection " + name + " lost: " + e.getMessage(), e));
         socket.close();
-        return new AgentDisconnectedException(operation + ": " + closedBy.get().getMessage(), e);
+        return new WireDisconnectedException(operation + ": " + closedBy.get().getMessage(), e);
     }
 
     private void ensureOpen(String operation) {
-        AgentDisconnectedException reason = closedBy.get();
+        WireDisconnectedException reason = closedBy.get();
         if (reason != null) {
-            throw new AgentDisconnectedException(operation + ": not connected: " + reason.getMessage(), reason);
+            throw new WireDisconnectedException(operation + ": not connected: " + reason.getMessage(), reason);
         }
     }
 
@@ -279,8 +280,8 @@ public final class SocketAgentChannel implements AgentChannel {
         @Override
         public void onClosed(IOException cause) {
             closedBy.compareAndSet(null, cause == null
-                    ? new AgentDisconnectedException("guest agent connection " + name + " closed by QEMU")
-                    : new AgentDisconnectedException("guest agent connection " + name + " lost: " + cause.getMessage(), cause));
+                    ? new WireDisconnectedException("guest agent connection " + name + " closed by QEMU")
+                    : new WireDisconnectedException("guest agent connection " + name + " lost: " + cause.getMessage(), cause));
             inbox.add(new Closed(closedBy.get()));
         }
     }

@@ -9,7 +9,17 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bgreboot", mixinStandardHelpOptions = true, versionProvider = BgrebootCommand.VersionProvider.class,
         description = "Reboot a VM into an updated OS in the background, then switch over in milliseconds.",
-        subcommands = {VmCommand.class, GuestCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
+        exitCodeListHeading = "%nExit codes (reboot, recover, fleet, bench, soak and the demos report a reboot's outcome by them):%n",
+        exitCodeList = {
+                "0:done; a reboot: the VM serves the update (switched, or rebooted in place)",
+                "1:an operation failed unexpectedly; the message says what",
+                "2:bad input; nothing was changed",
+                "3:the reboot aborted before its point of no return; the VM kept serving, unchanged",
+                "4:the switch failed past its point of no return; the updated disks were cold-booted",
+                "5:nothing serves; the message says what to fix",
+                "130:stopped by SIGINT before the point of no return (aborted)",
+                "143:stopped by SIGTERM before the point of no return (aborted)"},
+        subcommands = {VmCommand.class, GuestCommand.class, AdoptCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, WatchCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
 public final class BgrebootCommand implements Runnable {
     /** Exit status for a user's mistake (bad spec, VM not running...). */
     static final int EXIT_USER_ERROR = ExitCode.USAGE.code;

@@ -5,7 +5,8 @@ import org.bgreboot.reboot.Outcome;
 
 /**
  * bgreboot's exit statuses, one per outcome, so a script can tell a switch from a fallback without
- * reading a line of text. Listed in the README and in {@code bgreboot --help}.
+ * reading a line of text. Listed in the README and in {@code bgreboot --help} (the top command's
+ * exitCodeList, kept equal to this by a test).
  */
 enum ExitCode {
     /** The command did what it was asked: for a reboot, the VM serves the update (switched, or rebooted in place). */
@@ -50,23 +51,5 @@ enum ExitCode {
 
     private static ExitCode ofSignal(String signal) {
         return signal.equals("SIGTERM") ? TERMINATED : INTERRUPTED;
-    }
-
-    /** The table {@code --help} and the README show. */
-    static String table() {
-        StringBuilder b = new StringBuilder();
-        for (ExitCode e : values()) {
-            b.append(String.format("  %3d  %s%n", e.code, switch (e) {
-                case OK -> "done; a reboot: the VM serves the update (switched, or rebooted in place)";
-                case FAILED -> "an operation failed unexpectedly";
-                case USAGE -> "bad input; nothing was changed";
-                case ABORTED -> "the reboot aborted before its point of no return; the VM kept serving, unchanged";
-                case COLD_BOOTED -> "the switch failed past its point of no return; the updated disks were cold-booted";
-                case DOWN -> "nothing serves; the message says what to fix";
-                case INTERRUPTED -> "stopped by SIGINT before the point of no return (aborted)";
-                case TERMINATED -> "stopped by SIGTERM before the point of no return (aborted)";
-            }));
-        }
-        return b.toString();
     }
 }

@@ -1,12 +1,12 @@
 package org.bgreboot.cli;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.report.RebootMeasurement;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.RebootJson;
+import org.bgreboot.output.RebootOutput;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.render.Table;
 import org.bgreboot.reboot.Method;
@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "reboot", mixinStandardHelpOptions = true,
-        description = {"Reboot a running VM into its update. By default in the background: clone it, boot the clone",
-                "while the VM keeps serving, then switch over. Installs the spec's [update] first."})
+        description = {"Reboot a running VM into its update, in the background unless told otherwise.",
+                "In the background: clone it, boot the clone while the VM keeps serving, then switch over; --normal and "
+                + "--kexec reboot it in place instead. Installs the spec's [update] first."})
 final class RebootCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM", description = "A VM name or spec file.")
     String ref;
@@ -50,6 +51,9 @@ final class RebootCommand implements Callable<Integer> {
 
     @Option(names = "--no-install", description = "Do not run the update's install command (it is already installed).")
     boolean noInstall;
+
+    @Option(names = "--force", description = "Reboot even when the guest says it needs no reboot (nothing newer installed, no reboot flagged).")
+    boolean force;
 
     @Option(names = "--kernel", paramLabel = "FILE", description = "Boot this kernel instead of the spec's update kernel (direct kernel boot).")
     Path kernel;
@@ -89,22 +93,24 @@ final class RebootCommand implements Callable<Integer> {
         Cancel cancel = new Cancel();
         RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
-                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce);
-        Map<String, Object> out;
+                .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
+        RebootOutput out;
         RebootResult result;
-        try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
+        try (HostLeaseGuard lease = app.libvirtInUse().map(e -> HostLeaseGuard.take(java.util.List.of(e), "reboot of " + vm.spec().name(),
+                java.util.List.of())).orElse(null);
+             Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
             if (measure) {
                 RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, app.progress,
                         () -> Reboots.run(vm, opts, app.progress));
                 result = m.reboot();
-                out = ResultJson.of(m);
+                out = RebootOutput.of(m);
             } else {
                 result = Reboots.run(vm, opts, app.progress);
-                out = ResultJson.of(result);
+                out = RebootOutput.of(result);
             }
         }
         System.out.println();
-        System.out.print(summary(result, out));
+        System.out.print(summary(result, out.reboot()));
         if (json != null) {
             ResultFiles.writeJson(json, out);
         }
@@ -158,18 +164,30 @@ final class RebootCommand implements Callable<Integer> {
         return Optional.of(new VmSpec.KernelBoot(kernel.toAbsolutePath(), initrd == null ? null : initrd.toAbsolutePath(), cmdline));
     }
 
-    private static String summary(RebootResult r, Map<String, Object> out) {
+    private static String summary(RebootResult r, RebootJson out) {
         Table t = Table.of("step", "ms");
         for (TimedStep s : r.steps()) {
             t.row(s.label(), String.format("%.1f", s.ms()));
         }
         StringBuilder b = new StringBuilder(t.toText());
         b.append(String.format("%-18s %s%n", "outcome", r.outcome().describe()));
-        for (String k : new String[] {"downtime_ms", "fg_pause_ms", "bg_ready_ms", "switch_ms", "acked_writes", "acked_writes_lost", "version_after", "kernel_after"}) {
-            if (out.get(k) != null) {
-                b.append(String.format("%-18s %s%n", k, out.get(k)));
-            }
-        }
+        Optional<RebootJson.ClientsJson> seen = Optional.ofNullable(out.clients());
+        line(b, "downtime_ms", seen.map(RebootJson.ClientsJson::downtimeMs).orElse(Double.NaN));
+        line(b, "fg_pause_ms", out.fgPauseMs());
+        line(b, "bg_ready_ms", out.bgReadyMs());
+        line(b, "switch_ms", out.switchMs());
+        seen.ifPresent(c -> {
+            b.append(String.format("%-18s %s%n", "acked_writes", c.ackedWrites()));
+            b.append(String.format("%-18s %s%n", "acked_writes_lost", c.ackedWritesLost()));
+            b.append(String.format("%-18s %s%n", "version_after", c.versionAfter()));
+            b.append(String.format("%-18s %s%n", "kernel_after", c.kernelAfter()));
+        });
         return b.toString();
+    }
+
+    private static void line(StringBuilder b, String name, double ms) {
+        if (!Double.isNaN(ms)) {
+            b.append(String.format("%-18s %s%n", name, ms));
+        }
     }
 }

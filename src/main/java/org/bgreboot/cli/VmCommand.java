@@ -1,7 +1,5 @@
 package org.bgreboot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +16,7 @@ import org.bgreboot.ready.VmBoot;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.lifecycle.PowerOff;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
@@ -109,8 +108,16 @@ final class VmCommand {
             App app = new App(null);
             Vm vm = app.runningVm(ref);
             VmStatus s = VmStatus.of(vm);
+            java.time.Instant now = java.time.Instant.now();
+            s = s.withHostLock(app.libvirtInUse().flatMap(e -> {
+                try {
+                    return e.lease().holder().filter(h -> !h.expired(now)).map(h -> h.who() + ", until " + h.until());
+                } catch (RuntimeException ex) {
+                    return java.util.Optional.empty();
+                }
+            }).orElse(null));
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));
+                System.out.println(OutputJson.text(s));
             } else {
                 System.out.print(s.text());
             }
@@ -140,7 +147,11 @@ final class VmCommand {
                 String state;
                 try {
                     Vm vm = app.vm(spec.toString());
-                    state = vm.serving().map(p -> "running  " + p.describe()).orElse("stopped");
+                    state = vm.serving().map(p -> {
+                        try (p) {
+                            return String.format("running  %-12s needs reboot: %s", p.describe(), NeedsRebootColumn.of(p));
+                        }
+                    }).orElse("stopped");
                 } catch (UserError e) {
                     state = "spec unusable: " + e.getMessage();
                 }

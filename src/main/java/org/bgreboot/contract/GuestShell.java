@@ -3,9 +3,9 @@ package org.bgreboot.contract;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.jsonwire.WireException;
 
 /** Questions asked inside a guest through its agent: argv, no shell, a short timeout each. */
 record GuestShell(GuestAgent agent) {
@@ -18,7 +18,7 @@ record GuestShell(GuestAgent agent) {
     boolean ok(String... argv) {
         try {
             return run(argv).ok();
-        } catch (AgentException e) {
+        } catch (WireException e) {
             return false; // no such program, or it hung: a "no" either way
         }
     }
@@ -27,7 +27,7 @@ record GuestShell(GuestAgent agent) {
     String read(String path) {
         try {
             return new String(agent.readFile(path, TIMEOUT), StandardCharsets.UTF_8);
-        } catch (AgentException e) {
+        } catch (WireException e) {
             return "";
         }
     }

@@ -1,122 +1,35 @@
 package org.bgreboot.fleet;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.bgreboot.Home;
-import org.bgreboot.UserError;
-import org.bgreboot.engine.libvirt.LibvirtEngine;
-import org.bgreboot.engine.libvirt.LibvirtVm;
-import org.bgreboot.spec.SpecLoader;
-import org.bgreboot.spec.VmSpec;
+import org.bgreboot.engine.Vm;
 
 /**
- * The libvirt hosts of a roll, one connection each (libvirt's connections are thread-safe), and
- * the VMs on them as their domains' bgreboot metadata names them. A host that stops answering
- * during the roll is marked down: its VMs still waiting are skipped.
+ * The hosts of a roll as the roll needs them: which VMs are where, each VM to reboot, whether a
+ * host still answers, and how much memory a clone could take there. {@link LibvirtHosts} is the
+ * real one; tests stand in an engine in memory for several hosts.
  */
-final class FleetHosts implements AutoCloseable {
-    private final Map<String, LibvirtEngine> engines = new LinkedHashMap<>();
-    private final Set<String> down = ConcurrentHashMap.newKeySet();
-    private final Home home;
-    private final SpecLoader loader;
+interface FleetHosts extends AutoCloseable {
 
-    private FleetHosts(Home home) {
-        this.home = home;
-        this.loader = SpecLoader.forThisHost(home.vms());
-    }
+    /** The hosts, as the roll names them (URIs). */
+    List<String> uris();
 
-    /** Connects to every host, or refuses the roll: a URI that does not answer is a mistake before anything acts. */
-    static FleetHosts connect(Home home, List<String> uris) {
-        FleetHosts h = new FleetHosts(home);
-        try {
-            for (String uri : uris) {
-                LibvirtEngine e = LibvirtEngine.connect(Optional.of(uri));
-                if (h.engines.containsKey(e.uri())) {
-                    e.close();
-                    throw new UserError("host " + uri + " is given twice (--connect)");
-                }
-                h.engines.put(e.uri(), e);
-            }
-            return h;
-        } catch (RuntimeException e) {
-            h.close();
-            throw e;
-        }
-    }
+    /** The VMs bgreboot knows on a host, by their stable names. */
+    List<String> vmsOn(String uri);
 
-    /** For a resumed roll: a host that no longer answers is reported and its VMs skipped, not a reason to refuse. */
-    static FleetHosts connectReachable(Home home, List<String> uris, org.bgreboot.Progress progress) {
-        FleetHosts h = new FleetHosts(home);
-        for (String uri : uris) {
-            try {
-                h.engines.put(uri, LibvirtEngine.connect(Optional.of(uri)));
-            } catch (UserError e) {
-                progress.step("host " + uri + " does not answer: its VMs are skipped (" + e.getMessage() + ")");
-                h.down.add(uri);
-            }
-        }
-        return h;
-    }
+    /** Whether the VM (or a domain) called {@code vm} is on the host. */
+    boolean has(String uri, String vm);
 
-    List<String> uris() {
-        return List.copyOf(engines.keySet());
-    }
+    /** The VM called so on a host, ready to be rebooted or recovered. */
+    Vm vm(String uri, String name);
 
-    LibvirtEngine engine(String uri) {
-        LibvirtEngine e = engines.get(uri);
-        if (e == null) {
-            throw new UserError("host " + uri + " is not part of this roll");
-        }
-        return e;
-    }
+    /** Whether a host still answers; one that does not stays down for the rest of the roll. */
+    boolean reachable(String uri);
 
-    /** The VM called so on a host: its spec (from its domain's metadata, else a spec registered here under that name) and its domains. */
-    LibvirtVm vm(String uri, String name) {
-        LibvirtEngine e = engine(uri);
-        VmSpec spec = registered(name).orElseGet(() -> e.specOf(name, loader).orElseThrow(() ->
-                new UserError("VM " + name + " has no spec on " + uri + " (none in its domain's metadata, none registered here)")));
-        return e.vm(spec.connectingTo(e.uri()), home.stateDir(spec.name()));
-    }
+    /** Whether the host was found down (without asking it again). */
+    boolean isDown(String uri);
 
-    private Optional<VmSpec> registered(String name) {
-        java.nio.file.Path p = home.specs().resolve(name + ".toml");
-        if (!name.matches("[a-z0-9][a-z0-9_-]{0,31}") || !java.nio.file.Files.exists(p)) {
-            return Optional.empty();
-        }
-        VmSpec s = loader.load(p);
-        return s.libvirt().isPresent() ? Optional.of(s) : Optional.empty();
-    }
+    /** Memory a new clone could take on the host now, in bytes. */
+    long availableMemoryBytes(String uri);
 
-    /** The VMs bgreboot knows on a host (its domains' metadata), by their stable names. */
-    List<String> vmsOn(String uri) {
-        return engine(uri).list().stream().map(LibvirtEngine.Listing::vm).filter(v -> !v.isEmpty()).distinct().sorted().toList();
-    }
-
-    /** Whether a host still answers; a host that does not is marked down for the rest of the roll. */
-    boolean reachable(String uri) {
-        if (down.contains(uri) || !engines.containsKey(uri)) {
-            return false;
-        }
-        if (!engine(uri).reachable()) {
-            down.add(uri);
-            return false;
-        }
-        return true;
-    }
-
-    boolean isDown(String uri) {
-        return down.contains(uri);
-    }
-
-    void markDown(String uri) {
-        down.add(uri);
-    }
-
-    @Override public void close() {
-        engines.values().forEach(LibvirtEngine::close);
-    }
+    @Override void close();
 }

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bgreboot.UserError;
-import org.bgreboot.engine.libvirt.LibvirtVm;
+import org.bgreboot.engine.Vm;
 
 /**
  * Plans a roll before anything acts: finds each VM on exactly one host (by its domains' bgreboot
@@ -37,7 +37,7 @@ final class FleetPlanner {
             for (String vm : r.vms()) {
                 List<String> on = new ArrayList<>();
                 for (String uri : hosts.uris()) {
-                    if (hosts.engine(uri).has(vm)) {
+                    if (hosts.has(uri, vm)) {
                         on.add(uri);
                     }
                 }
@@ -56,7 +56,7 @@ final class FleetPlanner {
         List<PlannedVm> planned = new ArrayList<>();
         Map<String, Integer> perHost = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : hostOf.entrySet()) {
-            LibvirtVm vm = hosts.vm(e.getValue(), e.getKey());
+            Vm vm = hosts.vm(e.getValue(), e.getKey());
             if (!vm.spec().name().equals(e.getKey())) {
                 throw new UserError("'" + e.getKey() + "' is a domain of VM " + vm.spec().name() + ": name the VM by its name");
             }

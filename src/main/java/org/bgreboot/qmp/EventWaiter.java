@@ -6,6 +6,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 
 /**
  * Waits for one event. Obtain it from {@link QmpClient#expect} <em>before</em> sending the
@@ -43,8 +46,8 @@ public final class EventWaiter implements AutoCloseable {
      * Returns the first matching event that arrived since this waiter was created, waiting up to
      * {@code timeout}, then closes the waiter.
      *
-     * @throws QmpTimeoutException when none arrived in time
-     * @throws QmpDisconnectedException as soon as the connection drops
+     * @throws WireTimeoutException when none arrived in time
+     * @throws WireDisconnectedException as soon as the connection drops
      */
     public QmpEvent await(Duration timeout) {
         if (closed) {
@@ -56,10 +59,10 @@ public final class EventWaiter implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 Object item = left > 0 ? inbox.poll(left, TimeUnit.NANOSECONDS) : inbox.poll();
                 if (item == null) {
-                    throw QmpTimeoutException.forEvent(eventName, timeout);
+                    throw new WireTimeoutException(timeout, "no " + eventName + " event");
                 }
-                if (item instanceof QmpException reason) {
-                    throw new QmpDisconnectedException("waiting for " + eventName + ": " + reason.getMessage(), reason);
+                if (item instanceof WireException reason) {
+                    throw new WireDisconnectedException("waiting for " + eventName + ": " + reason.getMessage(), reason);
                 }
                 QmpEvent event = (QmpEvent) item;
                 if (filter.test(event)) {
@@ -68,7 +71,7 @@ public final class EventWaiter implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QmpException("interrupted while waiting for " + eventName, e);
+            throw new WireException("interrupted while waiting for " + eventName, e);
         } finally {
             close();
         }
@@ -89,7 +92,7 @@ public final class EventWaiter implements AutoCloseable {
     }
 
     /** The connection dropped: events already queued are still returned first. */
-    void disconnected(QmpException reason) {
+    void disconnected(WireException reason) {
         inbox.add(reason);
     }
 }

@@ -22,6 +22,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.bgreboot.jsonwire.JsonSocket;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every command carries a unique id; one reader thread routes replies by id to the waiting
  * caller and events to waiters ({@link #expect}) and listeners ({@link #onEvent}). Listeners run
  * on a separate thread so a slow one never delays replies. When the socket closes, every pending
- * call and waiter fails at once with {@link QmpDisconnectedException}, and so does every later
+ * call and waiter fails at once with {@link WireDisconnectedException}, and so does every later
  * call.
  */
 public final class QmpClient implements AutoCloseable {
@@ -55,7 +61,7 @@ public final class QmpClient implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong(1);
     private final JsonSocket socket;
     /** Guarded by lock; non-null once disconnected, saying why. */
-    private QmpException disconnectedBy;
+    private WireException disconnectedBy;
     /** Guarded by lock; created with the first listener. */
     private ExecutorService listenerThread;
 
@@ -68,19 +74,13 @@ public final class QmpClient implements AutoCloseable {
      * Connects to QEMU's QMP socket, retrying until it accepts (QEMU may still be creating it),
      * reads the greeting and negotiates capabilities, all within {@code timeout}.
      *
-     * @throws QmpDisconnectedException when the socket did not accept in time
-     * @throws QmpTimeoutException when QEMU accepted but did not greet in time
-     * @throws QmpProtocolException when the greeting is not a QMP greeting
+     * @throws WireDisconnectedException when the socket did not accept in time
+     * @throws WireTimeoutException when QEMU accepted but did not greet in time
+     * @throws WireProtocolException when the greeting is not a QMP greeting
      */
     public static QmpClient connect(Path socket, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        SocketChannel channel;
-        try {
-            channel = JsonSocket.connect(socket, timeout);
-        } catch (IOException e) {
-            throw new QmpDisconnectedException(
-                    "cannot connect to QMP socket " + socket + " within " + QmpException.format(timeout) + ": " + e.getMessage(), e);
-        }
+        SocketChannel channel = JsonSocket.connect(socket, "QMP", timeout);
         QmpClient client = new QmpClient(socket, channel);
         client.socket.start(client.new Router());
         try {
@@ -97,12 +97,12 @@ public final class QmpClient implements AutoCloseable {
         try {
             greeting.get(left.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw QmpTimeoutException.forCommand("greeting", left);
+            throw new WireTimeoutException("greeting", left, "no reply");
         } catch (ExecutionException e) {
             throw relabel("greeting", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QmpException(name + ": interrupted while waiting for the QMP greeting", e);
+            throw new WireException(name + ": interrupted while waiting for the QMP greeting", e);
         }
         left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), MIN_HANDSHAKE.toNanos()));
         execute("qmp_capabilities", null, left);
@@ -125,10 +125,10 @@ public final class QmpClient implements AutoCloseable {
      * Sends a command and returns its {@code return} value.
      *
      * @param arguments null, a Map, a Jackson object node or anything Jackson turns into an object
-     * @throws QmpCommandException when QEMU answers with an error
-     * @throws QmpTimeoutException when no reply came within {@code timeout} (a late reply is dropped)
-     * @throws QmpDisconnectedException when the connection is or goes down
-     * @throws QmpProtocolException when QEMU's output broke the protocol (the connection is closed)
+     * @throws WireCommandException when QEMU answers with an error
+     * @throws WireTimeoutException when no reply came within {@code timeout} (a late reply is dropped)
+     * @throws WireDisconnectedException when the connection is or goes down
+     * @throws WireProtocolException when QEMU's output broke the protocol (the connection is closed)
      */
     public JsonNode execute(String command, Object arguments, Duration timeout) {
         JsonNode args = toArguments(command, arguments);
@@ -149,24 +149,24 @@ public final class QmpClient implements AutoCloseable {
         try {
             socket.send(request);
         } catch (IOException e) {
-            disconnect(new QmpDisconnectedException("QMP connection to " + name + " lost: " + e.getMessage(), e));
+            disconnect(new WireDisconnectedException("QMP connection to " + name + " lost: " + e.getMessage(), e));
         }
         ObjectNode reply;
         try {
             reply = call.reply().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             forget(id);
-            throw QmpTimeoutException.forCommand(command, timeout);
+            throw new WireTimeoutException(command, timeout, "no reply");
         } catch (ExecutionException e) {
             throw relabel(command, e.getCause());
         } catch (InterruptedException e) {
             forget(id);
             Thread.currentThread().interrupt();
-            throw new QmpException(command + ": interrupted while waiting for the reply", e);
+            throw new WireException(command + ": interrupted while waiting for the reply", e);
         }
         JsonNode error = reply.get("error");
         if (error != null) {
-            throw new QmpCommandException(command, args, error.path("class").asText("?"), error.path("desc").asText(""));
+            throw WireCommandException.fromReply(command, request, reply);
         }
         return reply.get("return");
     }
@@ -204,7 +204,7 @@ public final class QmpClient implements AutoCloseable {
      * Starts collecting events named {@code eventName} that match {@code filter}; call it before
      * the command that causes the event, then {@link EventWaiter#await}.
      *
-     * @throws QmpDisconnectedException when the connection is already down
+     * @throws WireDisconnectedException when the connection is already down
      */
     public EventWaiter expect(String eventName, Predicate<QmpEvent> filter) {
         EventWaiter waiter = new EventWaiter(eventName, filter, this::unregister);
@@ -223,10 +223,10 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    /** Closes the socket; pending calls and waiters fail with {@link QmpDisconnectedException}. Idempotent. */
+    /** Closes the socket; pending calls and waiters fail with {@link WireDisconnectedException}. Idempotent. */
     @Override
     public void close() {
-        disconnect(new QmpDisconnectedException("QMP connection to " + name + " closed by the client"));
+        disconnect(new WireDisconnectedException("QMP connection to " + name + " closed by the client"));
         socket.close();
     }
 
@@ -242,23 +242,23 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    private QmpDisconnectedException notConnected(String what) {
-        QmpException reason;
+    private WireDisconnectedException notConnected(String what) {
+        WireException reason;
         synchronized (lock) {
             reason = disconnectedBy;
         }
-        return new QmpDisconnectedException(what + ": not connected: " + reason.getMessage(), reason);
+        return new WireDisconnectedException(what + ": not connected: " + reason.getMessage(), reason);
     }
 
     /** Gives a connection-level failure the name of the call it broke, keeping its type. */
-    private static QmpException relabel(String what, Throwable cause) {
-        if (cause instanceof QmpProtocolException p) {
-            return new QmpProtocolException(what, p);
+    private static WireException relabel(String what, Throwable cause) {
+        if (cause instanceof WireProtocolException p) {
+            return p.during(what);
         }
-        if (cause instanceof QmpException q) {
-            return new QmpDisconnectedException(what + ": " + q.getMessage(), q);
+        if (cause instanceof WireException q) {
+            return new WireDisconnectedException(what + ": " + q.getMessage(), q);
         }
-        return new QmpException(what + ": " + cause, cause);
+        return new WireException(what + ": " + cause, cause);
     }
 
     private static JsonNode toArguments(String command, Object arguments) {
@@ -276,7 +276,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /** First reason wins; everything waiting fails with it, listeners get no more events. */
-    private void disconnect(QmpException reason) {
+    private void disconnect(WireException reason) {
         List<PendingCall> calls;
         List<EventWaiter> orphans;
         ExecutorService listenerExecutor;
@@ -301,7 +301,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     private void failProtocol(String problem, String received) {
-        disconnect(new QmpProtocolException(problem + " from " + name, received));
+        disconnect(new WireProtocolException(problem + " from " + name, received));
     }
 
     /** Runs on the reader thread. */
@@ -336,8 +336,8 @@ public final class QmpClient implements AutoCloseable {
         @Override
         public void onClosed(IOException cause) {
             disconnect(cause == null
-                    ? new QmpDisconnectedException("QMP connection to " + name + " closed by QEMU")
-                    : new QmpDisconnectedException("QMP connection to " + name + " lost: " + cause.getMessage(), cause));
+                    ? new WireDisconnectedException("QMP connection to " + name + " closed by QEMU")
+                    : new WireDisconnectedException("QMP connection to " + name + " lost: " + cause.getMessage(), cause));
         }
 
         private void route(ObjectNode reply) {

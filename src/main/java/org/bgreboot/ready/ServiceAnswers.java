@@ -3,8 +3,8 @@ package org.bgreboot.ready;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.bgreboot.agent.AgentCommandException;
 import org.bgreboot.agent.ExecResult;
+import org.bgreboot.jsonwire.WireCommandException;
 
 /**
  * The guest's own service answers, asked from inside the guest through the agent: the background
@@ -37,7 +37,7 @@ public final class ServiceAnswers implements ReadyCheck {
         ExecResult r;
         try {
             r = t.agent().exec(argv, budget);
-        } catch (AgentCommandException e) {
+        } catch (WireCommandException e) {
             // the agent could not start it (no such program): try the next way of fetching
             if (fetcher + 1 < FETCHERS.size()) {
                 fetcher++;

@@ -116,6 +116,11 @@ final class BackgroundFlow {
         FaultPoint.reach("after:" + s.id().key());
     }
 
+    /** The reboot is in {@code p} already (its caller said so before this flow existed). */
+    void entered(Phase p) {
+        phase = p;
+    }
+
     /** Tells progress and the listener when the reboot enters another phase. */
     void enter(Phase p) {
         if (p != phase) {
@@ -180,7 +185,19 @@ final class BackgroundFlow {
                 }
             }
         }
-        return new Completion(new Outcome.Switched(), liveBg(), plan.toGeneration());
+        return bg().map(b -> new Completion(new Outcome.Switched(), b, plan.toGeneration())).orElseGet(this::coldBootedEarlier);
+    }
+
+    /**
+     * Recovery finished the tidy-up of a switch that an earlier process had already replaced by a
+     * cold boot (the clone is gone, the updated disks serve): the outcome is still that cold boot,
+     * after the step journaled last before the tidy-up, never a switch.
+     */
+    private Completion coldBootedEarlier() {
+        Instance serving = vm.serving().orElseThrow(() -> new IllegalStateException("the clone " + cloneId() + " is gone and no instance serves"));
+        Step failed = journal.steps().stream().filter(s -> s != Step.RETIRE).reduce((a, b) -> b).orElse(Step.RETIRE);
+        return new Completion(new Outcome.ColdBooted(failed, "the switch had failed there and the updated disks were cold-booted before"
+                + " bgreboot was interrupted tidying up"), serving, Reboots.generation(vm, plan.toGeneration() + 1));
     }
 
     /** The updated disks booted with the persistent disk; {@link Outcome.Down} when even that does not become ready. */
@@ -194,6 +211,8 @@ final class BackgroundFlow {
         VmState updated = plan.to().withGeneration(plan.toGeneration() + 1);
         Instance booted;
         try {
+            awaitLetGo(plan.clonePlan().bg());
+            awaitLetGo(plan.clonePlan().fg());
             booted = t.step(Part.COLD_BOOT, () -> vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress));
             VmBoot.await(vm, booted, progress);
         } catch (RuntimeException notReady) {
@@ -244,10 +263,24 @@ final class BackgroundFlow {
         }
         VmState own = new VmState(plan.toGeneration() + 1, vm.clonePoint().fgLayers(plan.clonePlan()), plan.from().boot(),
                 plan.from().persistentDisk());
+        awaitLetGo(plan.clonePlan().fg());
         vm.forget(plan.clonePlan().fg());
         Instance booted = vm.coldBoot(own, "the VM's instance is gone: booting it again from its own disks", progress);
         booted.close();
         return Optional.of("rolled back: the VM was booted again from its own disks (its instance had died), the clone was discarded");
+    }
+
+    /**
+     * A killed instance may hold the persistent disk's image a moment after its kill (the seam's
+     * kill does not promise otherwise): a cold boot opens the disk only once it has let go, as the
+     * switch gives it to the clone only then.
+     */
+    private void awaitLetGo(InstanceId id) {
+        vm.instance(id).ifPresent(i -> {
+            try (i) {
+                i.persistentDisk().awaitReleased(BackgroundSteps.RELEASE_TIMEOUT);
+            }
+        });
     }
 
     void discardClone() {
@@ -257,6 +290,8 @@ final class BackgroundFlow {
             keepConsole(b.get(), "clone");
             b.get().kill();
             b.get().close();
+        } else if (bg != null) {
+            keepConsole(bg, "clone"); // it ended by itself (shut down, its process died): its console says why, until it is forgotten
         }
         vm.forget(plan.clonePlan().bg());
     }

@@ -37,11 +37,17 @@ public final class BackgroundReboot {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), "reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
             opts.listener().phase(Phase.PREPARE, t.now());
-            Prepared p = Prepared.check(vm, opts, progress);
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             try (Instance fg = p.fg()) {
                 RebootPlan plan = plan(p, fg);
                 Journal journal = Journal.begin(vm.stateDir(), plan);
                 BackgroundFlow flow = new BackgroundFlow(vm, plan, journal, opts, progress, t, fg);
+                flow.entered(Phase.PREPARE);
                 return run(p, plan, journal, flow);
             }
         }
@@ -92,8 +98,9 @@ public final class BackgroundReboot {
         Optional<String> undone = flow.rollBack(journal.lastStep());
         Outcome outcome = new Outcome.Aborted(reason, true, signal);
         if (undone.isPresent() && flow.quietly("close the journal", () -> journal.finish(outcome))) {
-            progress.step("ABORT done: " + vm.spec().name() + " keeps serving on generation " + plan.fromGeneration());
-            return result(p, plan, start, outcome, plan.fromGeneration(), flow);
+            int serving = Reboots.generation(vm, plan.fromGeneration()); // one more when FG had died and its own disks were booted again
+            progress.step("ABORT done: " + undone.get() + "; " + vm.spec().name() + " serves generation " + serving);
+            return result(p, plan, start, outcome, serving, flow);
         }
         progress.step("ABORT unfinished: run 'bgreboot recover " + vm.spec().name() + "' (after freeing disk space, if that was the cause)");
         return result(p, plan, start, new Outcome.Aborted(reason, false, signal), plan.fromGeneration(), flow);

@@ -7,6 +7,8 @@ import java.util.Optional;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.StateSaving;
+import org.bgreboot.installed.PackageManager;
+import org.bgreboot.spec.VmSpec;
 import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
 
@@ -17,6 +19,9 @@ import org.bgreboot.ready.ReadyTarget;
  */
 final class BackgroundSteps {
     private BackgroundSteps() {}
+
+    /** How long a clone point waits for the guest's package manager to finish what it does. */
+    static final Duration PACKAGE_MANAGER_WAIT = Duration.ofMinutes(10);
 
     /** How long the old QEMU may take to let go of the persistent disk once killed. */
     static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
@@ -126,6 +131,8 @@ final class BackgroundSteps {
 
         @Override public void act(BackgroundFlow f) {
             Instance fg = f.liveFg();
+            PackageManager.awaitIdle(fg.agent(), PACKAGE_MANAGER_WAIT,
+                    () -> f.progress.step("  the guest's package manager is at work: waiting for it before the clone point"));
             Optional<List<String>> mounts = f.opts.quiesce()
                     ? GuestMounts.system(fg.agent(), f.vm.spec().persistentDisk().serial(), BackgroundFlow.AGENT_OP) : Optional.empty();
             f.t.step(Part.SYNC_FG, () -> fg.agent().exec(List.of("sync"), BackgroundFlow.AGENT_OP));
@@ -142,11 +149,18 @@ final class BackgroundSteps {
                 f.t.step(Part.CUT, () -> f.vm.clonePoint().cut(fg, f.plan.clonePlan()));
             }
             f.t.span(Span.FG_PAUSE, start, f.t.now());
+            PackageManager.busy(fg.agent(), BackgroundFlow.AGENT_OP).ifPresent(held -> {
+                throw new PackageManager.PackageManagerBusy("the guest's package manager took " + held
+                        + " at the clone point: a clone of a half-installed system is never booted; try again");
+            });
+            f.vm.spec().update().flatMap(VmSpec.Update::fromGuest).filter(g -> GuestKernelFetch.fetched(f.plan.to().boot(), f.vm.stateDir().path()))
+                    .ifPresent(g -> f.t.step(Part.FETCH_KERNEL, g.kernel(), () -> GuestKernelFetch.fetch(fg.agent(), g, f.plan.to().boot().get())));
         }
 
-        /** A freeze that timed out may still have happened. */
+        /** A freeze that timed out may still have happened; a kernel fetched for the clone goes. */
         @Override public void undo(BackgroundFlow f) {
             f.fg().ifPresent(fg -> fg.agent().fsfreezeThaw(BackgroundFlow.AGENT_OP));
+            f.plan.to().boot().filter(b -> GuestKernelFetch.fetched(Optional.of(b), f.vm.stateDir().path())).ifPresent(GuestKernelFetch::delete);
         }
     }
 
@@ -408,6 +422,7 @@ final class BackgroundSteps {
             f.t.step(Part.STREAM, () -> f.vm.clonePoint().retire(serving, f.plan.clonePlan()));
             f.t.span(Span.STREAM, start, f.t.now());
             f.vm.forget(f.plan.clonePlan().fg());
+            f.plan.from().boot().filter(b -> GuestKernelFetch.fetched(Optional.of(b), f.vm.stateDir().path())).ifPresent(GuestKernelFetch::delete);
         }
     }
 }

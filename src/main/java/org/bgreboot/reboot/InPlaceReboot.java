@@ -7,12 +7,12 @@ import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.Sleep;
 import org.bgreboot.UserError;
-import org.bgreboot.agent.AgentException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.jsonwire.WireException;
 import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.NotReadyException;
 import org.bgreboot.ready.Readiness;
@@ -49,7 +49,12 @@ public final class InPlaceReboot {
         try (VmLock lock = VmLock.acquire(vm.stateDir(), opts.method().label() + " reboot of " + vm.spec().name())) {
             progress.step("PREPARE");
             opts.listener().phase(Phase.PREPARE, t.now());
-            Prepared p = Prepared.check(vm, opts, progress);
+            Prepared p;
+            try {
+                p = Prepared.check(vm, opts, progress);
+            } catch (Cancel.CancelledException e) {
+                return Reboots.stoppedWhilePreparing(vm, opts, t, progress, e.getMessage());
+            }
             VmState s = p.state();
             int to = vm.spec().directKernelBoot() ? s.generation() + 1 : s.generation();
             ClonePlan itself = new ClonePlan(p.fg().id(), p.fg().id(), s.systemOverlays(), List.of(), s.systemOverlays());
@@ -117,7 +122,7 @@ public final class InPlaceReboot {
             ExecResult r;
             try {
                 r = fg.agent().exec(kexec, Duration.ofSeconds(30));
-            } catch (AgentException e) {
+            } catch (WireException e) {
                 return; // the guest went down under the command: that is the kexec
             }
             if (!r.ok()) {

@@ -103,6 +103,11 @@ public final class Journal {
         return entries.isEmpty() ? Step.PLAN : entries.get(entries.size() - 1).step();
     }
 
+    /** Every step journaled, in order (a step recovery replayed appears again). */
+    public List<Step> steps() {
+        return entries.stream().map(Entry::step).toList();
+    }
+
     /** Durably records that {@code step} is about to act. */
     public void record(Step step) {
         entries.add(new Entry(step, System.currentTimeMillis()));

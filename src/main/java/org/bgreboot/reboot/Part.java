@@ -12,6 +12,7 @@ public enum Part {
     FREEZE_FG("freeze FG filesystems"),
     CUT("cut the clone point"),
     THAW_FG("thaw FG filesystems"),
+    FETCH_KERNEL("fetch the guest's kernel at the clone point"),
     CLONE_OVERLAYS("create clone overlays"),
     LAUNCH_CLONE("launch clone"),
     BG_NORMAL_PRIORITY("normal priority for BG"),

@@ -3,9 +3,9 @@ package org.bgreboot.reboot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.bgreboot.agent.AgentTimeoutException;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.bgreboot.spec.VmSpec;
 
 /**
@@ -100,7 +100,7 @@ final class PersistentDiskHandover {
         ExecResult r;
         try {
             r = hook.await(hooks.timeout());
-        } catch (AgentTimeoutException e) {
+        } catch (WireTimeoutException e) {
             try {
                 agent.exec(List.of("kill", "-KILL", String.valueOf(hook.pid())), Duration.ofSeconds(10));
             } catch (RuntimeException killFailed) {

@@ -6,6 +6,8 @@ import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.installed.InstalledProbe;
+import org.bgreboot.installed.NeedsReboot;
 import org.bgreboot.engine.VmInspection;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.VmState;
@@ -52,13 +54,36 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
         try {
             VmState state = vm.state();
             VmSpec.PersistentDisk persistentDisk = persistentDisk(spec, state.persistentDiskOr(spec), opts, progress);
+            Optional<VmSpec.GuestKernel> fromGuest = opts.kernel().isPresent() ? Optional.empty() : spec.update().flatMap(VmSpec.Update::fromGuest);
             Optional<VmSpec.KernelBoot> nextBoot = opts.kernel().isPresent() ? opts.kernel()
-                    : spec.update().flatMap(VmSpec.Update::boot).or(state::boot);
-            double installMs = opts.install() ? Updates.install(spec, fg.agent(), opts.cancel(), progress) : 0;
+                    : fromGuest.map(g -> GuestKernelFetch.target(vm.stateDir(), state.generation() + 1, g,
+                            state.boot().or(spec::boot).map(VmSpec.KernelBoot::cmdline).orElse("console=ttyS0")))
+                    .or(() -> spec.update().flatMap(VmSpec.Update::boot)).or(state::boot);
+            boolean installs = opts.install() && spec.update().map(u -> !u.install().isEmpty()).orElse(false);
+            if (!installs && (nextBoot.isEmpty() || fromGuest.isPresent())) {
+                requireSomethingToBoot(spec, fg, opts, progress); // the guest installed its update itself: its boot loader boots it
+            }
+            double installMs = installs ? Updates.install(spec, fg.agent(), opts.cancel(), progress) : 0;
             return new Prepared(fg, state, nextBoot, persistentDisk, installMs);
         } catch (RuntimeException e) {
             fg.close(); // its monitor and agent serve one client each: free them for whoever comes next
             throw e;
+        }
+    }
+
+    /**
+     * A VM that boots from its disk and installs its own updates is rebooted into what its boot
+     * loader boots next; with nothing newer installed and no reboot flagged there is nothing to
+     * reboot into, and the reboot says so in one line unless forced.
+     */
+    private static void requireSomethingToBoot(VmSpec spec, Instance fg, RebootOptions opts, Progress progress) {
+        NeedsReboot n = InstalledProbe.ask(fg.agent(), Duration.ofSeconds(30));
+        progress.step("PREPARE: needs a reboot? " + n.summary());
+        if (!n.needed() && !opts.force()) {
+            throw new UserError("VM " + spec.name() + " needs no reboot: it runs kernel " + n.running() + ", "
+                    + n.nextBoot().map(k -> k.equals(n.running()) ? "the one its boot loader boots next" : "and boots " + k + " next")
+                    .orElse("and no newer kernel is installed") + ", and no reboot is flagged (/run/reboot-required); "
+                    + "install the update in the guest first, or pass --force to reboot anyway");
         }
     }
 

@@ -16,54 +16,59 @@ import org.bgreboot.spec.VmSpec;
  * @param cancel      asks the reboot to stop (signals)
  * @param takeSpecPersistentDisk hand the updated VM the spec's persistent disk when it differs from the running one's
  * @param quiesce     freeze FG's system-disk filesystems around the clone point (a longer pause, a clean clone)
+ * @param force       reboot into what is installed even when the guest says it needs no reboot
  */
 public record RebootOptions(Method method, SwitchMode switchMode, boolean install, Optional<VmSpec.KernelBoot> kernel,
                             BgShare bgShare, Optional<Duration> bgDeadline, RunClock clock, RebootListener listener, Cancel cancel,
-                            boolean takeSpecPersistentDisk, boolean quiesce) {
+                            boolean takeSpecPersistentDisk, boolean quiesce, boolean force) {
 
     public static RebootOptions background(RunClock clock) {
         return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), BgShare.ADAPTIVE, Optional.empty(), clock,
-                RebootListener.NONE, Cancel.NEVER, false, false);
+                RebootListener.NONE, Cancel.NEVER, false, false, false);
     }
 
     public RebootOptions with(RebootListener l) {
-        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, l, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, l, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions with(Method m) {
-        return new RebootOptions(m, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(m, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions with(SwitchMode s) {
-        return new RebootOptions(method, s, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, s, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions with(BgShare share) {
-        return new RebootOptions(method, switchMode, install, kernel, share, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, install, kernel, share, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions withBgDeadline(Optional<Duration> d) {
-        return new RebootOptions(method, switchMode, install, kernel, bgShare, d, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, d, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions with(Cancel c) {
-        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, c, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, c, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions withInstall(boolean i) {
-        return new RebootOptions(method, switchMode, i, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, i, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
     }
 
     public RebootOptions takingSpecPersistentDisk(boolean take) {
-        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, take, quiesce);
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, take, quiesce, force);
     }
 
     public RebootOptions quiescing(boolean q) {
-        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, q);
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, q, force);
     }
 
     public RebootOptions withKernel(Optional<VmSpec.KernelBoot> k) {
-        return new RebootOptions(method, switchMode, install, k, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce);
+        return new RebootOptions(method, switchMode, install, k, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, force);
+    }
+
+    public RebootOptions forcing(boolean f) {
+        return new RebootOptions(method, switchMode, install, kernel, bgShare, bgDeadline, clock, listener, cancel, takeSpecPersistentDisk, quiesce, f);
     }
 
     /** When the clone gets its fair share at the latest, for a VM whose readiness may take {@code readyTimeout}. */

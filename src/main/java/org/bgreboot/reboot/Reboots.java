@@ -19,6 +19,23 @@ public final class Reboots {
                 : new InPlaceReboot(vm, opts, progress).run();
     }
 
+    /**
+     * A stop asked for while PREPARE ran (the update installing in the guest): nothing was created
+     * yet, so the VM serves exactly as it did. An aborted outcome like any other, with its signal.
+     */
+    static RebootResult stoppedWhilePreparing(Vm vm, RebootOptions opts, Timings t, Progress progress, String signal) {
+        Outcome.Aborted outcome = new Outcome.Aborted("stopped by " + signal + " while preparing, before anything was created"
+                + " (an update install under way runs on in the guest)", true, Optional.of(signal));
+        progress.step("ABORT: " + outcome.reason());
+        opts.listener().aborted(t.now());
+        opts.listener().outcome(outcome);
+        double now = t.now();
+        return new RebootResult(vm.spec().name(), vm.engine(), opts.method(), opts.switchMode(), outcome, Double.NaN, now, now, t.steps(),
+                t.spans(), vm.state().generation(), chainDepth(vm), Optional.empty(), opts.method() == Method.BACKGROUND
+                ? Optional.of(new BgShareReport(opts.bgShare(), opts.bgShare(), Double.NaN, 0, false, "the clone never booted")) : Optional.empty(),
+                serving(vm));
+    }
+
     /** Which instance serves the VM now, as its engine names it (a pid, a domain), for results. */
     static Optional<String> serving(Vm vm) {
         try {
@@ -30,6 +47,16 @@ public final class Reboots {
         } catch (RuntimeException e) {
             log.debug("serving instance unknown: {}", e.toString());
             return Optional.empty();
+        }
+    }
+
+    /** The generation the VM's record says it runs; {@code otherwise} where it cannot be read. */
+    static int generation(Vm vm, int otherwise) {
+        try {
+            return vm.stateDir().readState().map(org.bgreboot.state.VmState::generation).orElse(otherwise);
+        } catch (RuntimeException e) {
+            log.debug("generation unknown: {}", e.toString());
+            return otherwise;
         }
     }
 

@@ -88,7 +88,7 @@ public final class Recovery {
         String action = flow.rollBack(last).orElseThrow(() -> new UserError("the rollback of " + vm.spec().name()
                 + "'s reboot is unfinished (see the lines above); fix the cause and run 'bgreboot recover " + vm.spec().name() + "' again"));
         return new Result(Optional.of(new Outcome.Aborted("interrupted at " + last.key() + ": " + action, true, Optional.empty())), action,
-                plan.fromGeneration(), Reboots.serving(vm).orElse(""));
+                Reboots.generation(vm, plan.fromGeneration()), Reboots.serving(vm).orElse(""));
     }
 
     /** No journal: no instance but the serving one may run; says what serves. */

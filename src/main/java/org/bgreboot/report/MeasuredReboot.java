@@ -24,6 +24,10 @@ public final class MeasuredReboot {
     public static URI serviceUri(VmSpec spec) {
         VmSpec.Network n = spec.network();
         if (n.bridged()) {
+            if (n.address().isEmpty()) {
+                throw new UserError("VM " + spec.name() + " has no address where clients reach it: measuring needs [network] address "
+                        + "(and client_netns, if clients are in another network namespace) in its spec");
+            }
             ClientNetns.route(n.address(), n.clientNetns());
             return URI.create("http://" + n.address() + ":" + n.servicePort() + "/");
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
-import org.bgreboot.spec.SpecLoader;
 /**
  * The spec file as written (TOML), before validation. Every field may be missing here; {@link
  * SpecLoader} fills defaults and checks values. Unknown keys are refused by the mapper.
@@ -45,7 +44,8 @@ record SpecFile(
 
     record Sw(String release, String disk) {}
 
-    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec) {}
+    record Upd(List<String> install, String kernel, String initrd, String cmdline, List<String> kexec,
+               @JsonProperty("guest_kernel") String guestKernel, @JsonProperty("guest_initrd") String guestInitrd) {}
 
     /** Keys by section, for the "did you mean" part of an unknown-key error. */
     static final Map<String, String> SECTIONS = Map.of(

@@ -123,7 +123,18 @@ public record VmSpec(
      * writes the new version) and, for direct kernel boot, the kernel the clone boots. {@code kexec}
      * is the guest command of a kexec reboot (a baseline), empty if the guest has none.
      */
-    public record Update(List<String> install, Optional<KernelBoot> boot, List<String> kexec) {}
+    public record Update(List<String> install, Optional<KernelBoot> boot, List<String> kexec, Optional<GuestKernel> fromGuest) {
+        public Update(List<String> install, Optional<KernelBoot> boot, List<String> kexec) {
+            this(install, boot, kexec, Optional.empty());
+        }
+    }
+
+    /**
+     * A direct-kernel-boot VM whose guest installs its own kernels: the update boots the files these
+     * guest paths name (Debian's /boot/vmlinuz and /boot/initrd.img symlinks, resolved in the guest),
+     * fetched through the agent at the clone point, never from the host's /boot.
+     */
+    public record GuestKernel(String kernel, String initrd) {}
 
     public boolean directKernelBoot() {
         return boot.isPresent();

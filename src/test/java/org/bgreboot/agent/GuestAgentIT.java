@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bgreboot.Home;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.bgreboot.qmp.EventWaiter;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.qmp.QmpEvent;
@@ -126,7 +129,7 @@ class GuestAgentIT {
             try {
                 agent.ping(Duration.ofSeconds(1));
                 break;
-            } catch (AgentTimeoutException e) {
+            } catch (WireTimeoutException e) {
                 timeouts++; // the guest is still booting: nothing answers yet
                 assertThat(qemu.isAlive()).as("QEMU alive; log: %s", qemu.log()).isTrue();
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(120));
@@ -166,7 +169,7 @@ class GuestAgentIT {
         assertThat(agent.exec(List.of("/bin/cat"), input, WAIT).stdout()).isEqualTo(input);
 
         assertThatThrownBy(() -> agent.exec(List.of("/no/such/program"), WAIT))
-                .isInstanceOf(AgentCommandException.class)
+                .isInstanceOf(WireCommandException.class)
                 .hasMessageStartingWith("guest-exec: GenericError: ");
     }
 
@@ -193,7 +196,7 @@ class GuestAgentIT {
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         assertThat(agent.exec(List.of("/usr/bin/sha256sum", "/tmp/bgreboot-it.bin"), WAIT).stdoutText()).startsWith(sha);
         assertThatThrownBy(() -> agent.readFile("/no/such/file"))
-                .isInstanceOf(AgentCommandException.class)
+                .isInstanceOf(WireCommandException.class)
                 .hasMessageStartingWith("guest-file-open: ");
     }
 
@@ -230,13 +233,13 @@ class GuestAgentIT {
         // A paused guest cannot answer; once it runs again its reply to the ping comes late.
         qmp.execute("stop");
         assertThatThrownBy(() -> agent.ping(Duration.ofMillis(300)))
-                .isInstanceOf(AgentTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("guest-ping: no reply from the guest agent within 300 ms");
         qmp.execute("cont");
         assertThat(agent.info()).isNotEmpty(); // resyncs past the late guest-ping reply
 
         assertThatThrownBy(() -> agent.exec(List.of("/bin/sleep", "2"), Duration.ofMillis(300)))
-                .isInstanceOf(AgentTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("guest-exec [/bin/sleep, 2]: not finished within 300 ms");
         assertThat(agent.exec(List.of("/bin/echo", "still in step"), WAIT).stdoutText()).isEqualTo("still in step\n");
     }
@@ -252,7 +255,7 @@ class GuestAgentIT {
         assertThat(event.data().path("guest").asBoolean()).isTrue();
         assertThat(qemu.waitForExit(30)).isTrue();
         Thread.sleep(200);
-        assertThatThrownBy(() -> agent.ping(WAIT)).isInstanceOf(AgentDisconnectedException.class);
+        assertThatThrownBy(() -> agent.ping(WAIT)).isInstanceOf(WireDisconnectedException.class);
         assertThat(agent.isConnected()).isFalse();
     }
 }

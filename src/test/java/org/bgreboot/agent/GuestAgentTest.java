@@ -16,7 +16,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bgreboot.qmp.FakePeer;
+import org.bgreboot.jsonwire.FakePeer;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -87,11 +91,16 @@ class GuestAgentTest {
         assertThat(agent.info()).isEqualTo("7.2.22");
     }
 
+    /** The reply to another id says "frozen", the call's own "thawed": taking the first would answer FROZEN. */
     @Test
     void aReplyCarryingAnotherIdIsSkipped() {
         connected();
-        qga.answer("guest-ping", request -> "{\"return\": {}, \"id\": 123456}\n" + FakePeer.reply(request, "{}"));
-        agent.ping(WAIT);
+        qga.answer("guest-fsfreeze-status", request -> {
+            long own = request.path("id").asLong();
+            return "{\"return\": \"frozen\", \"id\": " + (own + 1000) + "}\n" + FakePeer.reply(request, "\"thawed\"");
+        });
+        assertThat(agent.fsfreezeStatus(WAIT)).isEqualTo(FsFreezeStatus.THAWED);
+        assertThat(agent.fsfreezeStatus(WAIT)).as("the skipped reply is not left for the next call").isEqualTo(FsFreezeStatus.THAWED);
     }
 
     @Test
@@ -99,7 +108,7 @@ class GuestAgentTest {
         qga = FakePeer.listen(dir.resolve("qga.sock")); // accepts, never answers
         agent = GuestAgent.connect(dir.resolve("qga.sock"), WAIT);
         assertThatThrownBy(() -> agent.ping(Duration.ofMillis(300)))
-                .isInstanceOf(AgentTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("guest-ping: no reply from the guest agent to guest-sync-delimited within 300 ms");
         assertThat(agent.isConnected()).isTrue();
     }
@@ -109,7 +118,7 @@ class GuestAgentTest {
         qga = FakePeer.listen(dir.resolve("qga.sock")); // an agent that has not started yet
         agent = GuestAgent.connect(dir.resolve("qga.sock"), WAIT);
         for (int i = 0; i < 5; i++) {
-            assertThatThrownBy(() -> agent.ping(Duration.ofMillis(40))).isInstanceOf(AgentTimeoutException.class);
+            assertThatThrownBy(() -> agent.ping(Duration.ofMillis(40))).isInstanceOf(WireTimeoutException.class);
         }
         assertThat(qga.nextReceived(WAIT)).isEqualTo(FakePeer.SENTINEL);
         ObjectNode sync = (ObjectNode) qga.nextReceived(WAIT);
@@ -125,7 +134,7 @@ class GuestAgentTest {
     void afterATimeoutTheLateReplyIsDiscardedByResync() {
         connected();
         assertThatThrownBy(() -> agent.fsfreezeStatus(Duration.ofMillis(300)))
-                .isInstanceOf(AgentTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("guest-fsfreeze-status: no reply from the guest agent within 300 ms");
         ObjectNode late = qga.nextRequest(WAIT);
         qga.send("{\"return\": \"frozen\"}\n"); // the late answer, without id like old agents
@@ -144,7 +153,7 @@ class GuestAgentTest {
         });
         qga.answer("guest-ping", request -> syncs.get() == 1 ? "<<garbage>>\n" : FakePeer.reply(request, "{}"));
         assertThatThrownBy(() -> agent.ping(WAIT))
-                .isInstanceOf(AgentProtocolException.class)
+                .isInstanceOf(WireProtocolException.class)
                 .hasMessage("guest-ping: malformed reply: <<garbage>>");
         agent.ping(WAIT);
         assertThat(syncs.get()).isEqualTo(2);
@@ -156,9 +165,13 @@ class GuestAgentTest {
         qga.answer("guest-exec", request -> FakePeer.error(request, "GenericError",
                 "Guest agent command failed, error was 'Failed to execute child process'"));
         assertThatThrownBy(() -> agent.exec(List.of("/nonexistent"), WAIT))
-                .isInstanceOf(AgentCommandException.class)
+                .isInstanceOf(WireCommandException.class)
                 .hasMessage("guest-exec: GenericError: Guest agent command failed, error was 'Failed to execute child process'")
-                .satisfies(e -> assertThat(((AgentCommandException) e).errorClass()).isEqualTo("GenericError"));
+                .isInstanceOfSatisfying(WireCommandException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo("GenericError");
+                    assertThat(e.sent().path("arguments").path("path").asText()).as("what was sent").isEqualTo("/nonexistent");
+                    assertThat(e.received().path("error").path("desc").asText()).as("what came back").startsWith("Guest agent command failed");
+                });
     }
 
     @Test
@@ -214,7 +227,7 @@ class GuestAgentTest {
         qga.answer("guest-exec-status", request -> FakePeer.reply(request, "{\"exited\": false}"));
         long start = System.nanoTime();
         assertThatThrownBy(() -> agent.exec(List.of("/bin/sleep", "100"), Duration.ofMillis(400)))
-                .isInstanceOf(AgentTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("guest-exec [/bin/sleep, 100]: not finished within 400 ms");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
@@ -322,7 +335,7 @@ class GuestAgentTest {
             return FakePeer.reply(request, "{}");
         });
         assertThatThrownBy(() -> agent.writeFile("/full", new ByteArrayInputStream(new byte[10])))
-                .isInstanceOf(AgentCommandException.class)
+                .isInstanceOf(WireCommandException.class)
                 .hasMessageContaining("No space left on device");
         assertThat(calls).containsExactly("close");
     }
@@ -338,18 +351,18 @@ class GuestAgentTest {
             ping.get(1, TimeUnit.SECONDS);
             throw new AssertionError("ping should have failed");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(AgentDisconnectedException.class)
+            assertThat(e.getCause()).isInstanceOf(WireDisconnectedException.class)
                     .hasMessage("guest-ping: guest agent connection qga.sock closed by QEMU");
         }
         assertThat(agent.isConnected()).isFalse();
-        assertThatThrownBy(() -> agent.ping(WAIT)).isInstanceOf(AgentDisconnectedException.class)
+        assertThatThrownBy(() -> agent.ping(WAIT)).isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("not connected");
     }
 
     @Test
     void connectGivesUpWhenNothingListens() {
         assertThatThrownBy(() -> GuestAgent.connect(dir.resolve("none.sock"), Duration.ofMillis(200)))
-                .isInstanceOf(AgentDisconnectedException.class)
+                .isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("cannot connect to guest agent socket");
     }
 }

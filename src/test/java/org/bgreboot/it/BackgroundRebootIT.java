@@ -35,18 +35,14 @@ class BackgroundRebootIT {
             assertThat(watch.holders()).as("FG, then the clone").hasSize(2);
         }
 
-        assertThat(m.reboot().aborted()).as(m.reboot().failure().orElse("")).isFalse();
-        assertThat(m.reboot().fgStoppedAfterReady()).isTrue();
+        Headline.assertSwitched(m);
         assertThat(m.downtime().versionBefore()).isEqualTo("v1");
         assertThat(m.downtime().versionAfter()).isEqualTo("v2");
         assertThat(m.downtime().kernelAfter()).isEqualTo(TestVms.demoImage().last().kernelRelease());
         assertThat(m.ledger().ackedCount()).isGreaterThan(10);
-        assertThat(m.ledger().missingAcked()).as("acknowledged writes lost").isEmpty();
         assertThat(m.writesDuringBgBoot()).as("writes acknowledged while the clone booted").isGreaterThan(0);
-        // generous bounds: TCG on a shared machine; the demo and bench measure, this only guards
+        // FG's pause is the clone point's cut alone (a sync runs before it): a few ms here, 2 s only on a host stalled outright
         assertThat(m.reboot().fgPauseMs()).isLessThan(2_000);
-        assertThat(m.reboot().switchMs()).isLessThan(10_000);
-        assertThat(m.downtime().downtimeMs()).isLessThan(10_000);
 
         VmState after = vm.stateDir().readState().orElseThrow();
         assertThat(after.generation()).isEqualTo(before.generation() + 1);

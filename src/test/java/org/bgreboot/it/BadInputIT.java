@@ -317,9 +317,9 @@ class BadInputIT {
         Files.writeString(notAKernel, "not a kernel\n");
         baseline = baseline.ignoringJournalHistory();
         Cli.Run r = Cli.run("reboot", name, "--kernel", notAKernel.toString());
-        assertThat(r.stdout()).contains("ABORTED");
+        assertThat(r.stdout()).contains("outcome").contains("aborted: ");
         FaultIT.expectOneLineRefusal(r, "");
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(3);
     }
 
     @Test

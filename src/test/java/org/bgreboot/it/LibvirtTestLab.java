@@ -16,6 +16,7 @@ import org.bgreboot.measure.RawHttp;
 import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.spec.SpecLoader;
 import org.bgreboot.spec.VmSpec;
+import org.bgreboot.testnet.TestNetwork;
 
 /**
  * The libvirt integration tests' hosts: one lab per test JVM (a test network, two private libvirt
@@ -33,9 +34,15 @@ final class LibvirtTestLab {
     static synchronized LibvirtLab lab() {
         if (lab == null) {
             // BGREBOOT_IT_LIBVIRT_LAB=NET:SUBNET:DIR puts the lab elsewhere (two test runs on one machine)
-            String[] where = System.getenv().getOrDefault("BGREBOOT_IT_LIBVIRT_LAB", "lvit:73:").split(":", 3);
-            java.nio.file.Path dir = where[2].isEmpty() ? TestVms.home().home().resolve("libvirt-lab").resolve(where[0]) : java.nio.file.Path.of(where[2]);
-            lab = LibvirtLab.start(TestVms.home(), dir, where[0], Integer.parseInt(where[1]), 2, TCP_PORT, TestVms.progress());
+            // (else BGREBOOT_TESTNETS may move lvit, as for every test network)
+            String where = System.getenv("BGREBOOT_IT_LIBVIRT_LAB");
+            if (where == null) {
+                lab = LibvirtLab.start(TestVms.home(), "lvit", 73, 2, TCP_PORT, TestVms.progress());
+            } else {
+                String[] w = where.split(":", 3);
+                java.nio.file.Path dir = w.length < 3 || w[2].isEmpty() ? TestVms.home().home().resolve("libvirt-lab").resolve(w[0]) : java.nio.file.Path.of(w[2]);
+                lab = LibvirtLab.start(TestVms.home(), dir, new TestNetwork.Place(w[0], Integer.parseInt(w[1])), 2, TCP_PORT, TestVms.progress());
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> lab.close(), "libvirt-lab-teardown"));
         }
         return lab;
@@ -154,6 +161,74 @@ final class LibvirtTestLab {
             }
         } catch (org.libvirt.LibvirtException ex) {
             throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Starts a defined domain, as 'virsh start' does. */
+    static void start(String uri, String domain) {
+        onDomain(uri, domain, d -> d.create());
+    }
+
+    /** Ends a domain if it runs and removes its definition, as 'virsh destroy' and 'virsh undefine' do. */
+    static void undefine(String uri, String domain) {
+        onDomain(uri, domain, d -> {
+            if (d.isActive() == 1) {
+                d.destroy();
+            }
+            if (d.isPersistent() == 1) {
+                d.undefine();
+            }
+        });
+    }
+
+    /** Ends a domain (a transient one is gone with it). */
+    static void destroy(String uri, String domain) {
+        onDomain(uri, domain, d -> d.destroy());
+    }
+
+    /** A transient domain from XML, started paused (as 'virsh create --paused'). */
+    static void createTransient(String uri, String xml) {
+        try (LibvirtEngine e = engine(uri)) {
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                c.domainCreateXML(xml, 1);
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    interface DomainAction {
+        void on(org.libvirt.Domain d) throws org.libvirt.LibvirtException;
+    }
+
+    private static void onDomain(String uri, String domain, DomainAction action) {
+        try (LibvirtEngine e = engine(uri)) { // the engine's runtime (event loop, quiet errors) comes first
+            org.libvirt.Connect c = new org.libvirt.Connect(uri);
+            try {
+                action.on(c.domainLookupByName(domain));
+            } finally {
+                c.close();
+            }
+        } catch (org.libvirt.LibvirtException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** What the guest's service says of itself, waiting up to {@code timeout} for it to answer (a guest that boots). */
+    static JsonNode identity(LibvirtLab.DemoDomain d, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return new ObjectMapper().readTree(RawHttp.get(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(5)).body());
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the service of " + d.vm() + " does not answer after " + timeout.toSeconds() + " s: " + e);
+                }
+                sleep(500);
+            }
         }
     }
 

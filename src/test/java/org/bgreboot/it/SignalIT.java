@@ -74,20 +74,6 @@ class SignalIT {
     }
 
     @Test
-    @Order(2)
-    void sigtermWhileTheCloneBootsAbortsAndTheVmKeepsServing() throws Exception {
-        interruptBeforeTheSwitch("TERM", 143, Map.of(), () -> FaultIT.awaitJournalStep(vm, Step.AWAIT_READY));
-    }
-
-    @Test
-    @Order(3)
-    void sigtermAfterTheReleaseButBeforeTheVmStopsRollsTheSwitchBack() throws Exception {
-        Path log = Files.createTempFile(TestVms.home().home(), "signal-", ".log");
-        interruptBeforeTheSwitch("TERM", 143, Map.of(FaultPoint.PAUSE_ENV, "after:release"), log,
-                () -> awaitLine(log, "paused at after:release"));
-    }
-
-    @Test
     @Order(4)
     void ctrlCPastThePointOfNoReturnCompletesTheSwitch() throws Exception {
         FaultIT.Before before = FaultIT.Before.of(vm);
@@ -130,7 +116,7 @@ class SignalIT {
             assertThat(p.exitValue()).isEqualTo(130);
             assertThat(out).contains("again: stopping now").contains("bgreboot recover " + name);
             Cli.Run recovered = Cli.run("recover", name);
-            assertThat(recovered.exit()).as(recovered.stderr()).isZero();
+            assertThat(recovered.exit()).as(recovered.stderr()).isEqualTo(3); // the reboot's outcome: aborted (rolled back)
             seen = w.finish();
         }
         seen.print("two Ctrl-C");

@@ -17,7 +17,12 @@ class ProberTest {
         RunClock clock = RunClock.start();
         try (FakeService service = new FakeService(); Prober prober = new Prober(service.root(), INTERVAL, TIMEOUT, clock)) {
             prober.start();
-            Thread.sleep(300);
+            // the first answers come before the service hangs, however slowly a busy host lets the first connection happen
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (prober.snapshot().samples().stream().noneMatch(ProbeSample::ok) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(100);
             service.mode(Mode.SLOW);
             double slowFrom = clock.nowMs();
             Thread.sleep(1000);

@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +63,7 @@ class QmpClientIT {
     @Test
     void errorReplyCarriesClassAndDesc() {
         assertThatThrownBy(() -> qmp.execute("device_del", Map.of("id", "nonexistent")))
-                .isInstanceOfSatisfying(QmpCommandException.class, e -> {
+                .isInstanceOfSatisfying(WireCommandException.class, e -> {
                     assertThat(e.command()).isEqualTo("device_del");
                     assertThat(e.errorClass()).isEqualTo("DeviceNotFound");
                     assertThat(e.desc()).contains("nonexistent");
@@ -68,7 +71,7 @@ class QmpClientIT {
                 })
                 .hasMessageStartingWith("device_del: DeviceNotFound: ");
         assertThatThrownBy(() -> qmp.execute("no-such-command"))
-                .isInstanceOfSatisfying(QmpCommandException.class, e -> assertThat(e.errorClass()).isEqualTo("CommandNotFound"));
+                .isInstanceOfSatisfying(WireCommandException.class, e -> assertThat(e.errorClass()).isEqualTo("CommandNotFound"));
         assertThat(qmp.isConnected()).isTrue();
     }
 
@@ -108,13 +111,13 @@ class QmpClientIT {
             waiting.get(2, TimeUnit.SECONDS);
             throw new AssertionError("the waiter should have failed");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(QmpDisconnectedException.class).hasMessageContaining("closed by QEMU");
+            assertThat(e.getCause()).isInstanceOf(WireDisconnectedException.class).hasMessageContaining("closed by QEMU");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         assertThat(qemu.waitForExit(10)).isTrue();
         assertThat(qmp.isConnected()).isFalse();
         start = System.nanoTime();
-        assertThatThrownBy(() -> qmp.execute("query-status")).isInstanceOf(QmpDisconnectedException.class);
+        assertThatThrownBy(() -> qmp.execute("query-status")).isInstanceOf(WireDisconnectedException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(100));
     }
 
@@ -132,7 +135,7 @@ class QmpClientIT {
             throw new AssertionError("the call should have failed");
         } catch (ExecutionException e) {
             // "closed by QEMU", or "lost: Connection reset" as QEMU died with our request unread
-            assertThat(e.getCause()).isInstanceOf(QmpDisconnectedException.class)
+            assertThat(e.getCause()).isInstanceOf(WireDisconnectedException.class)
                     .hasMessageStartingWith("query-status: QMP connection to qmp.sock ");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
@@ -142,7 +145,7 @@ class QmpClientIT {
     void aCommandThatGetsNoAnswerTimesOut() throws Exception {
         qemu.freeze();
         assertThatThrownBy(() -> qmp.execute("query-status", null, Duration.ofMillis(300)))
-                .isInstanceOf(QmpTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("query-status: no reply within 300 ms");
     }
 }

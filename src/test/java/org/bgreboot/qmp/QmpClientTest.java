@@ -16,6 +16,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.bgreboot.jsonwire.FakePeer;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,7 +95,7 @@ class QmpClientTest {
     void connectGivesUpAfterTheTimeoutWhenNothingListens() {
         long start = System.nanoTime();
         assertThatThrownBy(() -> QmpClient.connect(socket(), Duration.ofMillis(300)))
-                .isInstanceOf(QmpDisconnectedException.class)
+                .isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("cannot connect to QMP socket")
                 .hasMessageContaining("300 ms");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -101,16 +106,16 @@ class QmpClientTest {
         qemu = FakePeer.listen(socket());
         qemu.greetWith("{\"hello\": 1}\r\n");
         assertThatThrownBy(() -> QmpClient.connect(socket(), WAIT))
-                .isInstanceOf(QmpProtocolException.class)
+                .isInstanceOf(WireProtocolException.class)
                 .hasMessageContaining("bad QMP greeting")
-                .satisfies(e -> assertThat(((QmpProtocolException) e).received()).contains("hello"));
+                .satisfies(e -> assertThat(((WireProtocolException) e).received()).contains("hello"));
     }
 
     @Test
     void aSilentPeerTimesOutTheGreeting() {
         qemu = FakePeer.listen(socket());
         assertThatThrownBy(() -> QmpClient.connect(socket(), Duration.ofMillis(600)))
-                .isInstanceOf(QmpTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessageContaining("greeting: no reply within");
     }
 
@@ -204,7 +209,7 @@ class QmpClientTest {
         connected();
         EventWaiter waiter = qmp.expect("SHUTDOWN");
         assertThatThrownBy(() -> waiter.await(Duration.ofMillis(200)))
-                .isInstanceOf(QmpTimeoutException.class)
+                .isInstanceOf(WireTimeoutException.class)
                 .hasMessage("no SHUTDOWN event within 200 ms");
     }
 
@@ -215,13 +220,15 @@ class QmpClientTest {
         ObjectNode request = qemu.nextRequest(WAIT);
         qemu.send(FakePeer.error(request, "GenericError", "Failed to get \\\"write\\\" lock"));
         Throwable failure = failure(add, WAIT);
-        assertThat(failure).isInstanceOf(QmpCommandException.class)
+        assertThat(failure).isInstanceOf(WireCommandException.class)
                 .hasMessage("device_add: GenericError: Failed to get \"write\" lock");
-        QmpCommandException error = (QmpCommandException) failure;
+        WireCommandException error = (WireCommandException) failure;
         assertThat(error.command()).isEqualTo("device_add");
         assertThat(error.errorClass()).isEqualTo("GenericError");
         assertThat(error.desc()).isEqualTo("Failed to get \"write\" lock");
         assertThat(error.arguments().path("driver").asText()).isEqualTo("virtio-blk-pci");
+        assertThat(error.sent()).as("what was sent, id and all").hasToString(request.toString());
+        assertThat(error.received().path("id")).as("what came back").isEqualTo(request.get("id"));
         assertThat(qmp.isConnected()).isTrue();
     }
 
@@ -259,13 +266,13 @@ class QmpClientTest {
         qemu.nextRequest(WAIT);
         qemu.send("{\"return\": oops}\r\n");
         Throwable failure = failure(status, WAIT);
-        assertThat(failure).isInstanceOf(QmpProtocolException.class)
+        assertThat(failure).isInstanceOf(WireProtocolException.class)
                 .hasMessageContaining("query-status: malformed JSON")
                 .hasMessageContaining("oops");
-        assertThat(((QmpProtocolException) failure).received()).isEqualTo("{\"return\": oops}");
+        assertThat(((WireProtocolException) failure).received()).isEqualTo("{\"return\": oops}");
         assertThat(qmp.isConnected()).isFalse();
         assertThatThrownBy(() -> qmp.execute("query-status"))
-                .isInstanceOf(QmpDisconnectedException.class)
+                .isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("not connected");
     }
 
@@ -275,7 +282,7 @@ class QmpClientTest {
         CompletableFuture<JsonNode> status = async(() -> qmp.execute("query-status"));
         qemu.nextRequest(WAIT);
         qemu.send("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\r\n");
-        assertThat(failure(status, WAIT)).isInstanceOf(QmpProtocolException.class).hasMessageContaining("reply without id");
+        assertThat(failure(status, WAIT)).isInstanceOf(WireProtocolException.class).hasMessageContaining("reply without id");
     }
 
     @Test
@@ -287,15 +294,15 @@ class QmpClientTest {
         qemu.nextRequest(WAIT);
         long start = System.nanoTime();
         qemu.closeConnection();
-        assertThat(failure(status, Duration.ofSeconds(1))).isInstanceOf(QmpDisconnectedException.class)
+        assertThat(failure(status, Duration.ofSeconds(1))).isInstanceOf(WireDisconnectedException.class)
                 .hasMessage("query-status: QMP connection to qmp.sock closed by QEMU");
-        assertThat(failure(waiting, Duration.ofSeconds(1))).isInstanceOf(QmpDisconnectedException.class)
+        assertThat(failure(waiting, Duration.ofSeconds(1))).isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("waiting for SHUTDOWN");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         assertThat(qmp.isConnected()).isFalse();
-        assertThatThrownBy(() -> qmp.execute("cont")).isInstanceOf(QmpDisconnectedException.class)
+        assertThatThrownBy(() -> qmp.execute("cont")).isInstanceOf(WireDisconnectedException.class)
                 .hasMessage("cont: not connected: QMP connection to qmp.sock closed by QEMU");
-        assertThatThrownBy(() -> qmp.expect("RESUME")).isInstanceOf(QmpDisconnectedException.class);
+        assertThatThrownBy(() -> qmp.expect("RESUME")).isInstanceOf(WireDisconnectedException.class);
     }
 
     @Test
@@ -315,7 +322,7 @@ class QmpClientTest {
         CompletableFuture<JsonNode> status = async(() -> qmp.execute("query-status"));
         qemu.nextRequest(WAIT);
         qmp.close();
-        assertThat(failure(status, Duration.ofSeconds(1))).isInstanceOf(QmpDisconnectedException.class)
+        assertThat(failure(status, Duration.ofSeconds(1))).isInstanceOf(WireDisconnectedException.class)
                 .hasMessageContaining("closed by the client");
     }
 
@@ -323,7 +330,7 @@ class QmpClientTest {
     void timeoutFailsTheCallAndALateReplyIsDropped() throws Exception {
         connected();
         assertThatThrownBy(() -> async(() -> qmp.execute("query-status", null, Duration.ofMillis(200))).join())
-                .hasCauseInstanceOf(QmpTimeoutException.class)
+                .hasCauseInstanceOf(WireTimeoutException.class)
                 .cause().hasMessage("query-status: no reply within 200 ms");
         ObjectNode late = qemu.nextRequest(WAIT);
         qemu.send(FakePeer.reply(late, "{\"status\": \"stale\"}"));

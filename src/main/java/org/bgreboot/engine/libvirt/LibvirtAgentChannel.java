@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.bgreboot.agent.AgentChannel;
-import org.bgreboot.agent.AgentCommandException;
-import org.bgreboot.agent.AgentDisconnectedException;
-import org.bgreboot.agent.AgentProtocolException;
-import org.bgreboot.agent.AgentTimeoutException;
 import org.bgreboot.engine.ConnectionInterrupted;
-import org.bgreboot.qmp.JsonSocket;
+import org.bgreboot.jsonwire.JsonSocket;
+import org.bgreboot.jsonwire.WireCommandException;
+import org.bgreboot.jsonwire.WireDisconnectedException;
+import org.bgreboot.jsonwire.WireProtocolException;
+import org.bgreboot.jsonwire.WireTimeoutException;
 
 /**
  * The guest agent reached through libvirt ({@code virDomainQemuAgentCommand}): libvirt owns the
@@ -41,7 +41,7 @@ final class LibvirtAgentChannel implements AgentChannel {
 
     @Override public JsonNode call(String command, Supplier<ObjectNode> arguments, Duration timeout) {
         if (closed) {
-            throw new AgentDisconnectedException(name + " closed by the client");
+            throw new WireDisconnectedException(name + " closed by the client");
         }
         ObjectNode request = JsonSocket.MAPPER.createObjectNode().put("execute", command);
         ObjectNode args = arguments.get();
@@ -57,16 +57,16 @@ final class LibvirtAgentChannel implements AgentChannel {
             if (!e.restored()) {
                 throw e;
             }
-            throw new AgentDisconnectedException(command + " through " + name + ": " + e.getMessage(), e);
+            throw new WireDisconnectedException(command + " through " + name + ": " + e.getMessage(), e);
         }
         try {
             JsonNode r = JsonSocket.MAPPER.readTree(reply);
             if (r.has("error")) {
-                throw new AgentCommandException(command, r.path("error").path("class").asText("?"), r.path("error").path("desc").asText(""));
+                throw WireCommandException.fromReply(command, request, r);
             }
             return r.path("return");
         } catch (IOException e) {
-            throw new AgentProtocolException(command + ": malformed reply", reply);
+            throw new WireProtocolException(command + ": malformed reply", reply);
         }
     }
 
@@ -84,7 +84,7 @@ final class LibvirtAgentChannel implements AgentChannel {
                 return null;
             });
         } catch (LibvirtFailure e) {
-            throw new AgentDisconnectedException(command + " through " + name + ": " + e.getMessage());
+            throw new WireDisconnectedException(command + " through " + name + ": " + e.getMessage());
         }
     }
 
@@ -109,12 +109,12 @@ final class LibvirtAgentChannel implements AgentChannel {
         Optional<LibvirtError> err = e.error();
         String m = err.map(LibvirtError::message).orElse(e.getMessage());
         if (err.map(LibvirtError::agentUnresponsive).orElse(false)) {
-            return new AgentTimeoutException(command, timeout, "no answer through libvirt (" + m + ")");
+            return new WireTimeoutException(command, timeout, "no answer through libvirt (" + m + ")");
         }
         if (err.map(x -> x.noDomain() || x.operationInvalid()).orElse(false)) {
-            return new AgentDisconnectedException(command + ": the domain is not running (" + m + ")", e);
+            return new WireDisconnectedException(command + ": the domain is not running (" + m + ")", e);
         }
         int i = m.indexOf("': ");
-        return new AgentCommandException(command, "GenericError", i > 0 ? m.substring(i + 3) : m);
+        return new WireCommandException(command, null, "GenericError", i > 0 ? m.substring(i + 3) : m, null);
     }
 }

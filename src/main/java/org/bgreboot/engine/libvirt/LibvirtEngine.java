@@ -91,6 +91,29 @@ public final class LibvirtEngine implements Engine {
         return Optional.of(loader.loadText(md.get().spec(), Path.of("/<metadata of domain " + entry.get().name() + ">")));
     }
 
+    /**
+     * Adopt's first look at a domain: refuses one that is missing, transient, stopped, or the VM of
+     * another name already, in one line; nothing is changed.
+     */
+    public void adoptable(String domain, String vm) {
+        DomainAdoption.precheck(host, domain, vm);
+    }
+
+    /** The domain's disks as a message names them: {@code vda, vdb (serial data)}. */
+    public List<String> disksOf(String domain) {
+        return DomainAdoption.disks(host, domain);
+    }
+
+    /** Makes the domain the VM {@code vm}: its spec recorded in its metadata (live and next boot). */
+    public void adopt(String domain, String vm, String specText) {
+        DomainAdoption.record(host, domain, vm, specText);
+    }
+
+    /** The names of the host's domains, running or defined. */
+    public List<String> domainNames() {
+        return host.domains().stream().map(Host.DomainEntry::name).sorted().toList();
+    }
+
     /** Whether any domain of the host is the VM {@code vm} or is called {@code vm}. */
     public boolean has(String vm) {
         return host.domains().stream().anyMatch(e -> e.name().equals(vm) || e.metadata().map(m -> m.name().equals(vm)).orElse(false));
@@ -136,6 +159,11 @@ public final class LibvirtEngine implements Engine {
     /** Memory a new domain could take on the host now (free, cache and buffers), in bytes. */
     public long availableMemoryBytes() {
         return host.availableMemoryBytes();
+    }
+
+    /** The host's lease (one watch at a time per host, and no manual reboot while it rolls). */
+    public HostLease lease() {
+        return new HostLease(host);
     }
 
     @Override public void close() {

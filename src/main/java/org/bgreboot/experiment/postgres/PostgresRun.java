@@ -54,10 +54,10 @@ public final class PostgresRun {
         try (PgbenchWorkload w = PgbenchWorkload.start(db, sql.resolve("pgbench-append.sql"), sql.resolve("pgbench-init.sql"), logs, clock)) {
             try {
                 Sleep.ms(plan.window().toMillis());
-                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()), plan));
+                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()).forcing(!plan.install()), plan));
                 for (int i = 1; i <= plan.backgroundReboots(); i++) {
                     reboots.add(reboot("background reboot " + i + " of " + plan.backgroundReboots(),
-                            RebootOptions.background(clock).withInstall(plan.install()), plan));
+                            RebootOptions.background(clock).withInstall(plan.install()).forcing(!plan.install()), plan));
                 }
             } finally {
                 progress.step("pgbench: stopping, then every logged commit looked up in the table");
