@@ -50,25 +50,40 @@ final class DomainNetwork implements InstanceNetwork {
     @Override public void handOver() { }
 
     /**
-     * On a bridge, until its interfaces have been quiet (see {@link Drain}). The clone announced
-     * its MAC every 2 ms for 200 ms as it took the network, so what this domain still sends does
-     * not draw the bridge's forwarding entry back to its tap. The interfaces are looked up once:
-     * the polls, every 2 ms inside the switch, only read their counters.
+     * On a bridge, until its interfaces have been quiet (see {@link Drain}), then their links down.
+     * The clone announced its MAC every 2 ms for 200 ms as it took the network, so what this domain
+     * still sends meanwhile does not draw the bridge's forwarding entry back to its tap for long; but
+     * a frame it sent after the last announcement (its guest answering late on a busy host, an ARP,
+     * a retransmission) did, until its QEMU was gone and libvirt had removed its tap: clients' packets
+     * went to a dead tap and waited out TCP's 1-s retry (the fleet demo's 1-s gaps). With its links
+     * down it sends nothing more. The interfaces are looked up once: the polls, every 2 ms inside
+     * the switch, only read their counters. Undone, as the hand-over is, by {@link #take}.
      */
     @Override public long drain() {
         if (!bridged) {
             return 0;
         }
-        List<String> taps;
+        DomainXml live;
+        List<Element> nics;
         try {
-            taps = domain.liveXml().devices("interface").stream().map(nic -> DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse(""))
-                    .filter(dev -> !dev.isEmpty()).toList();
+            live = domain.liveXml();
+            nics = live.devices("interface");
         } catch (RuntimeException e) {
             log.debug("{}: no interfaces to drain ({})", domain.name(), e.toString());
             return 0; // gone, or unreadable: nothing to wait for
         }
-        long ms = Drain.untilQuiet(() -> transmitted(taps));
-        log.debug("{} drained in {} ms", domain.name(), ms);
+        List<String> taps = nics.stream().map(nic -> DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse(""))
+                .filter(dev -> !dev.isEmpty()).toList();
+        long start = System.nanoTime();
+        long quiet = Drain.untilQuiet(() -> transmitted(taps));
+        try {
+            setLinks(live, nics, "down");
+        } catch (RuntimeException e) {
+            // gone meanwhile (its tap with it), or libvirt refused: the kill that follows silences it as well, a moment later
+            log.debug("{}: links not set down after the drain ({})", domain.name(), e.toString());
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        log.debug("{} drained in {} ms, links down after {} ms more", domain.name(), quiet, ms - quiet);
         return ms;
     }
 
@@ -93,7 +108,12 @@ final class DomainNetwork implements InstanceNetwork {
 
     private void link(String state) {
         DomainXml live = domain.liveXml();
-        for (Element nic : live.devices("interface")) {
+        setLinks(live, live.devices("interface"), state);
+    }
+
+    /** Sets the links of interfaces {@code nics} of {@code live} to {@code state} where they are not already. */
+    private void setLinks(DomainXml live, List<Element> nics, String state) {
+        for (Element nic : nics) {
             Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));
             if (state.equals(link.getAttribute("state")) || (state.equals("up") && link.getAttribute("state").isEmpty())) {
                 continue;
