@@ -1,6 +1,7 @@
 package org.bgreboot.engine.libvirt;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.bgreboot.engine.Drain;
 import org.bgreboot.engine.InstanceNetwork;
@@ -15,15 +16,23 @@ final class DomainNetwork implements InstanceNetwork {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DomainNetwork.class);
     /** Every 2 ms for 200 ms: whatever the old domain still sends in its last milliseconds, the bridge learns the clone's port again at once. */
     private static final String ANNOUNCE = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":100,\"step\":1}}";
+    /** Once the old domain is silent: a few more, 2 ms apart (they replace what is left of the ones before). */
+    private static final String ANNOUNCE_AGAIN = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":5,\"step\":1}}";
 
     private final DomainInstance domain;
     private final boolean bridged;
     private final boolean announces;
+    private final NetworkTaker taker;
 
-    DomainNetwork(DomainInstance domain, boolean bridged, boolean announces) {
+    DomainNetwork(DomainInstance domain, boolean bridged, boolean announces, NetworkTaker taker) {
         this.domain = domain;
         this.bridged = bridged;
         this.announces = announces;
+        this.taker = taker;
+    }
+
+    String domainName() {
+        return domain.name();
     }
 
     @Override public void isolate() {
@@ -41,9 +50,8 @@ final class DomainNetwork implements InstanceNetwork {
      */
     @Override public void take() {
         link("up");
-        if (announces) {
-            domain.call("cannot announce " + domain.describe() + "'s MAC (QEMU announce-self)", d -> d.qemuMonitorCommand(ANNOUNCE, 0));
-        }
+        announce(ANNOUNCE);
+        taker.took(this);
     }
 
     /** The old domain keeps its tap until it ends; the clone's announce moves the bridge's entry. */
@@ -56,8 +64,11 @@ final class DomainNetwork implements InstanceNetwork {
      * a frame it sent after the last announcement (its guest answering late on a busy host, an ARP,
      * a retransmission) did, until its QEMU was gone and libvirt had removed its tap: clients' packets
      * went to a dead tap and waited out TCP's 1-s retry (the fleet demo's 1-s gaps). With its links
-     * down it sends nothing more. The interfaces are looked up once: the polls, every 2 ms inside
-     * the switch, only read their counters. Undone, as the hand-over is, by {@link #take}.
+     * down it sends nothing more; the domain that took the network announces it again every 2 ms
+     * while they go down, and a few times once they are, so the bridge hears it last (announced
+     * only after they were down, a SYN that reached the old tap in between was lost: measured with
+     * an old domain that pinged every 5 ms to its end). The interfaces are looked up once: the polls, every 2 ms
+     * inside the switch, only read their counters. Undone, as the hand-over is, by {@link #take}.
      */
     @Override public long drain() {
         if (!bridged) {
@@ -76,11 +87,14 @@ final class DomainNetwork implements InstanceNetwork {
                 .filter(dev -> !dev.isEmpty()).toList();
         long start = System.nanoTime();
         long quiet = Drain.untilQuiet(() -> transmitted(taps));
+        Optional<DomainNetwork> clone = taker.other(this);
         try {
+            clone.ifPresent(c -> c.announce(ANNOUNCE)); // heard every 2 ms while these links go down, whatever this domain sends till then
             setLinks(live, nics, "down");
+            clone.ifPresent(c -> c.announce(ANNOUNCE_AGAIN)); // and last, however long the link took
         } catch (RuntimeException e) {
             // gone meanwhile (its tap with it), or libvirt refused: the kill that follows silences it as well, a moment later
-            log.debug("{}: links not set down after the drain ({})", domain.name(), e.toString());
+            log.debug("{}: links not set down after the drain, or the clone not announced again ({})", domain.name(), e.toString());
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         log.debug("{} drained in {} ms, links down after {} ms more", domain.name(), quiet, ms - quiet);
@@ -102,8 +116,15 @@ final class DomainNetwork implements InstanceNetwork {
         }
     }
 
+    private void announce(String command) {
+        if (announces) {
+            domain.call("cannot announce " + domain.describe() + "'s MAC (QEMU announce-self)", d -> d.qemuMonitorCommand(command, 0));
+        }
+    }
+
     @Override public void release() {
         link("down");
+        taker.released(this);
     }
 
     private void link(String state) {

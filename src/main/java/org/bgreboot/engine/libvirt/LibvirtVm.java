@@ -56,7 +56,7 @@ public final class LibvirtVm implements Vm {
         this.handover = new Handover(this::plugFor);
         this.weights = new CpuWeights(host, definitions::shares);
         boolean announces = spec.network().bridged() && spec.libvirt().map(VmSpec.LibvirtDomain::announce).orElse(true);
-        this.context = new DomainContext(host, names, disks, handover, spec.network().bridged(), announces, weights);
+        this.context = new DomainContext(host, names, disks, handover, spec.network().bridged(), announces, new NetworkTaker(), weights);
         this.clonePoint = new LibvirtClonePoint(definitions, disks, names, host.files(), this::domainInstance);
         this.rehearsal = new Rehearsal(definitions, names, disks, host, handover);
     }
