@@ -21,11 +21,9 @@ public interface InstanceNetwork {
 
     /**
      * Waits, a moment at most, until the instance has answered what it had accepted (it has sent
-     * nothing for a while), so that a kill does not leave its clients to a timeout; then, where the
-     * engine can, cuts it off, so that nothing it sends later draws the network back to it (undone
-     * by {@link #take}).
+     * nothing for a while), so that a kill does not leave its clients to a timeout.
      *
-     * @return how long it took, ms (0 where nothing can be seen)
+     * @return how long it waited, ms (0 where nothing can be seen)
      */
     long drain();
 

@@ -147,11 +147,6 @@ public final class LibvirtLab implements AutoCloseable {
         return facts.get("BRIDGE");
     }
 
-    /** The client namespace's address on the test network (where the prober and writer run). */
-    public String clientAddress() {
-        return "10.77." + subnet + ".1";
-    }
-
     /** The {@code i}-th VM address on the test network. */
     public String address(int i) {
         return "10.77." + subnet + "." + (10 + i);

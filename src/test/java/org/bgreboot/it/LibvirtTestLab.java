@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bgreboot.agent.ExecResult;
-import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.engine.libvirt.LibvirtEngine;
 import org.bgreboot.engine.libvirt.LibvirtVm;
 import org.bgreboot.experiment.LibvirtLab;
@@ -93,23 +91,6 @@ final class LibvirtTestLab {
     /** The service's ledger (every acknowledged append on the persistent disk). */
     static String ledger(LibvirtLab.DemoDomain d) throws IOException {
         return LedgerCheck.fetch(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(10));
-    }
-
-    /**
-     * Has the serving domain's guest ping the client every 50 ms until it ends: frames with the
-     * VM's MAC from the old domain's tap after the clone's announcements, as its TCP's late
-     * retransmissions are. Checked running a second later.
-     */
-    static void chatter(LibvirtLab.DemoDomain d) {
-        try (LibvirtEngine e = engine(d.host().uri())) {
-            org.bgreboot.engine.Instance serving = vm(e, d).serving().orElseThrow(() -> new AssertionError(d.vm() + " does not run"));
-            GuestAgent.RunningCommand ping = serving.agent().start(List.of("ping", "-q", "-i", "0.05", lab().clientAddress()), Duration.ofSeconds(10));
-            sleep(1000);
-            ExecResult ended = ping.poll(Duration.ofSeconds(10));
-            if (ended != null) {
-                throw new AssertionError("ping in " + d.vm() + " ended at once: " + ended);
-            }
-        }
     }
 
     static Optional<Long> libvirtdPid(LibvirtLab.DemoDomain d) {

@@ -7,6 +7,6 @@ package org.bgreboot.engine.libvirt;
  *
  * @param bridged   whether the VM's network is a bridge (or a libvirt network), where the switch moves a MAC between taps
  * @param announces whether a clone announces the MAC as it takes the network (see {@link DomainNetwork#take})
- * @param taker     which domain took the network last (see {@link DomainNetwork#drain})
+ * @param taker     which domain took the network last (see {@link DomainNetwork#ending})
  */
 record DomainContext(Host host, Generations names, DomainDisks disks, Handover handover, boolean bridged, boolean announces, NetworkTaker taker, CpuWeights weights) {}

@@ -122,6 +122,7 @@ final class DomainInstance implements Instance {
     /** Ends the domain; during a switch maybe in the background (see {@link Handover}). */
     @Override public void kill() {
         ctx.handover().stop(this);
+        network.ending();
     }
 
     /** libvirt's destroy: returns once QEMU is gone. Ending a domain that is not running is fine; so is repeating it on a new connection. */

@@ -1,7 +1,6 @@
 package org.bgreboot.engine.libvirt;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import org.bgreboot.engine.Drain;
 import org.bgreboot.engine.InstanceNetwork;
@@ -16,8 +15,8 @@ final class DomainNetwork implements InstanceNetwork {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DomainNetwork.class);
     /** Every 2 ms for 200 ms: whatever the old domain still sends in its last milliseconds, the bridge learns the clone's port again at once. */
     private static final String ANNOUNCE = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":100,\"step\":1}}";
-    /** Once the old domain is silent: a few more, 2 ms apart (they replace what is left of the ones before). */
-    private static final String ANNOUNCE_AGAIN = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":5,\"step\":1}}";
+    /** 2, 3, 4... ms apart, then every 10 ms: about a second with as many announcements, through the old domain's release. */
+    private static final String ANNOUNCE_HOLD = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":2,\"max\":10,\"rounds\":100,\"step\":1}}";
 
     private final DomainInstance domain;
     private final boolean bridged;
@@ -58,47 +57,58 @@ final class DomainNetwork implements InstanceNetwork {
     @Override public void handOver() { }
 
     /**
-     * On a bridge, until its interfaces have been quiet (see {@link Drain}), then their links down.
-     * The clone announced its MAC every 2 ms for 200 ms as it took the network, so what this domain
-     * still sends meanwhile does not draw the bridge's forwarding entry back to its tap for long; but
-     * a frame it sent after the last announcement (its guest answering late on a busy host, an ARP,
-     * a retransmission) did, until its QEMU was gone and libvirt had removed its tap: clients' packets
-     * went to a dead tap and waited out TCP's 1-s retry (the fleet demo's 1-s gaps). With its links
-     * down it sends nothing more; the domain that took the network announces it again every 2 ms
-     * while they go down, and a few times once they are, so the bridge hears it last (announced
-     * only after they were down, a SYN that reached the old tap in between was lost: measured with
-     * an old domain that pinged every 5 ms to its end). The interfaces are looked up once: the polls, every 2 ms
-     * inside the switch, only read their counters. Undone, as the hand-over is, by {@link #take}.
+     * On a bridge, until its interfaces have been quiet (see {@link Drain}); then the domain that
+     * took the network announces it again, for about a second. The clone announced its MAC every
+     * 2 ms for 200 ms as it took the network, so what this domain sends meanwhile does not draw the
+     * bridge's forwarding entry back to its tap for long; but a frame it sent later (a late answer,
+     * a TCP retransmission 200 ms on) did, and clients' requests went to it through its release
+     * until its kill cut them off: they waited out a second. Its links stay up until it is killed:
+     * set down after the drain (tried), an answer it still owed was lost whenever its guest paused
+     * longer than the drain's quiet, as under TCG on a busy host (3 of 18 fleet-demo switches). The
+     * interfaces are looked up once: the polls, every 2 ms inside the switch, only read their counters.
      */
     @Override public long drain() {
         if (!bridged) {
             return 0;
         }
-        DomainXml live;
-        List<Element> nics;
+        List<String> taps;
         try {
-            live = domain.liveXml();
-            nics = live.devices("interface");
+            taps = domain.liveXml().devices("interface").stream().map(nic -> DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse(""))
+                    .filter(dev -> !dev.isEmpty()).toList();
         } catch (RuntimeException e) {
             log.debug("{}: no interfaces to drain ({})", domain.name(), e.toString());
             return 0; // gone, or unreadable: nothing to wait for
         }
-        List<String> taps = nics.stream().map(nic -> DomainXml.child(nic, "target").map(t -> t.getAttribute("dev")).orElse(""))
-                .filter(dev -> !dev.isEmpty()).toList();
-        long start = System.nanoTime();
-        long quiet = Drain.untilQuiet(() -> transmitted(taps));
-        Optional<DomainNetwork> clone = taker.other(this);
-        try {
-            clone.ifPresent(c -> c.announce(ANNOUNCE)); // heard every 2 ms while these links go down, whatever this domain sends till then
-            setLinks(live, nics, "down");
-            clone.ifPresent(c -> c.announce(ANNOUNCE_AGAIN)); // and last, however long the link took
-        } catch (RuntimeException e) {
-            // gone meanwhile (its tap with it), or libvirt refused: the kill that follows silences it as well, a moment later
-            log.debug("{}: links not set down after the drain, or the clone not announced again ({})", domain.name(), e.toString());
-        }
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        log.debug("{} drained in {} ms, links down after {} ms more", domain.name(), quiet, ms - quiet);
+        long ms = Drain.untilQuiet(() -> transmitted(taps));
+        log.debug("{} drained in {} ms", domain.name(), ms);
+        announceByTaker(ANNOUNCE_HOLD);
         return ms;
+    }
+
+    /**
+     * This domain is being ended: the domain that took the network from it announces the MAC again,
+     * every 2 ms for 200 ms. A frame this domain sent after the clone's last announcement (late
+     * answers, a TCP retransmission) had drawn the bridge's forwarding entry back to its tap, and
+     * its tap stays a port of the bridge until libvirt has cleaned the domain up, ~200 ms after its
+     * QEMU is gone: clients' packets went there and waited out TCP's 1-s retry. Now the clone is the
+     * last the bridge hears from. Nothing fails for it: the kill goes on.
+     */
+    void ending() {
+        announceByTaker(ANNOUNCE);
+    }
+
+    /** The domain that took the network from this one announces it ({@code command}); nothing fails for it. */
+    private void announceByTaker(String command) {
+        if (!bridged) {
+            return;
+        }
+        taker.other(this).ifPresent(clone -> {
+            try {
+                clone.announce(command);
+            } catch (RuntimeException e) {
+                log.debug("{}: not announced again for {} ({})", clone.domainName(), domain.name(), e.toString());
+            }
+        });
     }
 
     /** Packets the interfaces {@code taps} have sent so far (libvirt's interface stats); empty where unknown. */
@@ -129,12 +139,7 @@ final class DomainNetwork implements InstanceNetwork {
 
     private void link(String state) {
         DomainXml live = domain.liveXml();
-        setLinks(live, live.devices("interface"), state);
-    }
-
-    /** Sets the links of interfaces {@code nics} of {@code live} to {@code state} where they are not already. */
-    private void setLinks(DomainXml live, List<Element> nics, String state) {
-        for (Element nic : nics) {
+        for (Element nic : live.devices("interface")) {
             Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));
             if (state.equals(link.getAttribute("state")) || (state.equals("up") && link.getAttribute("state").isEmpty())) {
                 continue;

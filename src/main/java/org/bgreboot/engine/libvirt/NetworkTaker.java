@@ -3,10 +3,9 @@ package org.bgreboot.engine.libvirt;
 import java.util.Optional;
 
 /**
- * Which domain of the VM took its network last, so that the old domain, once its links are down,
- * can have the bridge hear that domain last: a frame the old domain sent after the clone's
- * announcements ended had drawn the bridge's forwarding entry back to the old tap, where clients'
- * packets are lost once the old domain is silent. One per VM, shared by its domains' networks.
+ * Which domain of the VM took its network last, so that the old domain, as it is ended, can have
+ * the bridge hear that domain last (see {@link DomainNetwork#ending}). One per VM, shared by its
+ * domains' networks.
  */
 final class NetworkTaker {
     private volatile DomainNetwork taker;
@@ -21,9 +20,9 @@ final class NetworkTaker {
         }
     }
 
-    /** The domain that took the network, if it is not {@code silenced} itself. */
-    Optional<DomainNetwork> other(DomainNetwork silenced) {
+    /** The domain that took the network, if it is not {@code ending} itself. */
+    Optional<DomainNetwork> other(DomainNetwork ending) {
         DomainNetwork t = taker;
-        return t == null || t.domainName().equals(silenced.domainName()) ? Optional.empty() : Optional.of(t);
+        return t == null || t.domainName().equals(ending.domainName()) ? Optional.empty() : Optional.of(t);
     }
 }
