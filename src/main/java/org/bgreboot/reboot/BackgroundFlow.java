@@ -250,7 +250,7 @@ final class BackgroundFlow {
             throw new IllegalStateException("a reboot past " + BackgroundSteps.commitStep(order).id().key() + " can only be completed");
         }
         enter(Phase.ABORT);
-        fg().ifPresent(f -> quietly("resume FG", f::resumeIfPaused));
+        quietly("resume FG", () -> fg().ifPresent(Instance::resumeIfPaused)); // even asking whether FG runs may fail: a host away
         boolean undone = true;
         for (FlowStep s : BackgroundSteps.backFrom(order, last)) {
             undone &= quietly("undo " + s.id().key(), () -> s.undo(this));
