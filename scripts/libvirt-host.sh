@@ -16,6 +16,11 @@
 #       Waits until the daemon answers a capabilities call with a working QEMU driver, then prints
 #       the URIs to reach it on stdout, one per line, the unix one first (always there; it works
 #       from any network namespace). Progress and errors go to stderr; daemon logs are in DIR/log.
+#   libvirt-host.sh restart DIR [--timeout SECS]
+#       Starts libvirtd again in the running host's namespaces and cgroups (as a package upgrade
+#       restarts it): one that runs is stopped first (SIGTERM); its domains' QEMU processes and
+#       virtlogd keep running, and the new daemon finds them again (or cleans up after those that
+#       died meanwhile). Needs the host's virtlogd alive (start it anew otherwise). Prints the URIs.
 #   libvirt-host.sh status DIR
 #       Prints the URIs and exits 0 when the host's libvirtd runs; exits 1 otherwise.
 #   libvirt-host.sh stop DIR
@@ -483,6 +488,51 @@ cmd_inner() {
     virtlogd -d -p /run/libvirt/virtlogd.pid -- libvirtd -d "${listen[@]}" -p /run/libvirt/libvirtd.pid
 }
 
+# ---- restart --------------------------------------------------------------------------------------
+
+cmd_restart() {
+  [ $# -ge 1 ] || usage
+  local dir timeout=120
+  dir=$(readlink -m "$1")
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  [ "$(id -u)" = 0 ] || die "must run as root (it enters the host's namespaces)"
+  load_env "$dir"
+  [ -n "$CGROUP_ID" ] || die "no host in $dir (start one: $self start $dir)"
+  local logd old
+  logd=$(pidfile_pid "$dir/run/virtlogd.pid")
+  alive "$logd" "$CGROUP_ID" || die "the host in $dir has no virtlogd any more: stop it and start it anew"
+  old=$(pidfile_pid "$dir/run/libvirtd.pid")
+  if alive "$old" "$CGROUP_ID"; then
+    kill_wait 10 "$old"
+  fi
+  rm -f "$dir/run/libvirtd.pid" # a killed daemon leaves it; the readiness check reads the new one's
+  local listen=() t0
+  [ -n "$TCP_PORT" ] && listen=(--listen)
+  t0=$(date +%s%N)
+  # into the host's cgroups, then into virtlogd's namespaces (mount, cgroup, network), where a new
+  # reaper starts libvirtd (see reaper_py; the old reaper keeps the domains it adopted)
+  if ! (
+    while read -r cg; do echo "$BASHPID" >"$cg/cgroup.procs"; done <"$dir/cgroup-dirs"
+    exec nsenter -t "$logd" --mount --cgroup --net -- python3 -c "$reaper_py" /var/log/libvirt/daemons.out \
+      libvirtd -d "${listen[@]}" -p /run/libvirt/libvirtd.pid
+  ) >"$dir/restart.log" 2>&1 </dev/null; then
+    tail -n 3 "$dir/restart.log" >&2
+    die "could not start libvirtd again in $dir (trace: $dir/restart.log, logs: $dir/log)"
+  fi
+  if ! wait_ready "$(uris "$dir" | head -n 1)" "$dir/run/libvirtd.pid" "$timeout"; then
+    tail -n 20 "$dir/log/libvirtd.log" >&2 2>/dev/null || true
+    die "the new libvirtd in $dir did not become ready (logs: $dir/log)"
+  fi
+  note "libvirtd restarted in $(((($(date +%s%N) - t0) / 1000000))) ms (pid $(pidfile_pid "$dir/run/libvirtd.pid"))"
+  uris "$dir"
+}
+
 # ---- status, stop ---------------------------------------------------------------------------------
 
 cmd_status() {
@@ -560,6 +610,7 @@ cmd_stop() {
 case ${1:-} in
   install) shift; [ $# -eq 0 ] || usage; cmd_install ;;
   start) shift; cmd_start "$@" ;;
+  restart) shift; cmd_restart "$@" ;;
   status) shift; cmd_status "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   _inner) shift; cmd_inner "$@" ;;

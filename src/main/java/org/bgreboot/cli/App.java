@@ -74,7 +74,7 @@ final class App {
     /** A libvirt host, connected once per command. */
     LibvirtEngine libvirt(Optional<String> uri) {
         if (libvirt == null) {
-            libvirt = LibvirtEngine.connect(uri);
+            libvirt = LibvirtEngine.connect(uri, EngineOptions.reconnect());
         }
         return libvirt;
     }

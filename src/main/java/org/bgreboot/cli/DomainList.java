@@ -28,7 +28,7 @@ final class DomainList {
     }
 
     static int run(java.io.PrintWriter err) {
-        try (LibvirtEngine e = LibvirtEngine.connect(EngineOptions.connect())) {
+        try (LibvirtEngine e = LibvirtEngine.connect(EngineOptions.connect(), EngineOptions.reconnect())) {
             List<LibvirtEngine.Listing> all = e.list();
             System.out.println(String.format("%-20s %-24s %-8s %s", "VM", "DOMAIN", "STATE", "") + "(" + e.uri() + ")");
             for (LibvirtEngine.Listing l : all) {

@@ -22,6 +22,19 @@ final class EngineOptions {
                         + "qemu+unix:///system?socket=...). Default: the spec's [libvirt] connect, else LIBVIRT_DEFAULT_URI, else libvirt's "
                         + "default. 'fleet' takes one per host.")
         static java.util.List<String> uris = new java.util.ArrayList<>();
+
+        @Option(names = "--reconnect-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+                description = "How long a lost connection to libvirt (libvirtd restarting) is tried again before the operation under way "
+                        + "gives up (default: ${DEFAULT-VALUE}); the domains keep running meanwhile.")
+        static long reconnectSeconds = 60;
+    }
+
+    /** How long a lost libvirt connection is tried again: --reconnect-timeout. */
+    static java.time.Duration reconnect() {
+        if (Connection.reconnectSeconds < 0) {
+            throw new org.bgreboot.UserError("--reconnect-timeout " + Connection.reconnectSeconds + " is negative: give seconds, 0 for no retry");
+        }
+        return java.time.Duration.ofSeconds(Connection.reconnectSeconds);
     }
 
     /** The URI given with --connect, if any; one at most (several are for 'fleet'). */

@@ -10,4 +10,9 @@ public interface CpuCeiling {
 
     /** How long the host held the vCPUs back so far, by its own counters (cgroup cpu.stat), µs; empty where unreadable. */
     OptionalLong throttledMicros();
+
+    /** Why {@link #throttledMicros} can never be read for this instance (its host's counters are out of reach); empty where it can. */
+    default String whyUncounted() {
+        return "";
+    }
 }

@@ -60,7 +60,11 @@ public final class LibvirtLab implements AutoCloseable {
     /** The same, the last host also listening on qemu+tcp at {@code tcpPort} (0: none), reached from this namespace. */
     public static LibvirtLab start(Home home, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
         TestNetwork.Place place = TestNetwork.place(net, subnet);
-        Path dir = home.home().resolve("libvirt-lab").resolve(place.name());
+        return start(home, home.home().resolve("libvirt-lab").resolve(place.name()), place, hostCount, tcpPort, progress);
+    }
+
+    /** The same in folder {@code dir} (its hosts' folders go into unix socket paths: keep it short), on {@code place} as given. */
+    public static LibvirtLab start(Home home, Path dir, TestNetwork.Place place, int hostCount, int tcpPort, Progress progress) {
         Scripts scripts = new Scripts(home.repo(), Map.of("BGREBOOT_CACHE", home.cache().toString()));
         LibvirtLab lab = new LibvirtLab(scripts, dir, place.name(), place.subnet(), progress);
         lab.teardown = org.bgreboot.Teardown.onExit("the libvirt hosts and test network " + place.name() + " (" + dir + ")", lab::stopAll);
@@ -110,6 +114,21 @@ public final class LibvirtLab implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("start", hostDir(h).toString(), "--netns", host.netns()));
         host.tcpUri().ifPresent(u -> args.addAll(List.of("--tcp", u.replaceFirst(".*:(\\d+)/.*", "$1"))));
         scripts.run("libvirt-host.sh", args.toArray(String[]::new));
+    }
+
+    /** Host {@code h}'s libvirtd, as its pid file names it (empty when none runs). */
+    public java.util.Optional<Long> libvirtdPid(int h) {
+        try {
+            long pid = Long.parseLong(Files.readString(hostDir(h).resolve("run/libvirtd.pid")).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A new libvirtd for host {@code h} in its namespaces, its domains kept (as a package upgrade restarts it; see libvirt-host.sh restart). */
+    public void restartLibvirtd(int h) {
+        scripts.run("libvirt-host.sh", "restart", hostDir(h).toString());
     }
 
     private Path hostDir(int h) {

@@ -11,6 +11,7 @@ import org.bgreboot.FaultPoint;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.agent.GuestAgent;
+import org.bgreboot.engine.ConnectionInterrupted;
 import org.bgreboot.engine.CpuShare;
 import org.bgreboot.engine.DiskHandover;
 import org.bgreboot.engine.Instance;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class BackgroundFlow {
     private static final Logger log = LoggerFactory.getLogger(BackgroundFlow.class);
     static final Duration AGENT_OP = Duration.ofSeconds(10);
+    /** How often a step past the point of no return is done again after the engine lost its host midway and got it back. */
+    private static final int MAX_REDO = 3;
 
     /** How a switch that went past its point of no return ended, and which instance serves now. */
     record Completion(Outcome outcome, Instance serving, int generation) {}
@@ -150,19 +153,36 @@ final class BackgroundFlow {
      * Past the point of no return: the remaining steps from {@code first}, whatever they meet. A
      * step that cannot complete (the clone died, its attach hook failed twice) is not the end: the
      * VM is booted from the updated disks instead, with its persistent disk, as a cold boot would,
-     * and the outcome says so.
+     * and the outcome says so. A step whose engine lost its host midway ({@link ConnectionInterrupted})
+     * is done again once the host is back, as recovery would; if the host does not come back, the
+     * journal stays open for {@code recover}.
      */
     Completion complete(Step first) {
         for (FlowStep s : BackgroundSteps.from(order, first)) {
             if (s.id() == Step.RETIRE) {
+                if (bg().isEmpty() && vm.serving().isEmpty()) { // the whole host went down after the promotion: nothing runs
+                    return coldBootUpdate(s.id(), new IllegalStateException("the clone " + cloneId() + " is gone"));
+                }
                 retireOrSay();
                 break;
             }
-            try {
-                act(s);
-            } catch (RuntimeException e) {
-                log.debug("switch step {} failed", s.id(), e);
-                return coldBootUpdate(s.id(), e);
+            for (int redo = 0; ; redo++) {
+                try {
+                    act(s);
+                    break;
+                } catch (RuntimeException e) {
+                    log.debug("switch step {} failed", s.id(), e);
+                    Optional<ConnectionInterrupted> lost = ConnectionInterrupted.in(e);
+                    if (lost.isPresent() && !lost.get().restored()) {
+                        throw new RebootFailedException("the switch of " + vm.spec().name() + " is past its point of no return, and " + e.getMessage()
+                                + ": once the host answers again, run 'bgreboot recover " + vm.spec().name() + "' to complete it");
+                    }
+                    if (lost.isPresent() && redo < MAX_REDO) {
+                        progress.step("  " + s.id().key() + " again: " + e.getMessage()); // as recovery would: the step is safe to repeat
+                        continue;
+                    }
+                    return coldBootUpdate(s.id(), e);
+                }
             }
         }
         return bg().map(b -> new Completion(new Outcome.Switched(), b, plan.toGeneration())).orElseGet(this::coldBootedEarlier);
@@ -230,7 +250,7 @@ final class BackgroundFlow {
             throw new IllegalStateException("a reboot past " + BackgroundSteps.commitStep(order).id().key() + " can only be completed");
         }
         enter(Phase.ABORT);
-        fg().ifPresent(f -> quietly("resume FG", f::resumeIfPaused));
+        quietly("resume FG", () -> fg().ifPresent(Instance::resumeIfPaused)); // even asking whether FG runs may fail: a host away
         boolean undone = true;
         for (FlowStep s : BackgroundSteps.backFrom(order, last)) {
             undone &= quietly("undo " + s.id().key(), () -> s.undo(this));

@@ -144,6 +144,10 @@ final class IdleGovernor implements AutoCloseable {
             throttledMicros = t.getAsLong();
         } else {
             throttledUnreadable = true;
+            if (note.isEmpty()) {
+                String why = cap.whyUncounted();
+                note = "the host's own count of the capping is absent" + (why.isEmpty() ? " (its cgroup was gone)" : ": " + why);
+            }
         }
     }
 

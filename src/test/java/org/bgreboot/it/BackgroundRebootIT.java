@@ -30,6 +30,7 @@ class BackgroundRebootIT {
         RebootMeasurement m;
         try (OpenFileWatch watch = new OpenFileWatch(vm.spec().persistentDisk().path())) {
             m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(), () -> lab.reboot(vm, RebootOptions.background(clock)));
+            watch.assertHandedOverCleanly();
             assertThat(watch.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isEqualTo(1);
             assertThat(watch.holders()).as("FG, then the clone").hasSize(2);
         }

@@ -112,6 +112,17 @@ class FaultIT {
         Http.identity(vm.spec());
     }
 
+    /**
+     * A whole-host crash in the switch: bgreboot and both QEMUs SIGKILLed at one moment, FG's disk
+     * released but FG not yet killed; one recover rolls back and boots the VM from its own disks,
+     * with every acknowledged write (see {@link HostCrash}; {@link HostCrashIT} has the whole table).
+     */
+    @Test
+    @Order(14)
+    void aWholeHostCrashInTheSwitchIsRecoveredToOneServingVmWithNothingLost() throws Exception {
+        HostCrash.trial(new HostCrash.Embedded(vm, name), "after:release");
+    }
+
     // ---- after the point of no return, a failure still ends with a serving VM --------------------
 
     @Test

@@ -16,6 +16,7 @@ import org.bgreboot.measure.RawHttp;
 import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.spec.SpecLoader;
 import org.bgreboot.spec.VmSpec;
+import org.bgreboot.testnet.TestNetwork;
 
 /**
  * The libvirt integration tests' hosts: one lab per test JVM (a test network, two private libvirt
@@ -32,7 +33,16 @@ final class LibvirtTestLab {
 
     static synchronized LibvirtLab lab() {
         if (lab == null) {
-            lab = LibvirtLab.start(TestVms.home(), "lvit", 73, 2, TCP_PORT, TestVms.progress());
+            // BGREBOOT_IT_LIBVIRT_LAB=NET:SUBNET:DIR puts the lab elsewhere (two test runs on one machine)
+            // (else BGREBOOT_TESTNETS may move lvit, as for every test network)
+            String where = System.getenv("BGREBOOT_IT_LIBVIRT_LAB");
+            if (where == null) {
+                lab = LibvirtLab.start(TestVms.home(), "lvit", 73, 2, TCP_PORT, TestVms.progress());
+            } else {
+                String[] w = where.split(":", 3);
+                java.nio.file.Path dir = w.length < 3 || w[2].isEmpty() ? TestVms.home().home().resolve("libvirt-lab").resolve(w[0]) : java.nio.file.Path.of(w[2]);
+                lab = LibvirtLab.start(TestVms.home(), dir, new TestNetwork.Place(w[0], Integer.parseInt(w[1])), 2, TCP_PORT, TestVms.progress());
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> lab.close(), "libvirt-lab-teardown"));
         }
         return lab;
@@ -81,6 +91,23 @@ final class LibvirtTestLab {
     /** The service's ledger (every acknowledged append on the persistent disk). */
     static String ledger(LibvirtLab.DemoDomain d) throws IOException {
         return LedgerCheck.fetch(MeasuredReboot.serviceUri(spec(d)), Duration.ofSeconds(10));
+    }
+
+    static Optional<Long> libvirtdPid(LibvirtLab.DemoDomain d) {
+        return lab().libvirtdPid(d.host().index());
+    }
+
+    /** SIGKILL to the libvirtd of {@code d}'s host, by its pid; its domains keep running. */
+    static long killLibvirtd(LibvirtLab.DemoDomain d) {
+        long pid = lab().libvirtdPid(d.host().index()).orElseThrow(() -> new AssertionError("no libvirtd runs for " + d.host().dir()));
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        TestVms.await("libvirtd " + pid + " gone", Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        return pid;
+    }
+
+    /** A new libvirtd for {@code d}'s host (scripts/libvirt-host.sh restart). */
+    static void startLibvirtd(LibvirtLab.DemoDomain d) {
+        lab().restartLibvirtd(d.host().index());
     }
 
     /** Ends and undefines every domain of the VM. */

@@ -174,7 +174,11 @@ class SecurityIT {
         try {
             Cli.Run start = Cli.run(env, "vm", "start", spec.toString());
             assertThat(start.exit()).as(start.stderr()).isZero();
-            Cli.Run reboot = Cli.run(env, "reboot", quoteName, "--switch", "restore");
+            Cli.Run reboot;
+            try (OpenFileWatch open = new OpenFileWatch(qvm.spec().persistentDisk().path())) {
+                reboot = Cli.run(env, "reboot", quoteName, "--switch", "restore");
+                open.assertHandedOverCleanly(); // the restored QEMU opened the disk only after FG's had closed it
+            }
             assertThat(marker).as("the host ran shell syntax from the state path").doesNotExist();
             assertThat(reboot.exit()).as(reboot.stderr()).isZero();
             assertThat(reboot.stdout() + reboot.stderr()).as("the clone was saved and loaded, not replaced by a cold boot")

@@ -293,6 +293,30 @@ class MemoryAbortTest {
         }
     }
 
+    /**
+     * The host stops answering while the clone boots (libvirtd away longer than the engine waits
+     * for it): the reboot gives up, and even asking whether FG runs fails, so nothing can be undone.
+     * It ends aborted and unfinished, saying to run recover, its journal open, nothing thrown;
+     * once the host answers again recover rolls back and FG serves as it was.
+     */
+    @Test
+    void aHostThatStopsAnsweringBeforeTheSwitchLeavesAnUnfinishedAbortThatRecoverFinishes() {
+        try (MemoryRig rig = new MemoryRig(dir)) {
+            World.Fg before = rig.fg();
+            rig.faults.at("before:await_ready", () -> rig.world.hostDown(MemoryRig.HOST));
+            RebootResult r = rig.reboot();
+            assertThat(r.outcome()).as(rig::story).isInstanceOf(Outcome.Aborted.class);
+            assertThat(((Outcome.Aborted) r.outcome()).finished()).as(rig::story).isFalse();
+            assertThat(rig.lines).as(rig::story).anyMatch(l -> l.contains("ABORT unfinished: run 'bgreboot recover " + MemoryRig.VM + "'"));
+            assertThat(Journal.active(rig.state)).as("the journal stays open for recover").isPresent();
+            rig.world.hostUp(MemoryRig.HOST);
+            rig.restart();
+            Recovery.Result done = rig.recover();
+            assertThat(done.outcome().orElseThrow()).as(rig::story).isInstanceOf(Outcome.Aborted.class);
+            rig.assertUntouched(before);
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static Outcome.Aborted aborted(MemoryRig rig, RebootResult r) {

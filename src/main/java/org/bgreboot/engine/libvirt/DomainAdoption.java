@@ -31,7 +31,7 @@ final class DomainAdoption {
                     + "or remove the metadata with 'virsh metadata " + domain + " " + VmMetadata.NS + " --remove --config' to adopt it anew");
         }
         DomainXml def = DomainXml.parse(LibvirtCall.of("cannot read domain " + domain + "'s definition",
-                () -> d.getXMLDesc(LibvirtVm.XML_SECURE | LibvirtVm.XML_INACTIVE)));
+                () -> d.getXMLDesc(Definitions.XML_SECURE | Definitions.XML_INACTIVE)));
         if (!def.devices("hostdev").isEmpty()) {
             throw new UserError("domain " + domain + " has a host device (<hostdev>): a clone cannot have it while the VM does; "
                     + "bgreboot cannot reboot it in the background");
@@ -45,7 +45,7 @@ final class DomainAdoption {
     /** The domain's running disks' targets and serials, for a message that names them. */
     static List<String> disks(Host host, String domain) {
         Domain d = host.lookup(domain).orElseThrow();
-        DomainXml x = DomainXml.parse(LibvirtCall.of("cannot read domain " + domain + "'s XML", () -> d.getXMLDesc(LibvirtVm.XML_SECURE)));
+        DomainXml x = DomainXml.parse(LibvirtCall.of("cannot read domain " + domain + "'s XML", () -> d.getXMLDesc(Definitions.XML_SECURE)));
         return x.disks().stream().map(k -> k.target() + (k.serial().isEmpty() ? "" : " (serial " + k.serial() + ")")).toList();
     }
 

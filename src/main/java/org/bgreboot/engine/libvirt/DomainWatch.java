@@ -4,7 +4,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bgreboot.Sleep;
 import org.bgreboot.engine.LifecycleWatch;
+import org.libvirt.event.CrashedDetail;
 import org.libvirt.event.DomainEvent;
+import org.libvirt.event.SuspendedDetail;
 
 /**
  * libvirt's lifecycle events that mean a guest will never become ready: it crashed (pvpanic),
@@ -26,11 +28,11 @@ final class DomainWatch implements LifecycleWatch {
         Object d = e.getDetail();
         String detail = String.valueOf(d).toLowerCase(java.util.Locale.ROOT);
         switch (e.getType()) {
-            case CRASHED -> fatal.compareAndSet(null, detail.contains("panic") ? "the guest kernel panicked (pvpanic)" : "the guest crashed (" + detail + ")");
+            case CRASHED -> fatal.compareAndSet(null, d == CrashedDetail.PANICKED ? "the guest kernel panicked (pvpanic)" : "the guest crashed (" + detail + ")");
             case SHUTDOWN -> fatal.compareAndSet(null, "the guest shut down or rebooted (" + detail + ")");
             case STOPPED -> fatal.compareAndSet(null, "domain " + instance.name() + " stopped (" + detail + ")");
             case SUSPENDED -> {
-                if (detail.contains("ioerror")) {
+                if (d == SuspendedDetail.IOERROR) {
                     fatal.compareAndSet(null, "a disk write of the guest failed, and libvirt paused it");
                 }
             }

@@ -109,11 +109,6 @@ final class GenerationXml {
         }
     }
 
-    /** Where a generation's serial log goes: beside the VM's own, named after the domain. */
-    static Optional<Path> serialLogBeside(DomainXml definition, String domainName) {
-        return definition.serialLog().map(Path::of).map(p -> p.resolveSibling(domainName + "-serial.log"));
-    }
-
     /** The kernel the VM boots, if it boots one directly. */
     static Optional<VmSpec.KernelBoot> boot(DomainXml x) {
         return x.kernel().map(k -> new VmSpec.KernelBoot(Path.of(k), x.initrd().map(Path::of).orElse(null), x.cmdline().orElse("")));

@@ -15,19 +15,19 @@ import org.libvirt.StorageVol;
 /**
  * Files on the libvirt host, made and removed through libvirt's storage API, so that a remote host
  * (qemu+ssh://) works as a local one: a directory is a storage pool (the one that already covers
- * it, else a transient {@code dir} pool of bgreboot's own, gone when libvirtd restarts), a qcow2
- * layer is a volume created with its backing file, and a file is deleted as a volume.
+ * it, else a transient {@code dir} pool of bgreboot's own, gone when libvirtd restarts, and then
+ * made again), a qcow2 layer is a volume created with its backing file, and a file is deleted as a
+ * volume. Each operation looks first at what is there, so it can be run again on a new connection.
  */
 final class HostFiles {
-    private final Connect conn;
+    private final Host host;
 
-    HostFiles(Connect conn) {
-        this.conn = conn;
+    HostFiles(Host host) {
+        this.host = host;
     }
 
     /** A new qcow2 layer {@code path} over {@code backing} (of {@code backingFormat}), as large as it. */
     void createLayer(Path path, Path backing, String backingFormat, long capacityBytes) {
-        StoragePool pool = pool(path.getParent());
         String xml = """
                 <volume>
                   <name>%s</name>
@@ -35,12 +35,11 @@ final class HostFiles {
                   <target><format type='qcow2'/><permissions><mode>0600</mode></permissions></target>
                   <backingStore><path>%s</path><format type='%s'/></backingStore>
                 </volume>""".formatted(escape(path.getFileName().toString()), capacityBytes, escape(backing.toString()), escape(backingFormat));
-        LibvirtCall.of("cannot create the layer " + path + " over " + backing, () -> pool.storageVolCreateXML(xml, 0));
+        create(path, xml, "cannot create the layer " + path + " over " + backing);
     }
 
     /** A new sparse raw file of {@code bytes} zeros. */
     void createRaw(Path path, long bytes) {
-        StoragePool pool = pool(path.getParent());
         String xml = """
                 <volume>
                   <name>%s</name>
@@ -48,12 +47,33 @@ final class HostFiles {
                   <allocation unit='bytes'>0</allocation>
                   <target><format type='raw'/><permissions><mode>0600</mode></permissions></target>
                 </volume>""".formatted(escape(path.getFileName().toString()), bytes);
-        LibvirtCall.of("cannot create " + path, () -> pool.storageVolCreateXML(xml, 0));
+        create(path, xml, "cannot create " + path);
+    }
+
+    /** Creates a volume; run again on a new connection, what the cut-short first try left is deleted first (an existing file is refused otherwise). */
+    private void create(Path path, String xml, String what) {
+        boolean[] tried = {false};
+        host.call(what, () -> {
+            StoragePool pool = pool(path.getParent());
+            if (tried[0]) {
+                Optional<StorageVol> left = volumeNow(pool, path);
+                if (left.isPresent()) {
+                    left.get().delete(0);
+                }
+            }
+            tried[0] = true;
+            return pool.storageVolCreateXML(xml, 0);
+        });
     }
 
     /** Deletes {@code path} if it is there. */
     void delete(Path path) {
-        volume(path).ifPresent(v -> LibvirtCall.run("cannot delete " + path, () -> v.delete(0)));
+        host.run("cannot delete " + path, () -> {
+            Optional<StorageVol> v = volumeNow(pool(path.getParent()), path);
+            if (v.isPresent()) {
+                v.get().delete(0);
+            }
+        });
     }
 
     /**
@@ -61,83 +81,95 @@ final class HostFiles {
      * stream): how a remote host's serial log is read. Empty when there is nothing new or no file.
      */
     String read(Path path, long offset) {
-        Optional<StorageVol> v = knownVolume(path);
-        if (v.isEmpty() || size(v.get()) <= offset) {
-            return "";
-        }
         try {
-            org.libvirt.Stream stream = conn.streamNew(0);
-            try {
-                Virt.download(v.get(), stream, offset);
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-                byte[] buf = new byte[64 << 10];
-                for (int n; (n = stream.receive(buf)) > 0; ) {
-                    out.write(buf, 0, n);
+            return host.call("cannot read " + path, () -> {
+                Optional<StorageVol> v = knownVolume(path);
+                if (v.isEmpty() || v.get().getInfo().capacity <= offset) {
+                    return "";
                 }
-                stream.finish();
-                return out.toString(StandardCharsets.ISO_8859_1);
-            } finally {
-                stream.free();
-            }
-        } catch (LibvirtException | LibvirtFailure e) {
+                org.libvirt.Stream stream = host.conn().streamNew(0);
+                try {
+                    Virt.download(v.get(), stream, offset);
+                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                    byte[] buf = new byte[64 << 10];
+                    for (int n; (n = stream.receive(buf)) > 0; ) {
+                        out.write(buf, 0, n);
+                    }
+                    stream.finish();
+                    return out.toString(StandardCharsets.ISO_8859_1);
+                } finally {
+                    stream.free();
+                }
+            });
+        } catch (LibvirtFailure e) {
             return "";
         }
     }
 
     /** A file's size in bytes, 0 when there is none. */
     long size(Path path) {
-        return knownVolume(path).map(this::size).orElse(0L);
-    }
-
-    private long size(StorageVol v) {
         try {
-            return v.getInfo().capacity;
-        } catch (LibvirtException e) {
+            return host.call("cannot look at " + path, () -> {
+                Optional<StorageVol> v = knownVolume(path);
+                return v.isEmpty() ? 0L : v.get().getInfo().capacity;
+            });
+        } catch (LibvirtFailure e) {
             return 0;
         }
     }
 
     /** A volume by path without a refresh of its pool, once it was seen (a refresh lists the directory). */
-    private Optional<StorageVol> knownVolume(Path path) {
+    private Optional<StorageVol> knownVolume(Path path) throws LibvirtException {
         try {
-            return Optional.of(conn.storageVolLookupByPath(path.toString()));
+            return Optional.of(host.conn().storageVolLookupByPath(path.toString()));
         } catch (LibvirtException e) {
-            return volume(path);
+            if (LibvirtError.of(e).map(LibvirtError::connectionLost).orElse(false)) {
+                throw e;
+            }
+            return volumeNow(pool(path.getParent()), path);
         }
     }
 
     boolean exists(Path path) {
-        return volume(path).isPresent();
+        return host.call("cannot look at " + path, () -> volumeNow(pool(path.getParent()), path).isPresent());
     }
 
     /** The files of a directory, by name. */
     List<String> list(Path dir) {
-        StoragePool pool = pool(dir);
-        LibvirtCall.run("cannot list " + dir, () -> pool.refresh(0));
-        return List.of(LibvirtCall.of("cannot list " + dir, pool::listVolumes));
+        return host.call("cannot list " + dir, () -> {
+            StoragePool pool = pool(dir);
+            pool.refresh(0);
+            return List.of(pool.listVolumes());
+        });
     }
 
     /** Free bytes where {@code dir} is. */
     long available(Path dir) {
-        StoragePool pool = pool(dir);
-        LibvirtCall.run("cannot look at " + dir, () -> pool.refresh(0));
-        return LibvirtCall.of("cannot look at " + dir, () -> pool.getInfo().available);
+        return host.call("cannot look at " + dir, () -> {
+            StoragePool pool = pool(dir);
+            pool.refresh(0);
+            return pool.getInfo().available;
+        });
     }
 
-    private Optional<StorageVol> volume(Path path) {
-        StoragePool pool = pool(path.getParent());
-        LibvirtCall.run("cannot look at " + path.getParent(), () -> pool.refresh(0));
+    /** The volume {@code path} of {@code pool}, refreshed first; empty when there is no such file. */
+    private static Optional<StorageVol> volumeNow(StoragePool pool, Path path) throws LibvirtException {
+        pool.refresh(0);
         try {
             return Optional.of(pool.storageVolLookupByName(path.getFileName().toString()));
         } catch (LibvirtException e) {
+            if (LibvirtError.of(e).map(LibvirtError::connectionLost).orElse(false)) {
+                throw e;
+            }
             return Optional.empty();
         }
     }
 
     /** The active pool whose target is {@code dir}, else a transient one made for it. */
-    private StoragePool pool(Path dir) {
+    private StoragePool pool(Path dir) throws LibvirtException {
+        Connect conn = host.conn();
         String target = dir.toAbsolutePath().normalize().toString();
-        for (String name : LibvirtCall.of("cannot list the storage pools", conn::listStoragePools)) {
+        for (String name : conn.listStoragePools()) {
             try {
                 StoragePool p = conn.storagePoolLookupByName(name);
                 DomainXml xml = DomainXml.parse(p.getXMLDesc(0));
@@ -146,6 +178,9 @@ final class HostFiles {
                     return p;
                 }
             } catch (LibvirtException e) {
+                if (LibvirtError.of(e).map(LibvirtError::connectionLost).orElse(false)) {
+                    throw e;
+                }
                 // a pool that went away meanwhile
             }
         }
@@ -160,6 +195,9 @@ final class HostFiles {
             try {
                 return conn.storagePoolLookupByName(poolName(target)); // another bgreboot made it just now
             } catch (LibvirtException again) {
+                if (LibvirtError.of(again).map(LibvirtError::connectionLost).orElse(false)) {
+                    throw again;
+                }
                 throw new LibvirtFailure("cannot use " + target + " on the libvirt host for the VM's layers (a storage pool over it)", e);
             }
         }

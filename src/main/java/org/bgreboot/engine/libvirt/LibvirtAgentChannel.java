@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.bgreboot.agent.AgentChannel;
+import org.bgreboot.engine.ConnectionInterrupted;
 import org.bgreboot.jsonwire.JsonSocket;
 import org.bgreboot.jsonwire.WireCommandException;
 import org.bgreboot.jsonwire.WireDisconnectedException;
 import org.bgreboot.jsonwire.WireProtocolException;
 import org.bgreboot.jsonwire.WireTimeoutException;
-import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
 
 /**
  * The guest agent reached through libvirt ({@code virDomainQemuAgentCommand}): libvirt owns the
@@ -22,13 +22,13 @@ import org.libvirt.LibvirtException;
  * with the agent flag: libvirt knows not to wait for its reply.
  */
 final class LibvirtAgentChannel implements AgentChannel {
-    private final Domain domain;
+    private final DomainInstance domain;
     private final String name;
     private volatile boolean closed;
 
-    LibvirtAgentChannel(Domain domain, String domainName) {
+    LibvirtAgentChannel(DomainInstance domain) {
         this.domain = domain;
-        this.name = "agent of domain " + domainName;
+        this.name = "agent of " + domain.describe();
     }
 
     @Override public String name() {
@@ -50,9 +50,14 @@ final class LibvirtAgentChannel implements AgentChannel {
         }
         String reply;
         try {
-            reply = domain.qemuAgentCommand(request.toString(), seconds(timeout), 0);
-        } catch (LibvirtException e) {
+            reply = domain.once(command + " through " + name, d -> d.qemuAgentCommand(request.toString(), seconds(timeout), 0));
+        } catch (LibvirtFailure e) {
             throw failure(command, timeout, e);
+        } catch (ConnectionInterrupted e) {
+            if (!e.restored()) {
+                throw e;
+            }
+            throw new WireDisconnectedException(command + " through " + name + ": " + e.getMessage(), e);
         }
         try {
             JsonNode r = JsonSocket.MAPPER.readTree(reply);
@@ -70,11 +75,14 @@ final class LibvirtAgentChannel implements AgentChannel {
             throw new IllegalArgumentException(command + " has a reply: use call()");
         }
         try {
-            if ("reboot".equals(arguments.path("mode").asText())) {
-                Virt.rebootByAgent(domain);
-            } else {
-                Virt.shutdown(domain, Virt.SHUTDOWN_GUEST_AGENT);
-            }
+            domain.call(command + " through " + name, d -> {
+                if ("reboot".equals(arguments.path("mode").asText())) {
+                    Virt.rebootByAgent(d);
+                } else {
+                    Virt.shutdown(d, Virt.SHUTDOWN_GUEST_AGENT);
+                }
+                return null;
+            });
         } catch (LibvirtFailure e) {
             throw new WireDisconnectedException(command + " through " + name + ": " + e.getMessage());
         }
@@ -93,15 +101,17 @@ final class LibvirtAgentChannel implements AgentChannel {
     }
 
     /**
-     * libvirt reports an agent that is not (yet) connected or did not answer in time as "not
-     * responding"; a command the agent refused as an internal error carrying the agent's message.
+     * By libvirt's error code: an agent that is not (yet) connected, out of step or that did not
+     * answer in time; a domain that is not running; else a command the agent refused, with the
+     * agent's own message.
      */
-    private RuntimeException failure(String command, Duration timeout, LibvirtException e) {
-        String m = LibvirtFailure.message(e);
-        if (m.contains("not responding") || m.contains("not connected") || m.contains("not available") || m.contains("timeout")) {
+    private RuntimeException failure(String command, Duration timeout, LibvirtFailure e) {
+        Optional<LibvirtError> err = e.error();
+        String m = err.map(LibvirtError::message).orElse(e.getMessage());
+        if (err.map(LibvirtError::agentUnresponsive).orElse(false)) {
             return new WireTimeoutException(command, timeout, "no answer through libvirt (" + m + ")");
         }
-        if (LibvirtFailure.noDomain(e) || m.contains("domain is not running")) {
+        if (err.map(x -> x.noDomain() || x.operationInvalid()).orElse(false)) {
             return new WireDisconnectedException(command + ": the domain is not running (" + m + ")", e);
         }
         int i = m.indexOf("': ");

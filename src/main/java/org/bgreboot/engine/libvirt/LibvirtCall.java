@@ -2,12 +2,13 @@ package org.bgreboot.engine.libvirt;
 
 import org.libvirt.LibvirtException;
 
-/** A libvirt call of the binding, whose checked exception becomes a {@link LibvirtFailure} saying what was asked. */
+/** A libvirt call of the binding, whose checked exception becomes a {@link LibvirtFailure} saying what was asked, with libvirt's error code. */
 @FunctionalInterface
 interface LibvirtCall<T> {
     T call() throws LibvirtException;
 
     static <T> T of(String what, LibvirtCall<T> c) {
+        LibvirtError.forget();
         try {
             return c.call();
         } catch (LibvirtException e) {
@@ -16,11 +17,10 @@ interface LibvirtCall<T> {
     }
 
     static void run(String what, Action a) {
-        try {
+        of(what, () -> {
             a.run();
-        } catch (LibvirtException e) {
-            throw new LibvirtFailure(what, e);
-        }
+            return null;
+        });
     }
 
     @FunctionalInterface

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import org.bgreboot.Sleep;
 import org.bgreboot.engine.ClonePlan;
 import org.bgreboot.engine.ClonePoint;
@@ -27,26 +28,35 @@ final class LibvirtClonePoint implements ClonePoint {
     private static final int SNAP_ATOMIC = 128;
     private static final Duration BLOCK_JOB_TIMEOUT = Duration.ofMinutes(10);
 
-    private final LibvirtVm vm;
+    private final Definitions definitions;
+    private final DomainDisks disks;
+    private final Generations names;
+    private final HostFiles files;
+    private final BiFunction<Domain, String, DomainInstance> instance;
     /** The format of each layer FG wrote to before the cut (a user's first image may be raw); asked while FG runs. */
     private final java.util.Map<ClonePlan, List<String>> formats = new java.util.concurrent.ConcurrentHashMap<>();
 
-    LibvirtClonePoint(LibvirtVm vm) {
-        this.vm = vm;
+    LibvirtClonePoint(Definitions definitions, DomainDisks disks, Generations names, HostFiles files, BiFunction<Domain, String, DomainInstance> instance) {
+        this.definitions = definitions;
+        this.disks = disks;
+        this.names = names;
+        this.files = files;
+        this.instance = instance;
     }
 
     @Override public void prepare(Instance fg, ClonePlan plan) {
-        List<DomainXml.Disk> system = vm.disks().system(((DomainInstance) fg).liveXml());
+        List<DomainXml.Disk> system = disks.system(((DomainInstance) fg).liveXml());
         formats.put(plan, system.stream().map(DomainXml.Disk::format).toList());
         for (int i = 0; i < plan.fgScratch().size(); i++) {
-            vm.host().files().createLayer(plan.fgScratch().get(i), plan.fgOverlays().get(i), system.get(i).format(), capacity(fg, system.get(i)));
+            files.createLayer(plan.fgScratch().get(i), plan.fgOverlays().get(i), system.get(i).format(), capacity(fg, system.get(i)));
         }
     }
 
+    /** One snapshot of every system disk; one FG has made already (its answer lost with a connection) is not made again. */
     @Override public void cut(Instance fg, ClonePlan plan) {
         DomainInstance d = (DomainInstance) fg;
         DomainXml live = d.liveXml();
-        List<DomainXml.Disk> system = vm.disks().system(live);
+        List<DomainXml.Disk> system = disks.system(live);
         StringBuilder xml = new StringBuilder("<domainsnapshot><disks>");
         for (DomainXml.Disk disk : live.disks()) {
             int i = system.indexOf(disk);
@@ -58,23 +68,33 @@ final class LibvirtClonePoint implements ClonePoint {
             }
         }
         xml.append("</disks></domainsnapshot>");
-        LibvirtCall.of("libvirt could not snapshot the system disks of domain " + d.name(),
-                () -> d.domain().snapshotCreateXML(xml.toString(), SNAP_DISK_ONLY | SNAP_ATOMIC | SNAP_NO_METADATA | SNAP_REUSE_EXT));
+        d.call("libvirt could not snapshot the system disks of " + d.describe(), dom -> {
+            if (!cutAlready(DomainXml.parse(dom.getXMLDesc(0)), plan)) {
+                dom.snapshotCreateXML(xml.toString(), SNAP_DISK_ONLY | SNAP_ATOMIC | SNAP_NO_METADATA | SNAP_REUSE_EXT);
+            }
+            return null;
+        });
+    }
+
+    /** Whether FG writes to this plan's scratch layers already. */
+    private boolean cutAlready(DomainXml live, ClonePlan plan) {
+        List<String> now = disks.system(live).stream().map(DomainXml.Disk::source).toList();
+        return now.equals(plan.fgScratch().stream().map(Path::toString).toList());
     }
 
     @Override public void createCloneDisks(ClonePlan plan) {
-        Domain fg = vm.domainOf(plan.fg().value()).orElseThrow(() -> new LibvirtFailure("domain " + plan.fg() + " is gone"));
-        DomainInstance f = new DomainInstance(vm, vm.host(), fg, plan.fg().value());
-        List<DomainXml.Disk> system = vm.disks().system(vm.xmlOf(fg, LibvirtVm.XML_SECURE | LibvirtVm.XML_INACTIVE));
+        Domain fg = definitions.domainOf(plan.fg().value()).orElseThrow(() -> new LibvirtFailure("domain " + plan.fg() + " is gone"));
+        DomainInstance f = instance.apply(fg, plan.fg().value());
+        List<DomainXml.Disk> system = disks.system(definitions.xmlOf(plan.fg().value(), Definitions.XML_SECURE | Definitions.XML_INACTIVE));
         for (int i = 0; i < plan.bgOverlays().size(); i++) {
             DomainXml.Disk d = system.get(i);
             String format = formatOf(plan, i);
-            vm.host().files().createLayer(plan.bgOverlays().get(i), plan.fgOverlays().get(i), format, capacity(f, d));
+            files.createLayer(plan.bgOverlays().get(i), plan.fgOverlays().get(i), format, capacity(f, d));
         }
     }
 
     @Override public void deleteCloneDisks(ClonePlan plan) {
-        plan.bgOverlays().forEach(vm.host().files()::delete);
+        plan.bgOverlays().forEach(files::delete);
     }
 
     /**
@@ -84,27 +104,31 @@ final class LibvirtClonePoint implements ClonePoint {
      */
     @Override public void undo(Instance fg, ClonePlan plan) {
         DomainInstance d = (DomainInstance) fg;
-        List<DomainXml.Disk> system = vm.disks().system(d.liveXml());
+        List<DomainXml.Disk> system = disks.system(d.liveXml());
         for (int i = 0; i < system.size() && i < plan.fgScratch().size(); i++) {
             DomainXml.Disk disk = system.get(i);
             if (disk.source().equals(plan.fgScratch().get(i).toString())) {
-                if (Virt.blockJob(d.domain(), disk.target()).isEmpty()) {
-                    Virt.activeCommit(d.domain(), disk.target(), plan.fgOverlays().get(i).toString());
-                }
-                pivotWhenReady(d.domain(), disk.target());
+                String base = plan.fgOverlays().get(i).toString();
+                d.call("cannot commit " + disk.target() + "'s top layer into " + base, dom -> {
+                    if (Virt.blockJob(dom, disk.target()).isEmpty()) {
+                        Virt.activeCommit(dom, disk.target(), base);
+                    }
+                    return null;
+                });
+                pivotWhenReady(d, disk.target());
             }
         }
-        plan.fgScratch().forEach(vm.host().files()::delete);
+        plan.fgScratch().forEach(files::delete);
     }
 
-    private static void pivotWhenReady(Domain d, String target) {
+    private static void pivotWhenReady(DomainInstance d, String target) {
         long deadline = System.nanoTime() + BLOCK_JOB_TIMEOUT.toNanos();
         while (true) {
-            Optional<Virt.BlockJobInfo> job = Virt.blockJob(d, target);
+            Optional<Virt.BlockJobInfo> job = blockJob(d, target);
             if (job.isEmpty()) {
                 return; // pivoted already (an undo cut short after its pivot)
             }
-            if (job.get().end > 0 && job.get().cur == job.get().end && Virt.pivot(d, target)) {
+            if (job.get().end > 0 && job.get().cur == job.get().end && d.call("cannot pivot " + target, dom -> Virt.pivot(dom, target))) {
                 break;
             }
             if (System.nanoTime() > deadline) {
@@ -112,59 +136,66 @@ final class LibvirtClonePoint implements ClonePoint {
             }
             Sleep.ms(5);
         }
-        DomainInstance.waitUntil("the end of " + target + "'s commit job", BLOCK_JOB_TIMEOUT, () -> Virt.blockJob(d, target).isEmpty());
+        DomainInstance.waitUntil("the end of " + target + "'s commit job", BLOCK_JOB_TIMEOUT, () -> blockJob(d, target).isEmpty());
+    }
+
+    private static Optional<Virt.BlockJobInfo> blockJob(DomainInstance d, String target) {
+        return d.call("cannot read " + target + "'s block job", dom -> Virt.blockJob(dom, target));
     }
 
     /** What FG's definition says it boots from: its scratch layers once it was cut onto them. */
     @Override public List<Path> fgLayers(ClonePlan plan) {
-        Optional<Domain> fg = vm.domainOf(plan.fg().value());
-        if (fg.isEmpty()) {
+        if (definitions.domainOf(plan.fg().value()).isEmpty()) {
             return plan.fgOverlays();
         }
         List<Path> layers = new ArrayList<>();
-        for (DomainXml.Disk d : vm.disks().system(vm.xmlOf(fg.get(), LibvirtVm.XML_SECURE | LibvirtVm.XML_INACTIVE))) {
+        for (DomainXml.Disk d : disks.system(definitions.xmlOf(plan.fg().value(), Definitions.XML_SECURE | Definitions.XML_INACTIVE))) {
             layers.add(Path.of(d.source()));
         }
         return layers.size() == plan.fgOverlays().size() ? layers : plan.fgOverlays();
     }
 
     /**
-     * The old generation's layer leaves the new chain: everything above the first layer that is
-     * not bgreboot's (the user's own image) is pulled into the new top, then the old layer and the
-     * scratch layers are deleted. The user's images are never deleted. Each part looks first.
+     * The old generations' layers leave the new chain: everything above the first layer that is
+     * not bgreboot's (the user's own image) is pulled into the new top, then those layers (the old
+     * generation's, and older ones a rollback whose FG had died left below it: its scratch layer
+     * booted as the VM's) and the scratch layers are deleted. The user's images are never
+     * deleted. Each part looks first.
      */
     @Override public void retire(Instance serving, ClonePlan plan) {
         DomainInstance s = (DomainInstance) serving;
-        List<DomainXml.Disk> system = vm.disks().system(s.liveXml());
+        List<DomainXml.Disk> system = disks.system(s.liveXml());
         for (int i = 0; i < system.size() && i < plan.fgOverlays().size(); i++) {
             DomainXml.Disk disk = system.get(i);
-            Path old = plan.fgOverlays().get(i);
-            if (!vm.names().ours(old)) {
-                continue; // the user's own image: the new layer's base for good
-            }
-            if (disk.chain().contains(old.toString())) {
-                String base = disk.chain().stream().filter(l -> !vm.names().ours(Path.of(l))).findFirst().orElseThrow(() ->
+            List<String> ours = disk.chain().stream().takeWhile(l -> names.ours(Path.of(l))).toList();
+            if (!ours.isEmpty()) {
+                String base = disk.chain().stream().filter(l -> !names.ours(Path.of(l))).findFirst().orElseThrow(() ->
                         new LibvirtFailure("the chain of " + disk.target() + " has no image below bgreboot's layers"));
-                if (Virt.blockJob(s.domain(), disk.target()).isEmpty()) {
-                    Virt.pull(s.domain(), disk.target(), base);
-                }
-                DomainInstance.waitUntil("the end of " + disk.target() + "'s pull job", BLOCK_JOB_TIMEOUT,
-                        () -> Virt.blockJob(s.domain(), disk.target()).isEmpty());
+                s.call("cannot pull " + disk.target() + "'s layers above " + base, dom -> {
+                    if (Virt.blockJob(dom, disk.target()).isEmpty()) {
+                        Virt.pull(dom, disk.target(), base);
+                    }
+                    return null;
+                });
+                DomainInstance.waitUntil("the end of " + disk.target() + "'s pull job", BLOCK_JOB_TIMEOUT, () -> blockJob(s, disk.target()).isEmpty());
+                ours.forEach(l -> files.delete(Path.of(l)));
             }
-            vm.host().files().delete(old);
+            Path old = plan.fgOverlays().get(i);
+            if (names.ours(old) && !old.toString().equals(disk.source())) {
+                files.delete(old);
+            }
         }
-        plan.fgScratch().forEach(vm.host().files()::delete);
+        plan.fgScratch().forEach(files::delete);
     }
 
     private static long capacity(Instance i, DomainXml.Disk d) {
-        DomainInstance di = (DomainInstance) i;
-        return LibvirtCall.of("cannot read the size of disk " + d.target(), () -> di.domain().blockInfo(d.target()).getCapacity());
+        return ((DomainInstance) i).call("cannot read the size of disk " + d.target(), dom -> dom.blockInfo(d.target()).getCapacity());
     }
 
     /** The format of the layer FG left at the cut: as it was before the cut; qcow2 for every layer bgreboot made. */
     private String formatOf(ClonePlan plan, int i) {
         List<String> f = formats.get(plan);
-        return vm.names().ours(plan.fgOverlays().get(i)) || f == null ? "qcow2" : f.get(i);
+        return names.ours(plan.fgOverlays().get(i)) || f == null ? "qcow2" : f.get(i);
     }
 
     private static String escape(String s) {

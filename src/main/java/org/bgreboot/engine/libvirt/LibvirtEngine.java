@@ -26,7 +26,12 @@ public final class LibvirtEngine implements Engine {
 
     /** @param uri as virsh's --connect takes it; empty: LIBVIRT_DEFAULT_URI, else libvirt's default */
     public static LibvirtEngine connect(Optional<String> uri) {
-        return new LibvirtEngine(Host.connect(uri.orElse(null)));
+        return connect(uri, Host.DEFAULT_RECONNECT);
+    }
+
+    /** @param reconnectFor how long a lost connection (libvirtd restarting) is tried again before an operation gives up */
+    public static LibvirtEngine connect(Optional<String> uri, java.time.Duration reconnectFor) {
+        return new LibvirtEngine(Host.connect(uri.orElse(null), reconnectFor));
     }
 
     /** The URI libvirt says this connection has. */
@@ -116,23 +121,20 @@ public final class LibvirtEngine implements Engine {
 
     /** Defines a domain from its XML (labs and tests set up domains a user would have made). */
     public void define(String xml) {
-        LibvirtCall.of("libvirt refused the domain XML", () -> host.conn().domainDefineXML(xml));
+        host.call("libvirt refused the domain XML", () -> host.conn().domainDefineXML(xml));
     }
 
     /** Ends and undefines every domain of the VM {@code vm} (by metadata) and a domain called {@code domain}: labs and tests start over. */
     public void removeVm(String vm, String domain) {
         for (Host.DomainEntry e : host.domains()) {
             if (e.name().equals(domain) || e.metadata().map(m -> m.name().equals(vm)).orElse(false)) {
-                host.lookup(e.name()).ifPresent(d -> {
-                    try {
-                        if (d.isActive() == 1) {
-                            d.destroy();
-                        }
-                        if (d.isPersistent() == 1) {
-                            d.undefine();
-                        }
-                    } catch (org.libvirt.LibvirtException ex) {
-                        throw new LibvirtFailure("cannot remove domain " + e.name(), ex);
+                host.run("cannot remove domain " + e.name(), () -> {
+                    Optional<org.libvirt.Domain> d = host.lookupNow(e.name());
+                    if (d.isPresent() && d.get().isActive() == 1) {
+                        d.get().destroy();
+                    }
+                    if (d.isPresent() && d.get().isPersistent() == 1) {
+                        d.get().undefine();
                     }
                 });
             }

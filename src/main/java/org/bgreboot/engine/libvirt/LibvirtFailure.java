@@ -1,16 +1,39 @@
 package org.bgreboot.engine.libvirt;
 
+import java.util.Optional;
 import org.bgreboot.ExplainedFailure;
 import org.libvirt.LibvirtException;
 
-/** libvirt refused or failed an operation; the message is libvirt's own, with what was asked. */
-final class LibvirtFailure extends RuntimeException implements ExplainedFailure {
+/** libvirt refused or failed an operation; the message is libvirt's own, with what was asked, and the error its code. */
+class LibvirtFailure extends RuntimeException implements ExplainedFailure {
+    private final Optional<LibvirtError> error;
+
     LibvirtFailure(String message) {
         super(message);
+        this.error = Optional.empty();
     }
 
     LibvirtFailure(String what, LibvirtException cause) {
         super(what + ": " + message(cause), cause);
+        this.error = LibvirtError.of(cause);
+    }
+
+    /** A failed call made through JNA: {@code error} as libvirt's callback saw it. */
+    LibvirtFailure(String what, Optional<LibvirtError> error) {
+        super(what + ": " + error.map(LibvirtError::message).orElse("libvirt gave no reason"));
+        this.error = error;
+    }
+
+    Optional<LibvirtError> error() {
+        return error;
+    }
+
+    boolean connectionLost() {
+        return error.map(LibvirtError::connectionLost).orElse(false);
+    }
+
+    boolean noDomain() {
+        return error.map(LibvirtError::noDomain).orElse(false);
     }
 
     /** libvirt's message, one line. */
@@ -21,13 +44,6 @@ final class LibvirtFailure extends RuntimeException implements ExplainedFailure 
 
     /** Whether libvirt said the domain does not exist (a transient domain that ended, a name never defined). */
     static boolean noDomain(LibvirtException e) {
-        return e.getError() != null && e.getError().getCode() == org.libvirt.Error.ErrorNumber.VIR_ERR_NO_DOMAIN;
-    }
-
-    /** Whether libvirt said the domain is not running (destroying a stopped domain). */
-    static boolean notRunning(LibvirtException e) {
-        String m = message(e);
-        return m.contains("is not running") || e.getError() != null && e.getError().getCode() == org.libvirt.Error.ErrorNumber.VIR_ERR_OPERATION_INVALID
-                && m.contains("not running");
+        return LibvirtError.of(e).map(LibvirtError::noDomain).orElse(false);
     }
 }

@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * libvirt's process-wide setup, once: its default error printing silenced (every error a caller
- * expects would land on stderr), and its event loop registered and running on a daemon thread.
+ * expects would land on stderr) and each error's code kept for its thread, and its event loop registered and running on a daemon thread.
  * Events reach only connections opened after the loop was registered, so every Connect is opened
  * after {@link #ensureStarted}.
  */
@@ -27,7 +27,10 @@ final class LibvirtRuntime {
         try {
             quiet = new org.libvirt.jna.Libvirt.VirErrorCallback() {
                 @Override public void errorCallback(com.sun.jna.Pointer userData, org.libvirt.jna.virError error) {
-                    // errors come back as exceptions; nothing to print
+                    // errors come back as exceptions, nothing to print; their codes are kept for them (see LibvirtError)
+                    if (error != null) {
+                        LibvirtError.seen(error.code, error.domain, error.message);
+                    }
                 }
             };
             Connect.setErrorCallback(quiet);

@@ -7,25 +7,63 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.bgreboot.Sleep;
+import org.bgreboot.engine.Instance;
+import org.bgreboot.engine.SwitchRehearsal;
 import org.w3c.dom.Element;
 
 /**
- * A rehearsal of the switch's hot-plug in a clone under TCG, through libvirt, before the switch:
- * the first hot-plug in a guest pays for translating its kernel's hot-plug and disk-probe code, on
- * the downtime path; rehearsed with a scratch disk on a spare PCIe root port, the real one finds
- * that code translated (as the embedded engine does). The scratch disk is unplugged after the
- * switch. Only where the clone has a root port that neither a device nor the persistent disk uses.
+ * Before the switch: a rehearsal of its hot-plug in a clone under TCG, through libvirt, and the
+ * switch armed ({@link Handover#arm}). The first hot-plug in a guest pays for translating its
+ * kernel's hot-plug and disk-probe code, on the downtime path; rehearsed with a scratch disk on a
+ * spare PCIe root port, the real one finds that code translated (as the embedded engine does). After
+ * the switch the background destroy is awaited and the scratch disk unplugged and deleted. Only
+ * where the clone has a root port that neither a device nor the persistent disk uses.
  */
-final class Rehearsal {
+final class Rehearsal implements SwitchRehearsal {
     private static final long SIZE = 16L << 20;
     private static final Duration SEEN_TIMEOUT = Duration.ofSeconds(10);
-    private static final int DEVICE_LIVE = 1;
     private static final String SERIAL = "bgrehearsal";
 
-    private Rehearsal() {}
+    private final Definitions definitions;
+    private final Generations names;
+    private final DomainDisks disks;
+    private final Host host;
+    private final Handover handover;
+
+    Rehearsal(Definitions definitions, Generations names, DomainDisks disks, Host host, Handover handover) {
+        this.definitions = definitions;
+        this.names = names;
+        this.disks = disks;
+        this.host = host;
+        this.handover = handover;
+    }
+
+    @Override public void before(Instance clone) {
+        DomainInstance c = (DomainInstance) clone;
+        try {
+            Optional<Integer> bus = disks.persistent(definitions.definitionXml()).flatMap(d -> DomainXml.child(d.element(), "address"))
+                    .filter(a -> "pci".equals(a.getAttribute("type"))).map(a -> Integer.decode(a.getAttribute("bus")));
+            Path image = names.rehearsalDisk(definitions.layerDir(), c.name());
+            host.files().delete(image);
+            host.files().createRaw(image, SIZE);
+            if (run(c, image, bus).isEmpty()) {
+                host.files().delete(image);
+            }
+        } finally {
+            handover.arm(c);
+        }
+    }
+
+    /** Also tidies a rehearsal a crashed bgreboot left. */
+    @Override public void after(Instance serving) {
+        handover.settle();
+        DomainInstance s = (DomainInstance) serving;
+        remove(s);
+        host.files().delete(names.rehearsalDisk(definitions.layerDir(), s.name()));
+    }
 
     /** Plugs the scratch disk and waits until the guest has it; the disk's XML, or empty where there is no spare port. */
-    static Optional<String> run(DomainInstance clone, Path image, Optional<Integer> persistentBus) {
+    private static Optional<String> run(DomainInstance clone, Path image, Optional<Integer> persistentBus) {
         DomainXml live = clone.liveXml();
         Optional<Integer> port = sparePort(live, persistentBus);
         if (port.isEmpty() || !"qemu".equals(live.type())) {
@@ -41,7 +79,12 @@ final class Rehearsal {
                   <address type='pci' domain='0x0000' bus='0x%02x' slot='0x00' function='0x0'/>
                 </disk>""".formatted(image, target, SERIAL, port.get());
         Set<String> before = clone.agent().diskNames(Duration.ofSeconds(10));
-        clone.attachLive(xml);
+        clone.call("cannot plug the rehearsal disk into " + clone.describe(), d -> {
+            if (DomainXml.parse(d.getXMLDesc(0)).disks().stream().noneMatch(k -> SERIAL.equals(k.serial()))) {
+                d.attachDeviceFlags(xml, DomainInstance.DEVICE_LIVE);
+            }
+            return null;
+        });
         long deadline = System.nanoTime() + SEEN_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline && before.containsAll(clone.agent().diskNames(Duration.ofSeconds(10)))) {
             Sleep.ms(20);
@@ -50,16 +93,15 @@ final class Rehearsal {
     }
 
     /** Unplugs the scratch disk if the domain has one (libvirt waits a while for the guest, which lets go in its own time). */
-    static void remove(DomainInstance vm) {
+    private static void remove(DomainInstance vm) {
         for (DomainXml.Disk d : vm.liveXml().disks()) {
             if (SERIAL.equals(d.serial())) {
-                LibvirtCall.run("cannot unplug the rehearsal disk", () -> vm.domain().detachDeviceFlags(d.xml(), DEVICE_LIVE));
+                vm.call("cannot unplug the rehearsal disk", dom -> {
+                    dom.detachDeviceFlags(d.xml(), DomainInstance.DEVICE_LIVE);
+                    return null;
+                });
             }
         }
-    }
-
-    static long size() {
-        return SIZE;
     }
 
     /** A pcie-root-port no device sits on and that is not the persistent disk's. */

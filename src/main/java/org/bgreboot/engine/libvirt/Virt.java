@@ -100,7 +100,7 @@ final class Virt {
 
     /** Starts a download of a volume's bytes from {@code offset} to its end into {@code stream}. */
     static void download(org.libvirt.StorageVol v, org.libvirt.Stream stream, long offset) {
-        check(C.I.virStorageVolDownload(ptr(v), ptr(stream), offset, 0, 0), "cannot read a file of the libvirt host");
+        check(() -> C.I.virStorageVolDownload(ptr(v), ptr(stream), offset, 0, 0), "cannot read a file of the libvirt host");
     }
 
     private static Pointer field(Object o, Class<?> cls, String name) {
@@ -113,21 +113,31 @@ final class Virt {
         }
     }
 
-    private static void check(int rc, String what) {
+    /** Runs a C call; a negative result becomes a {@link LibvirtFailure} with libvirt's error code and message. */
+    private static int check(java.util.function.IntSupplier call, String what) {
+        LibvirtError.forget();
+        int rc = call.getAsInt();
         if (rc < 0) {
-            throw new LibvirtFailure(what + ": " + C.I.virGetLastErrorMessage());
+            Optional<LibvirtError> e = LibvirtError.last();
+            throw new LibvirtFailure(what, e.isPresent() ? e : Optional.of(new LibvirtError(0, 0, C.I.virGetLastErrorMessage())));
         }
+        return rc;
     }
 
     static void setMetadata(Domain d, String xml, String prefix, String ns, int flags) {
-        check(C.I.virDomainSetMetadata(ptr(d), METADATA_ELEMENT, xml, prefix, ns, flags), "cannot set the domain's bgreboot metadata");
+        check(() -> C.I.virDomainSetMetadata(ptr(d), METADATA_ELEMENT, xml, prefix, ns, flags), "cannot set the domain's bgreboot metadata");
     }
 
-    /** The domain's element in namespace {@code ns}; empty when it has none. */
+    /** The domain's element in namespace {@code ns}; empty when it has none (any other failure throws: a lost connection is no answer). */
     static Optional<String> metadata(Domain d, String ns, int flags) {
+        LibvirtError.forget();
         Pointer p = C.I.virDomainGetMetadata(ptr(d), METADATA_ELEMENT, ns, flags);
         if (p == null) {
-            return Optional.empty(); // VIR_ERR_NO_DOMAIN_METADATA, or the domain went away meanwhile
+            Optional<LibvirtError> e = LibvirtError.last();
+            if (e.isPresent() && !e.get().noMetadata()) {
+                throw new LibvirtFailure("cannot read the domain's bgreboot metadata", e);
+            }
+            return Optional.empty();
         }
         try {
             return Optional.of(p.getString(0, "UTF-8"));
@@ -137,29 +147,28 @@ final class Virt {
     }
 
     static void pinEmulator(Domain d, byte[] cpumap, int flags) {
-        check(C.I.virDomainPinEmulator(ptr(d), cpumap, cpumap.length, flags), "cannot pin the emulator threads");
+        check(() -> C.I.virDomainPinEmulator(ptr(d), cpumap, cpumap.length, flags), "cannot pin the emulator threads");
     }
 
     static void pinVcpu(Domain d, int vcpu, byte[] cpumap, int flags) {
-        check(C.I.virDomainPinVcpuFlags(ptr(d), vcpu, cpumap, cpumap.length, flags), "cannot pin vCPU " + vcpu);
+        check(() -> C.I.virDomainPinVcpuFlags(ptr(d), vcpu, cpumap, cpumap.length, flags), "cannot pin vCPU " + vcpu);
     }
 
     /** An active commit of {@code disk}'s top layer down into {@code base} (never null: that would be the bottom of the chain). */
     static void activeCommit(Domain d, String disk, String base) {
-        check(C.I.virDomainBlockCommit(ptr(d), disk, base, null, new NativeLong(0), COMMIT_ACTIVE | COMMIT_DELETE),
+        check(() -> C.I.virDomainBlockCommit(ptr(d), disk, base, null, new NativeLong(0), COMMIT_ACTIVE | COMMIT_DELETE),
                 "cannot commit " + disk + "'s top layer into " + base);
     }
 
     /** Pulls everything above {@code base} into {@code disk}'s top layer (block-stream). */
     static void pull(Domain d, String disk, String base) {
-        check(C.I.virDomainBlockRebase(ptr(d), disk, base, new NativeLong(0), 0), "cannot pull " + disk + "'s layers above " + base);
+        check(() -> C.I.virDomainBlockRebase(ptr(d), disk, base, new NativeLong(0), 0), "cannot pull " + disk + "'s layers above " + base);
     }
 
     /** The disk's block job, if one runs. */
     static Optional<BlockJobInfo> blockJob(Domain d, String disk) {
         BlockJobInfo i = new BlockJobInfo();
-        int rc = C.I.virDomainGetBlockJobInfo(ptr(d), disk, i, 0);
-        check(rc, "cannot read " + disk + "'s block job");
+        int rc = check(() -> C.I.virDomainGetBlockJobInfo(ptr(d), disk, i, 0), "cannot read " + disk + "'s block job");
         return rc == 0 ? Optional.empty() : Optional.of(i);
     }
 
@@ -169,11 +178,11 @@ final class Virt {
     }
 
     static void save(Domain d, String file) {
-        check(C.I.virDomainSaveFlags(ptr(d), file, null, 0), "cannot save the domain's state to " + file);
+        check(() -> C.I.virDomainSaveFlags(ptr(d), file, null, 0), "cannot save the domain's state to " + file);
     }
 
     static void restore(Connect c, String file) {
-        check(C.I.virDomainRestoreFlags(ptr(c), file, null, 0), "cannot restore the domain's state from " + file);
+        check(() -> C.I.virDomainRestoreFlags(ptr(c), file, null, 0), "cannot restore the domain's state from " + file);
     }
 
     /** One scheduler parameter at a time: the binding's own call fails under JNA 5 for more than one. */
@@ -184,7 +193,7 @@ final class Virt {
         m.write(0, name, 0, name.length);
         m.setInt(80, field.endsWith("_quota") ? 3 : 4); // VIR_TYPED_PARAM_LLONG : VIR_TYPED_PARAM_ULLONG
         m.setLong(88, value);
-        check(C.I.virDomainSetSchedulerParametersFlags(ptr(d), m, 1, flags), "cannot set " + field);
+        check(() -> C.I.virDomainSetSchedulerParametersFlags(ptr(d), m, 1, flags), "cannot set " + field);
     }
 
     /**
@@ -193,9 +202,9 @@ final class Virt {
      */
     static Map<String, Long> nodeMemory(Connect c) {
         IntByReference n = new IntByReference(0);
-        check(C.I.virNodeGetMemoryStats(ptr(c), -1, null, n, 0), "cannot read the host's memory");
+        check(() -> C.I.virNodeGetMemoryStats(ptr(c), -1, null, n, 0), "cannot read the host's memory");
         Memory m = new Memory(88L * Math.max(1, n.getValue())); // struct _virNodeMemoryStats { char field[80]; unsigned long long value; }
-        check(C.I.virNodeGetMemoryStats(ptr(c), -1, m, n, 0), "cannot read the host's memory");
+        check(() -> C.I.virNodeGetMemoryStats(ptr(c), -1, m, n, 0), "cannot read the host's memory");
         Map<String, Long> out = new LinkedHashMap<>();
         for (int k = 0; k < n.getValue(); k++) {
             out.put(m.getString(88L * k, "UTF-8"), m.getLong(88L * k + 80));
@@ -205,11 +214,11 @@ final class Virt {
 
     /** Asks the guest to power off: through its agent, or by ACPI. (guest-shutdown has no reply: qemuAgentCommand would wait for one.) */
     static void shutdown(Domain d, int flags) {
-        check(C.I.virDomainShutdownFlags(ptr(d), flags), "cannot shut the domain down");
+        check(() -> C.I.virDomainShutdownFlags(ptr(d), flags), "cannot shut the domain down");
     }
 
     /** Asks the guest to reboot through its agent. */
     static void rebootByAgent(Domain d) {
-        check(C.I.virDomainReboot(ptr(d), SHUTDOWN_GUEST_AGENT), "cannot reboot the domain");
+        check(() -> C.I.virDomainReboot(ptr(d), SHUTDOWN_GUEST_AGENT), "cannot reboot the domain");
     }
 }
