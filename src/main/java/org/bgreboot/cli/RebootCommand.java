@@ -17,6 +17,7 @@ import org.bgreboot.reboot.Reboots;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.reboot.SwitchMode;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.keep.KeepLimits;
 import org.bgreboot.reboot.BgShare;
 import org.bgreboot.reboot.Cancel;
 import org.bgreboot.spec.VmSpec;
@@ -77,6 +78,12 @@ final class RebootCommand implements Callable<Integer> {
             description = "After this long the clone gets its fair share however busy the VM is (default: half the readiness timeout).")
     Integer bgDeadline;
 
+    @Option(names = "--keep-state", description = {"Carry the services the guest names in /etc/bgreboot/keep.d across the switch with "
+            + "their memory and TCP connections (CRIU; bgreboot-keep, installed by 'guest install --keep-state'): pre-dumped while the clone "
+            + "boots, dumped in the switch, restored in the new VM. A service whose dump or restore fails is restarted as without it, and "
+            + "the result says so. Background reboots only; connections survive on a bridged network, not on user networking."})
+    boolean keepState;
+
     @Option(names = "--measure", description = "Probe the VM's service every 10 ms and write to it during the reboot; report downtime and lost writes.")
     boolean measure;
 
@@ -90,9 +97,13 @@ final class RebootCommand implements Callable<Integer> {
         Vm vm = app.vm(ref);
         RunClock clock = RunClock.start();
         Cancel cancel = new Cancel();
-        RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
+        RebootOptions options = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
                 .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
+        if (keepState && method() != Method.BACKGROUND) {
+            throw new org.bgreboot.UserError("--keep-state keeps services across a background reboot's switch: drop --normal or --kexec");
+        }
+        RebootOptions opts = keepState ? options.keepingState(KeepLimits.CONTRACT) : options;
         Map<String, Object> out;
         RebootResult result;
         try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
@@ -168,6 +179,10 @@ final class RebootCommand implements Callable<Integer> {
         }
         StringBuilder b = new StringBuilder(t.toText());
         b.append(String.format("%-18s %s%n", "outcome", r.outcome().describe()));
+        r.keptState().ifPresent(k -> {
+            k.services().forEach(s -> b.append(String.format("%-18s %s%n", "kept state", s.describe())));
+            k.note().ifPresent(n -> b.append(String.format("%-18s %s%n", "", n)));
+        });
         for (String k : new String[] {"downtime_ms", "fg_pause_ms", "bg_ready_ms", "switch_ms", "acked_writes", "acked_writes_lost", "version_after", "kernel_after"}) {
             if (out.get(k) != null) {
                 b.append(String.format("%-18s %s%n", k, out.get(k)));

@@ -2,6 +2,8 @@ package org.bgreboot.report;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.bgreboot.reboot.KeptService;
+import org.bgreboot.reboot.KeptState;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootResult;
@@ -39,6 +41,33 @@ public final class ResultJson {
             steps.merge(s.part().key(), num(s.ms()), (a, b) -> a);
         }
         j.put("steps_ms", steps);
+        j.put("kept_state", x.keptState().map(ResultJson::kept).orElse(null));
+        return j;
+    }
+
+    /** What keeping state did, per service: the names {@link KeptState}'s records have in snake_case. */
+    static Map<String, Object> kept(KeptState k) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        java.util.List<Map<String, Object>> services = new java.util.ArrayList<>();
+        for (KeptService s : k.services()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("name", s.name());
+            o.put("unit", s.unit());
+            o.put("fate", s.fate().key());
+            o.put("reason", s.reason().orElse(null));
+            o.put("connections_kept", s.connectionsKept());
+            o.put("pre_dumps", s.preDumps());
+            o.put("pre_dump_frozen_ms", num(s.preDumpFrozenMs()));
+            o.put("pre_dump_bytes", s.preDumpBytes());
+            o.put("dump_ms", num(s.dumpMs()));
+            o.put("dump_frozen_ms", num(s.dumpFrozenMs()));
+            o.put("dump_bytes", s.dumpBytes());
+            o.put("restore_ms", num(s.restoreMs()));
+            o.put("pid", s.pid());
+            services.add(o);
+        }
+        j.put("services", services);
+        j.put("note", k.note().orElse(null));
         return j;
     }
 
