@@ -148,7 +148,7 @@ public final class GuestKeep {
             } catch (RuntimeException killFailed) {
                 e.addSuppressed(killFailed);
             }
-            throw new KeepFailed("bgreboot-keep " + command + " did not finish within " + limit.toSeconds() + " s and was killed", e);
+            throw new KeepFailed("bgreboot-keep " + command + " did not finish within " + seconds(limit) + " and was killed", e);
         } catch (WireException e) {
             throw new KeepFailed("bgreboot-keep " + command + ": " + e.getMessage(), e);
         }
@@ -161,6 +161,10 @@ public final class GuestKeep {
             }
         }
         return new Answer(command, r, lines);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format("%.1f s", d.toMillis() / 1000.0);
     }
 
     private static Optional<String> text(JsonNode l, String key) {
