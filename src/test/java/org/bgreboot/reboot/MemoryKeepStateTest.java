@@ -351,6 +351,24 @@ class MemoryKeepStateTest {
         return tests.stream();
     }
 
+    /** The journal says the reboot keeps state (recovery resumes or restores by it); one written before the field existed reads as not. */
+    @Test
+    void theJournalCarriesKeepStateAndAnOlderJournalReadsAsNotKeeping() throws Exception {
+        try (MemoryRig rig = bridged(dir)) {
+            rig.faults.crashAt("after:cut", rig.process);
+            assertThatThrownBy(() -> keeping(rig)).isInstanceOf(Killed.class);
+            assertThat(Journal.active(rig.state).orElseThrow().plan().keepState()).isTrue();
+            Path active = Journal.activeFile(rig.state);
+            String text = java.nio.file.Files.readString(active);
+            assertThat(text).containsPattern("\"keepState\"\\s*:\\s*true");
+            java.nio.file.Files.writeString(active, text.replaceAll(",\\s*\"keepState\"\\s*:\\s*true", ""));
+            assertThat(Journal.active(rig.state).orElseThrow().plan().keepState()).isFalse();
+            java.nio.file.Files.writeString(active, text);
+            MemoryCrashTest.recoverThroughKills(rig);
+            assertKeptServiceSound(rig);
+        }
+    }
+
     // ---- refusals -----------------------------------------------------------------------------------
 
     @Test
