@@ -13,6 +13,8 @@ bgreboot_host_packages=(
   curl
   libvirt-daemon libvirt-daemon-driver-qemu libvirt0   # the libvirt engine's tests and demos (scripts/libvirt-host.sh)
   iproute2 python3                      # test networks (scripts/testnet.sh), the libvirt hosts' reaper
+  prometheus                            # the watch demo's Prometheus server (started by the demo, on a private port)
+  asciidoctor lintian                   # the Debian package's man pages (./bgreboot package), its check (PackageIT)
 )
 
 bgreboot_install_host_packages() {

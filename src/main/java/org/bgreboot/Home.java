@@ -37,13 +37,26 @@ public record Home(Path home, Path cache, Path repo) {
         return new org.bgreboot.state.StateDir(vms().resolve(name));
     }
 
-    /** The guest/ directory of the checkout: guest builders and what runs inside guests. */
+    /** Where the Debian package puts what bgreboot ships for guests: the guest packages, prebuilt. */
+    public static final Path INSTALLED_GUEST = Path.of("/usr/share/bgreboot/guest");
+
+    /**
+     * The guest/ directory of the checkout (guest builders and what runs inside guests), else that
+     * of the installed package, which holds only the prebuilt guest packages.
+     */
     public Path guestSources() {
+        return guestSources(repo, INSTALLED_GUEST);
+    }
+
+    static Path guestSources(Path repo, Path installed) {
         Path g = repo.resolve("guest");
-        if (!Files.isDirectory(g)) {
-            throw new UserError("cannot find the guest/ directory under " + repo
-                    + ": run bgreboot through the ./bgreboot launcher of a checkout, or set BGREBOOT_REPO");
+        if (Files.isDirectory(g)) {
+            return g;
         }
-        return g;
+        if (Files.isDirectory(installed)) {
+            return installed;
+        }
+        throw new UserError("cannot find the guest/ directory under " + repo + " nor " + installed
+                + ": install the bgreboot package, or run bgreboot through the ./bgreboot launcher of a checkout, or set BGREBOOT_REPO");
     }
 }

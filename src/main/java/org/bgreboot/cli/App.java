@@ -79,6 +79,11 @@ final class App {
         return libvirt;
     }
 
+    /** The libvirt host this command connected to, if it did. */
+    Optional<LibvirtEngine> libvirtInUse() {
+        return Optional.ofNullable(libvirt);
+    }
+
     private static boolean isSpecFile(String ref) {
         return ref.endsWith(".toml") || ref.contains("/");
     }

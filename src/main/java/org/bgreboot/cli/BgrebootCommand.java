@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
                 "5:nothing serves; the message says what to fix",
                 "130:stopped by SIGINT before the point of no return (aborted)",
                 "143:stopped by SIGTERM before the point of no return (aborted)"},
-        subcommands = {VmCommand.class, GuestCommand.class, AdoptCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {VmCommand.class, GuestCommand.class, AdoptCommand.class, RebootCommand.class, RecoverCommand.class, DemoCommand.class, FleetCommand.class, WatchCommand.class, BenchCommand.class, SoakCommand.class, CommandLine.HelpCommand.class})
 public final class BgrebootCommand implements Runnable {
     /** Exit status for a user's mistake (bad spec, VM not running...). */
     static final int EXIT_USER_ERROR = ExitCode.USAGE.code;

@@ -10,6 +10,9 @@ import org.bgreboot.experiment.Lab;
 import org.bgreboot.experiment.FleetDemo;
 import org.bgreboot.experiment.FleetDemoReport;
 import org.bgreboot.experiment.LibvirtDemo;
+import org.bgreboot.experiment.WatchDemo;
+import org.bgreboot.experiment.WatchDemoReport;
+import org.bgreboot.Teardown;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.spec.VmSpec;
@@ -19,10 +22,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Build the demo guest if needed, then apply its v1→v2 update twice from the same starting point:",
-                "once by a normal reboot, once by a background reboot, with an external prober and writer running.",
-                "Prints both side by side; exits non-zero if the new version is not serving, an acknowledged",
-                "write is lost, or FG was stopped before the clone was ready."})
+        description = {"Reboot the demo guest into its update by a normal and by a background reboot, side by side.",
+                "Builds the demo guest if needed, then applies its v1→v2 update twice from the same starting point: "
+                + "once by a normal reboot, once by a background reboot, with an external prober and writer running. "
+                + "Prints both side by side; exits non-zero if the new version is not serving, an acknowledged "
+                + "write is lost, or FG was stopped before the clone was ready."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON, and the probe timeline as FILE.svg beside it.")
     Path json;
@@ -46,8 +50,24 @@ final class DemoCommand implements Callable<Integer> {
                     + "across all of them with 'bgreboot fleet', a prober and writer on every VM; torn down afterwards.")
     String fleet;
 
+    @Option(names = "--watch", description = "The watch demo instead: a private libvirt host with three VMs, two of which install an update "
+            + "themselves and flag a reboot; 'bgreboot watch --once' rolls exactly those two while a real Prometheus server scrapes it; "
+            + "then Prometheus's answer, the events given to --notify-command, and the VMs' boot ids. Torn down afterwards.")
+    boolean watch;
+
     @Override public Integer call() {
         App app = new App(engine);
+        if (watch) {
+            WatchDemoReport r = new WatchDemo(app.home, app.progress).run();
+            System.out.println();
+            System.out.print(r.table());
+            if (json != null) {
+                ResultFiles.writeJson(json, r.json());
+                System.out.println("report: " + json);
+            }
+            r.problems().forEach(p -> System.err.println("bgreboot: demo: " + p));
+            return r.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+        }
         if (fleet != null) {
             int[] shape = FleetDemo.shape(fleet);
             FleetDemoReport r = new FleetDemo(app.home, app.progress, System.out).run(shape[0], shape[1], System.console() != null);
@@ -68,17 +88,37 @@ final class DemoCommand implements Callable<Integer> {
         }
         DemoReport report;
         switch (network) {
-            case "user" -> report = new Demo(new Lab(app.progress), app.accel().toString(), "user").run(app.vm("demo"));
+            case "user" -> {
+                Vm vm = app.vm("demo");
+                try (Teardown.Registration down = Teardown.onExit("the demo VM", () -> killDemoVm(vm))) {
+                    report = new Demo(new Lab(app.progress), app.accel().toString(), "user").run(vm);
+                }
+            }
             case "bridge" -> {
                 try (TestNetwork net = TestNetwork.up(app.home.repo(), "demo", 0)) {
                     VmSpec spec = app.specs().bridged("demo", net.place(0), app.progress);
                     Vm vm = app.engine().vm(spec, app.home.stateDir(spec.name()));
-                    report = new Demo(new Lab(app.progress), app.accel().toString(), "bridge").run(vm);
+                    try (Teardown.Registration down = Teardown.onExit("the demo VM", () -> killDemoVm(vm))) {
+                        report = new Demo(new Lab(app.progress), app.accel().toString(), "bridge").run(vm);
+                    }
                 }
             }
             default -> throw new UserError("--network " + network + " is unknown: use user or bridge");
         }
         return show(app, report, "demo-timeline.svg");
+    }
+
+    /**
+     * The demo VM's QEMU processes, killed when the demo is stopped early, and its unfinished
+     * reboot forgotten with them: every demo starts the VM afresh from its images.
+     */
+    private static void killDemoVm(Vm vm) {
+        for (org.bgreboot.engine.Instance i : vm.instances()) {
+            try (i) {
+                i.kill();
+            }
+        }
+        org.bgreboot.state.Durable.deleteTree(vm.stateDir().journal());
     }
 
     /** The demo on a private libvirt host: the same table and JSON, with what a libvirt VM shows besides. */

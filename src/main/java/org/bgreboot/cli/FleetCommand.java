@@ -10,16 +10,18 @@ import org.bgreboot.fleet.FleetPlan;
 import org.bgreboot.fleet.FleetReport;
 import org.bgreboot.fleet.FleetRequest;
 import org.bgreboot.fleet.OnFailure;
+import org.bgreboot.fleet.RollStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "fleet", mixinStandardHelpOptions = true, subcommands = FleetCommand.Resume.class,
-        description = {"Roll background reboots across VMs on libvirt hosts (one --connect URI per host, e.g. qemu+ssh://root@h1/system):",
-                "prints the plan (which VM, which host, which wave), then reboots at most --parallel VMs at once per host, hosts in",
-                "parallel, at most --max-unavailable VMs in a switch at once, a clone started only where the host's free memory holds it.",
-                "A failure stops the roll (--on-failure stop) or not (continue); an unreachable host is reported and its VMs skipped.",
-                "The roll is journaled: 'bgreboot fleet resume FILE' continues one that was stopped or killed."})
+        description = {"Roll background reboots across VMs on libvirt hosts.",
+                "Takes one --connect URI per host (e.g. qemu+ssh://root@h1/system). Prints the plan (which VM, which host, "
+                + "which wave), then reboots at most --parallel VMs at once per host, hosts in parallel, at most "
+                + "--max-unavailable VMs in a switch at once, a clone started only where the host's free memory holds it. "
+                + "A failure stops the roll (--on-failure stop) or not (continue); an unreachable host is reported and its VMs skipped. "
+                + "The roll is journaled: 'bgreboot fleet resume FILE' continues one that was stopped or killed."})
 final class FleetCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM", arity = "0..*", description = "The VMs to reboot, by name (or a domain's name); or --all.")
     List<String> vms = new ArrayList<>();
@@ -46,6 +48,10 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
     Path json;
 
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", description = "Serve Prometheus metrics at http://ADDR:PORT/metrics "
+            + "during the roll (the same as 'watch' serves).")
+    String metricsListen;
+
     @Override public Integer call() {
         App app = new App(null);
         List<String> hosts = EngineOptions.connections();
@@ -59,14 +65,43 @@ final class FleetCommand implements Callable<Integer> {
             System.out.print(plan.text());
             return 0;
         }
-        return report(fleet.roll(r), json);
+        try (RollMetricsServer metrics = RollMetricsServer.start(metricsListen);
+             HostLeaseGuard lease = HostLeaseGuard.take(hosts, "fleet roll")) {
+            RollStop stop = new RollStop();
+            try (Signals signals = Signals.duringRoll(stop, "the roll", () -> resumeHint(stop))) {
+                return report(fleet.roll(r, metrics.hooks(stop)), json, stop);
+            }
+        }
+    }
+
+    static String resumeHint(RollStop stop) {
+        return stop.journal().map(j -> "run 'bgreboot fleet resume " + j + "' (it recovers the VMs caught mid-reboot first)")
+                .orElse("no VM had started: run the roll again");
+    }
+
+    /** The report, and with a stop by a signal one line saying what was left and what to run, and the shell's status for it. */
+    static int report(FleetReport report, Path json, RollStop stop) {
+        if (stop.requested().isEmpty()) {
+            return report(report, json);
+        }
+        System.out.println();
+        System.out.print(report.table());
+        if (json != null) {
+            ResultFiles.writeJson(json, report.json(report.problems()));
+        }
+        long done = report.vms().stream().filter(p -> p.state() == org.bgreboot.fleet.VmProgress.State.SWITCHED).count();
+        long left = report.vms().stream().filter(p -> p.state() == org.bgreboot.fleet.VmProgress.State.PENDING).count();
+        String sig = stop.requested().get();
+        System.err.println("bgreboot: fleet: stopped by " + sig + ": " + done + " of " + report.vms().size() + " VMs switched, " + left
+                + " not rebooted (each serves unchanged); the journal is kept: bgreboot fleet resume " + report.journal());
+        return sig.equals("SIGTERM") ? ExitCode.TERMINATED.code : ExitCode.INTERRUPTED.code;
     }
 
     static int report(FleetReport report, Path json) {
         System.out.println();
         System.out.print(report.table());
         if (json != null) {
-            ResultFiles.writeJson(json, report.json());
+            ResultFiles.writeJson(json, report.json(report.problems()));
             System.out.println("report: " + json);
         }
         List<String> problems = report.problems();
@@ -83,9 +118,17 @@ final class FleetCommand implements Callable<Integer> {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
         Path json;
 
+        @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", description = "Serve Prometheus metrics at http://ADDR:PORT/metrics during the roll.")
+        String metricsListen;
+
         @Override public Integer call() {
             App app = new App(null);
-            return report(new Fleet(app.home, System.out, app.progress, System.console() != null).resume(file), json);
+            try (RollMetricsServer metrics = RollMetricsServer.start(metricsListen)) {
+                RollStop stop = new RollStop();
+                try (Signals signals = Signals.duringRoll(stop, "the roll", () -> resumeHint(stop))) {
+                    return report(new Fleet(app.home, System.out, app.progress, System.console() != null).resume(file, metrics.hooks(stop)), json, stop);
+                }
+            }
         }
     }
 }

@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 final class GuestCommand {
 
     @Command(name = "install", mixinStandardHelpOptions = true,
-            description = {"Install the bgreboot-guest package in a running Debian or Ubuntu guest through its agent (nothing is",
-                    "restarted), configure it for the persistent disk, and add the disk to /etc/fstab with nofail if missing."})
+            description = {"Install the bgreboot-guest package in a running Debian or Ubuntu guest through its agent.",
+                    "Nothing is restarted. Configures the package for the persistent disk, and adds the disk to /etc/fstab "
+                    + "with nofail if missing."})
     static final class Install implements Callable<Integer> {
         @Parameters(paramLabel = "VM") String ref;
 
@@ -74,9 +75,9 @@ final class GuestCommand {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Check through the agent what a background reboot needs of the guest, one line per item: the agent and the",
-                    "commands it allows, the persistent disk by serial and mounted nofail, the hooks, the readiness command, data kept",
-                    "on the system disk. Exits 0 only if a background reboot can work."})
+            description = {"Check through the agent what a background reboot needs of the guest.",
+                    "One line per item: the agent and the commands it allows, the persistent disk by serial and mounted nofail, "
+                    + "the hooks, the readiness command, data kept on the system disk. Exits 0 only if a background reboot can work."})
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "VM") String ref;
 

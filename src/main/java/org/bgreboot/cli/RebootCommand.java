@@ -1,12 +1,12 @@
 package org.bgreboot.cli;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bgreboot.report.MeasuredReboot;
 import org.bgreboot.report.RebootMeasurement;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.RebootJson;
+import org.bgreboot.output.RebootOutput;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.render.Table;
 import org.bgreboot.reboot.Method;
@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "reboot", mixinStandardHelpOptions = true,
-        description = {"Reboot a running VM into its update. By default in the background: clone it, boot the clone",
-                "while the VM keeps serving, then switch over. Installs the spec's [update] first."})
+        description = {"Reboot a running VM into its update, in the background unless told otherwise.",
+                "In the background: clone it, boot the clone while the VM keeps serving, then switch over; --normal and "
+                + "--kexec reboot it in place instead. Installs the spec's [update] first."})
 final class RebootCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM", description = "A VM name or spec file.")
     String ref;
@@ -104,21 +105,23 @@ final class RebootCommand implements Callable<Integer> {
             throw new org.bgreboot.UserError("--keep-state keeps services across a background reboot's switch: drop --normal or --kexec");
         }
         RebootOptions opts = keepState ? options.keepingState(KeepLimits.CONTRACT) : options;
-        Map<String, Object> out;
+        RebootOutput out;
         RebootResult result;
-        try (Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
+        try (HostLeaseGuard lease = app.libvirtInUse().map(e -> HostLeaseGuard.take(java.util.List.of(e), "reboot of " + vm.spec().name(),
+                java.util.List.of())).orElse(null);
+             Signals signals = Signals.duringReboot(cancel, vm.spec().name())) {
             if (measure) {
                 RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, app.progress,
                         () -> Reboots.run(vm, opts, app.progress));
                 result = m.reboot();
-                out = ResultJson.of(m);
+                out = RebootOutput.of(m);
             } else {
                 result = Reboots.run(vm, opts, app.progress);
-                out = ResultJson.of(result);
+                out = RebootOutput.of(result);
             }
         }
         System.out.println();
-        System.out.print(summary(result, out));
+        System.out.print(summary(result, out.reboot()));
         if (json != null) {
             ResultFiles.writeJson(json, out);
         }
@@ -172,7 +175,7 @@ final class RebootCommand implements Callable<Integer> {
         return Optional.of(new VmSpec.KernelBoot(kernel.toAbsolutePath(), initrd == null ? null : initrd.toAbsolutePath(), cmdline));
     }
 
-    private static String summary(RebootResult r, Map<String, Object> out) {
+    private static String summary(RebootResult r, RebootJson out) {
         Table t = Table.of("step", "ms");
         for (TimedStep s : r.steps()) {
             t.row(s.label(), String.format("%.1f", s.ms()));
@@ -183,11 +186,23 @@ final class RebootCommand implements Callable<Integer> {
             k.services().forEach(s -> b.append(String.format("%-18s %s%n", "kept state", s.describe())));
             k.note().ifPresent(n -> b.append(String.format("%-18s %s%n", "", n)));
         });
-        for (String k : new String[] {"downtime_ms", "fg_pause_ms", "bg_ready_ms", "switch_ms", "acked_writes", "acked_writes_lost", "version_after", "kernel_after"}) {
-            if (out.get(k) != null) {
-                b.append(String.format("%-18s %s%n", k, out.get(k)));
-            }
-        }
+        Optional<RebootJson.ClientsJson> seen = Optional.ofNullable(out.clients());
+        line(b, "downtime_ms", seen.map(RebootJson.ClientsJson::downtimeMs).orElse(Double.NaN));
+        line(b, "fg_pause_ms", out.fgPauseMs());
+        line(b, "bg_ready_ms", out.bgReadyMs());
+        line(b, "switch_ms", out.switchMs());
+        seen.ifPresent(c -> {
+            b.append(String.format("%-18s %s%n", "acked_writes", c.ackedWrites()));
+            b.append(String.format("%-18s %s%n", "acked_writes_lost", c.ackedWritesLost()));
+            b.append(String.format("%-18s %s%n", "version_after", c.versionAfter()));
+            b.append(String.format("%-18s %s%n", "kernel_after", c.kernelAfter()));
+        });
         return b.toString();
+    }
+
+    private static void line(StringBuilder b, String name, double ms) {
+        if (!Double.isNaN(ms)) {
+            b.append(String.format("%-18s %s%n", name, ms));
+        }
     }
 }

@@ -8,9 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = {"Bring a VM whose reboot was interrupted (bgreboot or QEMU killed, disk full) back to exactly one",
-                "serving VM, from its journal: before the switch the VM keeps serving and the clone is discarded;",
-                "after the switch's point of no return the switch is completed. Safe to run again."})
+        description = {"Bring a VM whose reboot was interrupted back to exactly one serving VM.",
+                "After bgreboot or QEMU was killed or the disk ran full, the reboot's journal says what to do: before the "
+                + "switch the VM keeps serving and the clone is discarded; after the switch's point of no return the "
+                + "switch is completed. Safe to run again."})
 final class RecoverCommand implements Callable<Integer> {
     @Parameters(paramLabel = "VM") String ref;
 

@@ -1,23 +1,23 @@
 package org.bgreboot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bgreboot.UserError;
+import org.bgreboot.output.OutputJson;
 
 /** Writes result files: JSON where asked, pictures beside it (same name, other extension). */
 final class ResultFiles {
     private ResultFiles() {}
 
-    static void writeJson(Path file, Object value) {
+    /** An output record, by the outputs' one mapper. */
+    static void writeJson(Path file, Record value) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Files.write(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value));
+            Files.write(file, OutputJson.bytes(value));
         } catch (IOException e) {
             throw new UserError("cannot write " + file + ": " + e.getMessage());
         }

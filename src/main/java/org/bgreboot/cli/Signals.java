@@ -41,6 +41,30 @@ final class Signals implements AutoCloseable {
         });
     }
 
+    /**
+     * A roll's signals ({@code fleet}, {@code watch}): the first stops the roll (nothing new starts,
+     * reboots before their point of no return abort, those past it complete); a second stops
+     * bgreboot at once and says what to run: {@code then} names it (a resume of the roll's journal).
+     */
+    static Signals duringRoll(org.bgreboot.fleet.RollStop stop, String what, java.util.function.Supplier<String> then) {
+        AtomicInteger seen = new AtomicInteger();
+        return new Signals(signal -> {
+            String name = "SIG" + signal.getName();
+            if (seen.incrementAndGet() == 1) {
+                stop.request(name);
+                FaultPoint.wake();
+                System.err.println("bgreboot: " + name + ": stopping " + what + ": nothing new starts; "
+                        + (stop.inFlight() == 0 ? "no reboot is in flight" : "reboots before their point of no return abort (their VMs keep "
+                        + "serving unchanged), those past it complete") + "; press Ctrl-C again to stop at once");
+            } else {
+                System.err.println("bgreboot: " + name + " again: stopping now, " + (stop.inFlight() == 0 ? "no reboot was in flight"
+                        : stop.inFlight() + " reboot(s) unfinished") + ": " + then.get());
+                System.err.flush();
+                Runtime.getRuntime().halt(128 + signal.getNumber());
+            }
+        });
+    }
+
     @Override public void close() {
         Signal.handle(new Signal("INT"), previousInt);
         Signal.handle(new Signal("TERM"), previousTerm);

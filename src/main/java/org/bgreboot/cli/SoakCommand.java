@@ -14,12 +14,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "soak", mixinStandardHelpOptions = true,
-        description = {"Start a VM fresh (like demo: stopped if it runs, system-disk overlays reset to the spec's images;",
-                "the persistent disk is kept), then reboot it in the background COUNT times in a row with a prober and a",
-                "writer running throughout. Reports writes acknowledged and lost, the backing chain's depth, downtime",
-                "min/median/max and leaks (QEMU processes, sockets, leftovers, bgreboot's own fds, threads and heap),",
-                "and stops the VM. Exits non-zero if a write was lost, the chain grew deeper than 3, a reboot",
-                "aborted, or something leaked."})
+        description = {"Reboot a VM in the background many times in a row, and report what was lost or leaked.",
+                "Starts the VM fresh (like demo: stopped if it runs, system-disk overlays reset to the spec's images; "
+                + "the persistent disk is kept), then reboots it in the background COUNT times in a row with a prober and a "
+                + "writer running throughout. Reports writes acknowledged and lost, the backing chain's depth, downtime "
+                + "min/median/max over the reboots that switched, and leaks (QEMU processes, sockets, leftovers, bgreboot's own "
+                + "fds, threads and heap), and stops the VM. A cold boot after a failed switch is reported as one, never counted "
+                + "as a background reboot. Exits 1 if a write was lost, the chain grew deeper than 3, a reboot aborted or fell "
+                + "back to a cold boot, or something leaked."})
 final class SoakCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "VM", defaultValue = "demo",
             description = "A VM name or spec file (default: the built-in demo guest).")
@@ -46,8 +48,12 @@ final class SoakCommand implements Callable<Integer> {
             ResultFiles.writeJson(json, report.json());
             System.out.println("figures: " + json);
         }
-        List<String> problems = report.problems();
+        return exit(report.problems());
+    }
+
+    /** Each problem on a line of its own, and the exit status: a soak with a problem (a reboot that aborted or fell back...) failed. */
+    static int exit(List<String> problems) {
         problems.forEach(p -> System.err.println("bgreboot: soak: " + p));
-        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+        return problems.isEmpty() ? ExitCode.OK.code : ExitCode.FAILED.code;
     }
 }

@@ -1,7 +1,5 @@
 package org.bgreboot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +16,7 @@ import org.bgreboot.ready.VmBoot;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.lifecycle.PowerOff;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.reboot.Journal;
 import org.bgreboot.state.VmLock;
 import picocli.CommandLine.Command;
@@ -109,8 +108,16 @@ final class VmCommand {
             App app = new App(null);
             Vm vm = app.runningVm(ref);
             VmStatus s = VmStatus.of(vm);
+            java.time.Instant now = java.time.Instant.now();
+            s = s.withHostLock(app.libvirtInUse().flatMap(e -> {
+                try {
+                    return e.lease().holder().filter(h -> !h.expired(now)).map(h -> h.who() + ", until " + h.until());
+                } catch (RuntimeException ex) {
+                    return java.util.Optional.empty();
+                }
+            }).orElse(null));
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));
+                System.out.println(OutputJson.text(s));
             } else {
                 System.out.print(s.text());
             }

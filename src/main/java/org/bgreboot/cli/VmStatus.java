@@ -11,6 +11,7 @@ import org.bgreboot.engine.Vm;
 import org.bgreboot.installed.InstalledProbe;
 import org.bgreboot.installed.NeedsReboot;
 import org.bgreboot.lifecycle.Strays;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.reboot.Journal;
 
 /**
@@ -19,6 +20,7 @@ import org.bgreboot.reboot.Journal;
  * timeout, any other one (a clone a crash left), and an unfinished reboot with what to run.
  */
 record VmStatus(
+        @JsonProperty("schema_version") int schemaVersion,
         String name,
         String engine,
         boolean running,
@@ -32,7 +34,9 @@ record VmStatus(
         @JsonProperty("spec_drift") List<String> specDrift,
         @JsonProperty("memory_mb") long memoryMb,
         List<String> forwards,
-        @JsonProperty("needs_reboot") Pending needsReboot) {
+        @JsonProperty("needs_reboot") Pending needsReboot,
+        @JsonProperty("watch_hold") String watchHold,
+        @JsonProperty("host_lock") String hostLock) {
 
     /**
      * Whether the guest needs a reboot and why, as it says through its agent; null when it cannot be asked.
@@ -59,8 +63,8 @@ record VmStatus(
                 .map(i -> i + " (not serving: left by an interrupted reboot; 'bgreboot recover " + name + "' stops it)").toList();
         Optional<Instance> serving = vm.serving();
         if (serving.isEmpty()) {
-            return new VmStatus(name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished, List.of(),
-                    vm.spec().memory().mib(), fwd, null);
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), false, null, Map.of(), "stopped", null, null, others, unfinished,
+                    List.of(), vm.spec().memory().mib(), fwd, null, hold(vm), null);
         }
         try (Instance p = serving.get()) {
             String state = ask(p::runState);
@@ -77,9 +81,20 @@ record VmStatus(
                     pending = null; // a guest without a shell: it cannot say
                 }
             }
-            return new VmStatus(name, vm.engine(), true, p.describe(), p.details(), state, agent, agent.equals("answers") ? kernel : null,
-                    others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending);
+            return new VmStatus(OutputJson.SCHEMA_VERSION, name, vm.engine(), true, p.describe(), p.details(), state, agent,
+                    agent.equals("answers") ? kernel : null, others, unfinished, vm.inspection().specDrift(), vm.spec().memory().mib(), fwd, pending, hold(vm), null);
         }
+    }
+
+    /** Watch's hold on the VM's reboots, if any (its last reboot into the same update aborted or fell back). */
+    private static String hold(Vm vm) {
+        return org.bgreboot.watch.Holds.read(vm.stateDir()).map(org.bgreboot.watch.HeldReboot::describe).orElse(null);
+    }
+
+    /** The same, with who holds the lease of the VM's libvirt host now (a watch rolling, a manual reboot). */
+    VmStatus withHostLock(String holder) {
+        return new VmStatus(schemaVersion, name, engine, running, serving, details, runState, agent, guestKernel, others, unfinishedReboot, specDrift,
+                memoryMb, forwards, needsReboot, watchHold, holder);
     }
 
     String text() {
@@ -103,6 +118,12 @@ record VmStatus(
         specDrift.forEach(d -> line(b, "spec differs", d));
         if (unfinishedReboot != null) {
             line(b, "unfinished", unfinishedReboot);
+        }
+        if (watchHold != null) {
+            line(b, "watch", watchHold);
+        }
+        if (hostLock != null) {
+            line(b, "host locked by", hostLock);
         }
         line(b, "memory", memoryMb + " MiB");
         line(b, "forwards", forwards.isEmpty() ? "none" : String.join(", ", forwards));

@@ -1,10 +1,11 @@
 package org.bgreboot.experiment;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutputJson;
+import org.bgreboot.output.RebootJson;
 import org.bgreboot.render.PhaseMark;
 import org.bgreboot.render.Table;
 import org.bgreboot.render.TimelinePanel;
@@ -12,7 +13,6 @@ import org.bgreboot.render.TimelineSvg;
 import org.bgreboot.reboot.Method;
 
 import org.bgreboot.report.RebootMeasurement;
-import org.bgreboot.report.ResultJson;
 import org.bgreboot.report.RebootPhases;
 /** The demo's figures: a side-by-side table, JSON, a probe-timeline SVG, and what went wrong. */
 public record DemoReport(String vm, String engine, String network, String accel, List<RebootMeasurement> runs, List<String> leftovers) implements ExperimentReport {
@@ -84,19 +84,22 @@ public record DemoReport(String vm, String engine, String network, String accel,
         return v >= 10_000 ? String.format("%.1f s", v / 1000) : String.format("%.0f ms", v);
     }
 
-    @Override public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("vm", vm);
-        j.put("engine", engine);
-        j.put("network", network);
-        j.put("accel", accel);
-        List<Map<String, Object>> reboots = new ArrayList<>();
-        runs.forEach(r -> reboots.add(ResultJson.of(r)));
-        j.put("reboots", reboots);
-        j.put("downtime_ratio", Double.isNaN(downtimeRatio()) ? null : downtimeRatio());
-        j.put("leftovers", leftovers);
-        j.put("problems", problems());
-        return j;
+    /**
+     * {@code demo --json}: both reboots, measured (docs/schema/demo.schema.json).
+     *
+     * @param downtimeRatio the background reboot's downtime over the normal one's
+     */
+    public record Json(int schemaVersion, String vm, String engine, String network, String accel, List<RebootJson> reboots, double downtimeRatio,
+                       List<String> leftovers, List<String> problems) {}
+
+    @Override public Json json() {
+        return json(problems());
+    }
+
+    /** The JSON with the problems its reader judges it by (the demo's own, or a demo's that adds to them). */
+    Json json(List<String> problems) {
+        return new Json(OutputJson.SCHEMA_VERSION, vm, engine, network, accel, runs.stream().map(RebootJson::of).toList(),
+                Figures.ratio(downtimeRatio()), leftovers, problems);
     }
 
     @Override public String svg() {

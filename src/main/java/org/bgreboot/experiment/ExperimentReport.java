@@ -1,7 +1,6 @@
 package org.bgreboot.experiment;
 
 import java.util.List;
-import java.util.Map;
 
 /** What an experiment shows: a table to print, a picture, its figures as JSON, and what went wrong. */
 public interface ExperimentReport {
@@ -9,7 +8,8 @@ public interface ExperimentReport {
 
     String svg();
 
-    Map<String, Object> json();
+    /** Its figures: an output record, written by the outputs' one mapper. */
+    Record json();
 
     /** Empty when the experiment showed what it should; else one line per problem. */
     List<String> problems();

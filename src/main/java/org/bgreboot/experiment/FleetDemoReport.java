@@ -1,32 +1,41 @@
 package org.bgreboot.experiment;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.fleet.FleetJson;
 import org.bgreboot.fleet.FleetReport;
+import org.bgreboot.fleet.VmFigures;
+import org.bgreboot.fleet.VmProgress;
 
 /** The fleet demo's report and what it must show: every VM on the update, nothing lost, short downtimes, bounded clones, hosts in parallel. */
 public record FleetDemoReport(FleetReport roll, int hosts, int perHost, String newVersion, String newKernel) {
     static final double MAX_DOWNTIME_MS = 1000;
 
+    /**
+     * {@code demo --fleet HxV --json}: the roll's report (docs/schema/fleet.schema.json) with the
+     * demo's shape and the demo's problems.
+     *
+     * @param fleet the shape, {@code HOSTSxVMS}
+     */
+    public record Json(@JsonUnwrapped FleetJson roll, String engine, String fleet) {}
+
     public List<String> problems() {
         List<String> p = new ArrayList<>(roll.problems());
-        int serving = 0;
-        for (Map<String, Object> vm : vms()) {
-            String name = String.valueOf(vm.get("vm"));
-            if (newVersion.equals(vm.get("version_after")) && newKernel.equals(vm.get("kernel_after"))) {
-                serving++;
+        for (VmProgress vm : roll.vms()) {
+            Optional<VmFigures.Clients> seen = vm.figures().flatMap(VmFigures::clients);
+            if (seen.isPresent() && seen.get().ackedWritesLost() > 0) {
+                p.add(vm.vm() + " lost " + seen.get().ackedWritesLost() + " acknowledged writes");
             }
-            if (vm.get("acked_writes_lost") instanceof Number n && n.intValue() > 0) {
-                p.add(name + " lost " + n + " acknowledged writes");
-            }
-            if (!(vm.get("downtime_ms") instanceof Number d) || d.doubleValue() >= MAX_DOWNTIME_MS) {
-                p.add(name + ": downtime " + vm.get("downtime_ms") + " ms, not under " + (int) MAX_DOWNTIME_MS + " ms");
+            double downtime = seen.map(VmFigures.Clients::downtimeMs).orElse(Double.NaN);
+            if (!(downtime < MAX_DOWNTIME_MS)) {
+                p.add(vm.vm() + ": downtime " + (Double.isNaN(downtime) ? "unmeasured" : String.format("%.1f ms", downtime)) + ", not under "
+                        + (int) MAX_DOWNTIME_MS + " ms");
             }
         }
-        if (serving != hosts * perHost) {
-            p.add(serving + " of " + hosts * perHost + " VMs serve " + newVersion + " on " + newKernel);
+        if (serving() != hosts * perHost) {
+            p.add(serving() + " of " + hosts * perHost + " VMs serve " + newVersion + " on " + newKernel);
         }
         roll.maxClonesPerHost().forEach((h, n) -> {
             if (n > roll.plan().parallel()) {
@@ -39,23 +48,19 @@ public record FleetDemoReport(FleetReport roll, int hosts, int perHost, String n
         return p;
     }
 
-    @SuppressWarnings("unchecked")
-    private List<Map<String, Object>> vms() {
-        return (List<Map<String, Object>>) roll.json().get("vms");
+    /** The VMs whose clients saw the new version on the new kernel. */
+    private int serving() {
+        return (int) roll.vms().stream().flatMap(v -> v.figures().flatMap(VmFigures::clients).stream())
+                .filter(c -> newVersion.equals(c.versionAfter()) && newKernel.equals(c.kernelAfter())).count();
     }
 
     public String table() {
-        int serving = (int) vms().stream().filter(v -> newVersion.equals(v.get("version_after")) && newKernel.equals(v.get("kernel_after"))).count();
-        return roll.table() + String.format("%d of %d VMs serve %s on %s; acknowledged writes lost: %d%n", serving, hosts * perHost, newVersion, newKernel,
-                vms().stream().mapToInt(v -> v.get("acked_writes_lost") instanceof Number n ? n.intValue() : 0).sum());
+        int lost = roll.vms().stream().flatMap(v -> v.figures().flatMap(VmFigures::clients).stream()).mapToInt(VmFigures.Clients::ackedWritesLost).sum();
+        return roll.table() + String.format("%d of %d VMs serve %s on %s; acknowledged writes lost: %d%n", serving(), hosts * perHost, newVersion, newKernel,
+                lost);
     }
 
-    public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("engine", "libvirt");
-        j.put("fleet", hosts + "x" + perHost);
-        j.putAll(roll.json());
-        j.put("problems", problems());
-        return j;
+    public Json json() {
+        return new Json(roll.json(problems()), "libvirt", hosts + "x" + perHost);
     }
 }

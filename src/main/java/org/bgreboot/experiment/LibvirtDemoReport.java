@@ -1,15 +1,17 @@
 package org.bgreboot.experiment;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.reboot.Method;
+import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.Span;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.render.Table;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.Figures;
 
 /**
  * The libvirt demo's figures: the demo's table and JSON (with {@code "engine": "libvirt"}), the
@@ -72,25 +74,25 @@ public record LibvirtDemoReport(DemoReport demo, List<String> running, ColdBoot 
         return b.toString();
     }
 
-    @Override public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("engine", "libvirt");
-        j.putAll(demo.json());
-        Map<String, Object> steps = new LinkedHashMap<>();
-        switchSteps().forEach(s -> steps.merge(s.part().key(), ResultJson.num(s.ms()), (a, b) -> a));
-        j.put("switch_steps_ms", steps);
-        j.put("domains_running_after", running);
-        Map<String, Object> cold = new LinkedHashMap<>();
-        cold.put("domain", coldBoot.domain());
-        cold.put("kernel", coldBoot.kernel());
-        cold.put("version", coldBoot.version());
-        cold.put("ready_ms", ResultJson.num(coldBoot.readyMs()));
-        cold.put("acked_writes_checked", coldBoot.ackedWrites());
-        cold.put("acked_writes_missing", coldBoot.missing());
-        cold.put("failure", coldBoot.failure().isEmpty() ? null : coldBoot.failure());
-        j.put("cold_boot", cold);
-        j.put("problems", problems());
-        return j;
+    /**
+     * {@code demo --engine libvirt --json}: the demo's JSON (docs/schema/demo.schema.json) and what
+     * a libvirt VM shows besides.
+     *
+     * @param switchStepsMs the background switch's parts as libvirt ran them, by key
+     */
+    public record Json(@JsonUnwrapped DemoReport.Json demo, Map<Part, Double> switchStepsMs, List<String> domainsRunningAfter, ColdBootJson coldBoot) {}
+
+    /** The cold boot of the VM's persistent definition after the switch; {@code failure} null when it could be checked. */
+    public record ColdBootJson(String domain, String kernel, String version, double readyMs, int ackedWritesChecked, int ackedWritesMissing,
+                               Optional<String> failure) {}
+
+    @Override public Json json() {
+        Map<Part, Double> steps = new LinkedHashMap<>();
+        switchSteps().forEach(s -> steps.merge(s.part(), s.ms(), Double::sum));
+        steps.replaceAll((p, ms) -> Figures.ms(ms));
+        ColdBootJson cold = new ColdBootJson(coldBoot.domain(), coldBoot.kernel(), coldBoot.version(), Figures.ms(coldBoot.readyMs()),
+                coldBoot.ackedWrites(), coldBoot.missing(), Optional.of(coldBoot.failure()).filter(f -> !f.isEmpty()));
+        return new Json(demo.json(problems()), steps, running, cold);
     }
 
     @Override public String svg() {

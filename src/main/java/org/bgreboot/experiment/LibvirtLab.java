@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bgreboot.testnet.TestNetwork;
 import org.bgreboot.Home;
 import org.bgreboot.HostCommand;
 import org.bgreboot.Progress;
@@ -38,6 +39,7 @@ public final class LibvirtLab implements AutoCloseable {
     private final Progress progress;
     private final List<LabHost> hosts = new ArrayList<>();
     private final Map<String, String> facts = new HashMap<>();
+    private org.bgreboot.Teardown.Registration teardown;
 
     private LibvirtLab(Scripts scripts, Path dir, String net, int subnet, Progress progress) {
         this.scripts = scripts;
@@ -57,9 +59,11 @@ public final class LibvirtLab implements AutoCloseable {
 
     /** The same, the last host also listening on qemu+tcp at {@code tcpPort} (0: none), reached from this namespace. */
     public static LibvirtLab start(Home home, String net, int subnet, int hostCount, int tcpPort, Progress progress) {
-        Path dir = home.home().resolve("libvirt-lab").resolve(net);
+        TestNetwork.Place place = TestNetwork.place(net, subnet);
+        Path dir = home.home().resolve("libvirt-lab").resolve(place.name());
         Scripts scripts = new Scripts(home.repo(), Map.of("BGREBOOT_CACHE", home.cache().toString()));
-        LibvirtLab lab = new LibvirtLab(scripts, dir, net, subnet, progress);
+        LibvirtLab lab = new LibvirtLab(scripts, dir, place.name(), place.subnet(), progress);
+        lab.teardown = org.bgreboot.Teardown.onExit("the libvirt hosts and test network " + place.name() + " (" + dir + ")", lab::stopAll);
         try {
             lab.up(hostCount, tcpPort);
             return lab;
@@ -181,11 +185,19 @@ public final class LibvirtLab implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (LabHost h : hosts) {
-            try {
-                scripts.run("libvirt-host.sh", "stop", h.dir().toString());
-            } catch (RuntimeException e) {
-                progress.step("could not stop libvirt host " + h.dir() + ": " + e.getMessage());
+        stopAll();
+        teardown.close();
+    }
+
+    /** Every host's daemons and domains by their pids, the test network by its names, the lab's folder. */
+    private synchronized void stopAll() {
+        for (int h = 1; h <= 9; h++) { // every host this lab may have started, the one still starting too
+            if (Files.isDirectory(hostDir(h))) {
+                try {
+                    scripts.run("libvirt-host.sh", "stop", hostDir(h).toString());
+                } catch (RuntimeException e) {
+                    progress.step("could not stop libvirt host " + hostDir(h) + ": " + e.getMessage());
+                }
             }
         }
         try {

@@ -31,26 +31,37 @@ public final class Fleet {
     }
 
     public FleetReport roll(FleetRequest r) {
+        return roll(r, RollHooks.plain());
+    }
+
+    /** A roll with a gate before each VM, a stop for signals and a listener (the watch's; {@code fleet}'s signals). */
+    public FleetReport roll(FleetRequest r, RollHooks hooks) {
         try (FleetHosts hosts = LibvirtHosts.connect(home, r.hosts())) {
             FleetPlan plan = FleetPlanner.plan(r, hosts);
             out.print(plan.text());
             try (FleetLock lock = FleetLock.acquire(stateDirs(plan), "fleet roll " + plan.id())) {
                 FleetJournal journal = FleetJournal.begin(dir(), plan);
+                hooks.stop().journal(journal.file());
                 out.println("roll " + plan.id() + "; if it is stopped or killed: bgreboot fleet resume " + journal.file());
-                return new FleetRoll(home, hosts, journal, out, progress, terminal).run();
+                return new FleetRoll(home, hosts, journal, out, progress, terminal, hooks).run();
             }
         }
     }
 
     /** Continues a roll from its journal: VMs caught mid-reboot are recovered by their own journals first. */
     public FleetReport resume(Path file) {
+        return resume(file, RollHooks.plain());
+    }
+
+    public FleetReport resume(Path file, RollHooks hooks) {
         FleetJournal journal = FleetJournal.read(file);
         FleetPlan plan = journal.plan();
         try (FleetHosts hosts = LibvirtHosts.connectReachable(home, plan.hosts(), progress);
              FleetLock lock = FleetLock.acquire(stateDirs(plan), "fleet roll " + plan.id() + " (resumed)")) {
             out.print(plan.text());
+            hooks.stop().journal(journal.file());
             out.println("resuming roll " + plan.id() + " from " + file);
-            return new FleetRoll(home, hosts, journal, out, progress, terminal).run();
+            return new FleetRoll(home, hosts, journal, out, progress, terminal, hooks).run();
         }
     }
 

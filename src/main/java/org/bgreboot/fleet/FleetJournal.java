@@ -21,8 +21,14 @@ import org.bgreboot.state.Json;
 public final class FleetJournal {
     private static final ObjectMapper JSON = Json.mapper();
 
+    /**
+     * The format of the file: 2 since the VMs' figures are typed records (format 1, before it had
+     * this field, kept them as a map of names).
+     */
+    static final int FORMAT = 2;
+
     /** The file's content. */
-    public record Content(FleetPlan plan, Map<String, VmProgress> vms, boolean finished) {}
+    public record Content(int format, FleetPlan plan, Map<String, VmProgress> vms, boolean finished) {}
 
     private final Path file;
     private final FleetPlan plan;
@@ -36,7 +42,7 @@ public final class FleetJournal {
 
     static FleetJournal begin(Path dir, FleetPlan plan) {
         Map<String, VmProgress> vms = new LinkedHashMap<>();
-        plan.vms().forEach(v -> vms.put(v.vm(), new VmProgress(v.vm(), v.host(), VmProgress.State.PENDING, "", -1, Map.of())));
+        plan.vms().forEach(v -> vms.put(v.vm(), VmProgress.pending(v.vm(), v.host())));
         FleetJournal j = new FleetJournal(dir.resolve(plan.id() + ".json"), plan, vms);
         j.write(false);
         return j;
@@ -44,7 +50,13 @@ public final class FleetJournal {
 
     public static FleetJournal read(Path file) {
         try {
-            Content c = JSON.readValue(Files.readAllBytes(file), Content.class);
+            byte[] bytes = Files.readAllBytes(file);
+            int format = JSON.readTree(bytes).path("format").asInt(1);
+            if (format != FORMAT) {
+                throw new UserError("the fleet journal " + file + " is in format " + format + ", which this bgreboot does not read (it reads "
+                        + FORMAT + "): resume the roll with the bgreboot that began it");
+            }
+            Content c = JSON.readValue(bytes, Content.class);
             return new FleetJournal(file, c.plan(), new LinkedHashMap<>(c.vms()));
         } catch (NoSuchFileException e) {
             throw new UserError("no fleet journal at " + file + ": give the file a roll printed when it began (under BGREBOOT_HOME/fleet)");
@@ -81,7 +93,7 @@ public final class FleetJournal {
     private void write(boolean finished) {
         try {
             Files.createDirectories(file.getParent());
-            Durable.write(file, JSON.writeValueAsBytes(new Content(plan, vms, finished)));
+            Durable.write(file, JSON.writeValueAsBytes(new Content(FORMAT, plan, vms, finished)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fleet journal " + file, e);
         }

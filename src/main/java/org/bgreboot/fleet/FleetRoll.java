@@ -55,14 +55,17 @@ final class FleetRoll {
     private final AtomicReference<String> stopped = new AtomicReference<>();
     private final Map<String, AtomicLong> reserved = new ConcurrentHashMap<>();
     private final Duration memoryPoll;
+    private final RollHooks hooks;
 
-    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal) {
-        this(home, hosts, journal, out, progress, terminal, MEMORY_POLL);
+    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal, RollHooks hooks) {
+        this(home, hosts, journal, out, progress, terminal, hooks, MEMORY_POLL);
     }
 
     /** @param memoryPoll how often a clone waiting for memory asks its host again */
-    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal, Duration memoryPoll) {
+    FleetRoll(Home home, FleetHosts hosts, FleetJournal journal, PrintStream out, Progress progress, boolean terminal, RollHooks hooks,
+              Duration memoryPoll) {
         this.memoryPoll = memoryPoll;
+        this.hooks = hooks;
         this.home = home;
         this.hosts = hosts;
         this.journal = journal;
@@ -101,13 +104,19 @@ final class FleetRoll {
         }
         double wallMs = clock.nowMs();
         board.close();
-        journal.finish();
+        if (journal.all().stream().allMatch(VmProgress::finished)) {
+            journal.finish(); // else VMs held or left by a stop stay pending for a resume
+        }
         return FleetReport.of(plan, journal.all(), hosts, wallMs, journal.file());
     }
 
     private void one(PlannedVm v) {
         VmProgress p = journal.get(v.vm());
         if (p.finished()) {
+            return;
+        }
+        if (hooks.stop().requested().isPresent()) {
+            hold(p, v, "not started: the roll was stopped by " + hooks.stop().requested().get());
             return;
         }
         String stop = stopped.get();
@@ -130,11 +139,22 @@ final class FleetRoll {
         if (p.state() == VmProgress.State.RUNNING && recovered(p, v, vm, log)) {
             return;
         }
+        java.util.Optional<String> drop = hooks.gate().dropBefore(v);
+        if (drop.isPresent()) {
+            skip(journal.get(v.vm()), drop.get());
+            return;
+        }
+        java.util.Optional<String> notNow = hooks.gate().holdBefore(v);
+        if (notNow.isPresent()) {
+            hold(journal.get(v.vm()), v, notNow.get());
+            return;
+        }
         AtomicLong held = reserved.computeIfAbsent(v.host(), h -> new AtomicLong());
         if (!awaitMemory(v, held)) {
             return;
         }
         boolean[] slot = {false};
+        org.bgreboot.reboot.Cancel cancel = hooks.stop().begin();
         try {
             int before = vm.state().generation();
             journal.put(p.started(before));
@@ -152,29 +172,40 @@ final class FleetRoll {
                     board.phase(v.vm(), ph.name(), false);
                 }
             };
-            RebootOptions opts = RebootOptions.background(clock).with(phases.and(gate));
+            RebootOptions opts = RebootOptions.background(clock).with(phases.and(gate).and(hooks.listener().reboot(v))).with(cancel);
             boolean measure = plan.measure() && vm.spec().network().bridged() && !vm.spec().network().address().isEmpty();
             RebootResult r;
-            Map<String, Object> figures;
+            VmFigures figures;
             if (measure) {
                 RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, log, () -> Reboots.run(vm, opts, log));
                 r = m.reboot();
-                figures = FleetReport.figures(m);
+                figures = VmFigures.of(m);
             } else {
                 r = Reboots.run(vm, opts, log);
-                figures = FleetReport.figures(r);
+                figures = VmFigures.of(r);
             }
-            VmProgress.State state = VmProgress.State.of(r.outcome());
-            String why = r.failure().map(f -> r.aborted() && !hosts.reachable(v.host()) ? "host " + v.host() + " stopped answering (" + f + ")" : f)
+            if (r.outcome() instanceof org.bgreboot.reboot.Outcome.Aborted a && a.finished() && a.signal().isPresent()) {
+                // a stop, not a failure of the update: the VM stays pending, a resume reboots it
+                journal.put(journal.get(v.vm()).finished(VmProgress.State.ABORTED, a.reason(), figures));
+                hooks.listener().finished(v, journal.get(v.vm()));
+                hold(journal.get(v.vm()), v, "aborted by " + a.signal().get() + " before its point of no return: a resume reboots it");
+                return;
+            }
+            // a host that stopped answering mid-reboot: its VM's journal is unfinished there; reported, not counted against the roll
+            boolean hostLost = r.aborted() && !hosts.reachable(v.host());
+            VmProgress.State state = hostLost ? VmProgress.State.FAILED : VmProgress.State.of(r.outcome());
+            String why = r.failure().map(f -> hostLost ? "host " + v.host() + " stopped answering (" + f + ")" : f)
                     .orElse("serves generation " + r.generation());
             journal.put(journal.get(v.vm()).finished(state, why, figures));
             board.phase(v.vm(), state + ": " + why, true);
-            if (state != VmProgress.State.SWITCHED) {
+            hooks.listener().finished(v, journal.get(v.vm()));
+            if (state != VmProgress.State.SWITCHED && !hostLost) {
                 failed(v.vm() + " (" + why + ")");
             }
         } catch (RuntimeException e) {
             fail(journal.get(v.vm()), v, e);
         } finally {
+            hooks.stop().end(cancel);
             held.addAndGet(-v.memoryBytes());
             if (slot[0]) {
                 switching.release();
@@ -192,8 +223,9 @@ final class FleetRoll {
             Recovery.Result o = new Recovery(vm, log).run();
             java.util.Optional<VmProgress.State> state = o.outcome().map(VmProgress.State::of).filter(s -> s != VmProgress.State.ABORTED);
             if (state.isPresent()) {
-                journal.put(p.finished(state.get(), "recovered: " + o.action(), Map.of("result", state.get().name().toLowerCase(), "recovered", o.action())));
+                journal.put(p.finished(state.get(), "recovered: " + o.action(), VmFigures.recovered(o.outcome().get(), o.generation())));
                 board.phase(v.vm(), state.get() + " (recovered: generation " + o.generation() + ")", true);
+                hooks.listener().finished(v, journal.get(v.vm()));
                 return true;
             }
             journal.put(p.with(VmProgress.State.PENDING, "recovered (" + o.action() + "): rebooting it again"));
@@ -214,6 +246,10 @@ final class FleetRoll {
             }
             if (stopped.get() != null && plan.onFailure() == OnFailure.STOP) {
                 skip(journal.get(v.vm()), "not started: the roll stopped after " + stopped.get());
+                return false;
+            }
+            if (hooks.stop().requested().isPresent()) {
+                hold(journal.get(v.vm()), v, "not started: the roll was stopped by " + hooks.stop().requested().get());
                 return false;
             }
             long free;
@@ -240,15 +276,24 @@ final class FleetRoll {
     }
 
     private void skip(VmProgress p, String why) {
-        journal.put(p.finished(VmProgress.State.SKIPPED, why, Map.of("result", "skipped")));
+        journal.put(p.finished(VmProgress.State.SKIPPED, why));
         board.phase(p.vm(), "SKIPPED: " + why, true);
+        plan.vms().stream().filter(v -> v.vm().equals(p.vm())).findFirst().ifPresent(v -> hooks.listener().finished(v, journal.get(p.vm())));
+    }
+
+    /** Not started now, and pending in the journal: a resume of the roll starts it. */
+    private void hold(VmProgress p, PlannedVm v, String why) {
+        journal.put(p.with(VmProgress.State.PENDING, why));
+        board.phase(v.vm(), "PENDING: " + why, true);
+        hooks.listener().held(v, why);
     }
 
     private void fail(VmProgress p, PlannedVm v, RuntimeException e) {
         boolean hostGone = !hosts.reachable(v.host());
         String why = hostGone ? "host " + v.host() + " stopped answering (" + e.getMessage() + ")" : e.getMessage();
-        journal.put(p.finished(VmProgress.State.FAILED, why, Map.of("result", "failed")));
+        journal.put(p.finished(VmProgress.State.FAILED, why));
         board.phase(v.vm(), "FAILED: " + why, true);
+        hooks.listener().finished(v, journal.get(v.vm()));
         if (!hostGone) {
             failed(v.vm() + " (" + e.getMessage() + ")");
         }

@@ -1,14 +1,15 @@
 package org.bgreboot.fleet;
 
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where one VM of a roll stands, journaled at each change: pending, running (its reboot under
  * way, or interrupted: resume recovers it), then its reboot's outcome (switched, aborted: the VM
- * kept serving unchanged, cold-booted, down), failed (bgreboot could not run it), or skipped. {@code generationBefore} tells a resumed roll whether a recovered reboot completed;
- * {@code result} holds the report's figures once there are any.
+ * kept serving unchanged, cold-booted, down), failed (bgreboot could not run it), or skipped.
+ * {@code generationBefore} tells a resumed roll whether a recovered reboot completed;
+ * {@code figures} are its reboot's, once it has ended.
  */
-public record VmProgress(String vm, String host, State state, String detail, int generationBefore, Map<String, Object> result) {
+public record VmProgress(String vm, String host, State state, String detail, int generationBefore, Optional<VmFigures> figures) {
     public enum State {
         PENDING, RUNNING, SWITCHED, ABORTED, COLD_BOOTED, DOWN, FAILED, SKIPPED;
 
@@ -24,20 +25,29 @@ public record VmProgress(String vm, String host, State state, String detail, int
     }
 
     public VmProgress {
-        result = result == null ? Map.of() : Map.copyOf(result.entrySet().stream().filter(e -> e.getValue() != null)
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        figures = figures == null ? Optional.empty() : figures;
+    }
+
+    static VmProgress pending(String vm, String host) {
+        return new VmProgress(vm, host, State.PENDING, "", -1, Optional.empty());
     }
 
     VmProgress with(State s, String why) {
-        return new VmProgress(vm, host, s, why, generationBefore, result);
+        return new VmProgress(vm, host, s, why, generationBefore, figures);
     }
 
     VmProgress started(int generation) {
-        return new VmProgress(vm, host, State.RUNNING, "", generation, Map.of());
+        return new VmProgress(vm, host, State.RUNNING, "", generation, Optional.empty());
     }
 
-    VmProgress finished(State s, String why, Map<String, Object> figures) {
-        return new VmProgress(vm, host, s, why, generationBefore, figures);
+    /** Ended by a reboot, with its figures. */
+    VmProgress finished(State s, String why, VmFigures f) {
+        return new VmProgress(vm, host, s, why, generationBefore, Optional.of(f));
+    }
+
+    /** Ended without a reboot (failed to start one, skipped). */
+    VmProgress finished(State s, String why) {
+        return new VmProgress(vm, host, s, why, generationBefore, Optional.empty());
     }
 
     boolean finished() {

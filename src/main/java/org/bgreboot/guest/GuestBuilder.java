@@ -44,6 +44,10 @@ public final class GuestBuilder {
             throw new UserError("unknown guest '" + kind + "': use one of " + String.join(", ", KINDS.stream().sorted().toList()));
         }
         Path script = home.guestSources().resolve(build.builder()).resolve("build.sh");
+        if (!Files.exists(script)) {
+            throw new UserError("the built-in " + kind + " guest is built from a checkout of bgreboot's sources, and "
+                    + script + " is not there: start a VM from your own spec, or run bgreboot from a checkout (./bgreboot)");
+        }
         Path cache = home.cache().resolve("guests");
         List<String> command = new ArrayList<>(List.of("bash", script.toString(), cache.toString()));
         if (build.variant() != null) {

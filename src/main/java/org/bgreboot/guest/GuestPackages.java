@@ -12,6 +12,7 @@ import org.bgreboot.UserError;
 /**
  * The guest packages, built from guest/ by {@code guest/package/build-deb.sh} into the cache (a few
  * milliseconds when nothing changed): bgreboot-guest (the hooks) and bgreboot-svc (the test service).
+ * An installed bgreboot has no guest/ sources: its Debian package carries both, prebuilt.
  */
 public final class GuestPackages {
     private final Home home;
@@ -63,7 +64,11 @@ public final class GuestPackages {
     }
 
     private List<Path> build() {
-        Path script = home.guestSources().resolve("package").resolve("build-deb.sh");
+        Path sources = home.guestSources();
+        Path script = sources.resolve("package").resolve("build-deb.sh");
+        if (!Files.exists(script)) {
+            return prebuilt(sources); // an installed bgreboot: its package carries them, built with it
+        }
         Path out = home.cache().resolve("packages");
         try {
             Files.createDirectories(out);
@@ -80,6 +85,23 @@ public final class GuestPackages {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The guest packages as the Debian package installs them: bgreboot-guest first, then bgreboot-svc. */
+    static List<Path> prebuilt(Path dir) {
+        return List.of(one(dir, "bgreboot-guest"), one(dir, "bgreboot-svc"));
+    }
+
+    private static Path one(Path dir, String name) {
+        try (var files = Files.list(dir)) {
+            List<Path> debs = files.filter(p -> p.getFileName().toString().startsWith(name + "_") && p.toString().endsWith(".deb")).toList();
+            if (debs.size() != 1) {
+                throw new UserError("expected one " + name + " package in " + dir + ", found " + debs.size() + ": reinstall bgreboot");
+            }
+            return debs.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
         }
     }
 }

@@ -25,6 +25,11 @@ public record RebootMeasurement(
         return ledger.noAckedWriteLost();
     }
 
+    /** How the downtime splits into its parts; empty unless a background switch was seen. */
+    public java.util.Optional<DowntimeAttribution> attribution() {
+        return DowntimeAttribution.of(reboot, downtime, probes);
+    }
+
     /**
      * From the moment the clone had the network (its link up, its ports or its tap on the bridge,
      * announced) to the first answer clients got from it; NaN without a background switch.

@@ -18,6 +18,7 @@ public final class TestNetwork implements AutoCloseable {
     private final Path script;
     private final String name;
     private final Map<String, String> facts;
+    private org.bgreboot.Teardown.Registration teardown;
 
     private TestNetwork(Path script, String name, Map<String, String> facts) {
         this.script = script;
@@ -25,10 +26,48 @@ public final class TestNetwork implements AutoCloseable {
         this.facts = facts;
     }
 
-    /** Brings up test network {@code name} (1-8 of [a-z0-9]) on 10.77.{@code subnet}.0/24. */
+    /** Brings up test network {@code name} (1-8 of [a-z0-9]) on 10.77.{@code subnet}.0/24, or where {@link #ENV} moves it. */
     public static TestNetwork up(Path repo, String name, int subnet) {
+        Place p = place(name, subnet);
         Path script = repo.resolve("scripts").resolve("testnet.sh");
-        return new TestNetwork(script, name, facts(run(script, List.of("up", name, String.valueOf(subnet)))));
+        org.bgreboot.Teardown.Registration down = org.bgreboot.Teardown.onExit("test network " + p.name(), () -> run(script, List.of("down", p.name())));
+        try {
+            TestNetwork n = new TestNetwork(script, p.name(), facts(run(script, List.of("up", p.name(), String.valueOf(p.subnet())))));
+            n.teardown = down;
+            return n;
+        } catch (RuntimeException e) {
+            down.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Moves the networks the demos and tests make to other names and subnets, so two runs on one
+     * machine do not tear down each other's: {@code lvdemo=jsn1:81,lvfleet=jsn2:82}. A network not
+     * named keeps its own.
+     */
+    public static final String ENV = "BGREBOOT_TESTNETS";
+
+    /** A test network's name and its 10.77.X.0/24. */
+    public record Place(String name, int subnet) {}
+
+    /** Where network {@code name} on {@code subnet} goes, after {@link #ENV}. */
+    public static Place place(String name, int subnet) {
+        String moves = System.getenv(ENV);
+        if (moves != null) {
+            for (String m : moves.split(",")) {
+                String[] kv = m.strip().split("=");
+                if (kv.length == 2 && kv[0].equals(name)) {
+                    String[] to = kv[1].split(":");
+                    try {
+                        return new Place(to[0], to.length > 1 ? Integer.parseInt(to[1]) : subnet);
+                    } catch (NumberFormatException e) {
+                        throw new UserError(ENV + ": '" + m + "' is not NAME=NEWNAME:SUBNET (e.g. lvdemo=jsn1:81)");
+                    }
+                }
+            }
+        }
+        return new Place(name, subnet);
     }
 
     public String bridge() {
@@ -63,6 +102,9 @@ public final class TestNetwork implements AutoCloseable {
 
     @Override public void close() {
         run(script, List.of("down", name));
+        if (teardown != null) {
+            teardown.close();
+        }
     }
 
     private String fact(String key) {

@@ -1,18 +1,29 @@
 package org.bgreboot.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.reboot.Outcome;
+import org.bgreboot.UserError;
+import org.bgreboot.output.RebootFixtures;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The roll's totals from each VM's timeline: downtime overlaps, clones at once per host, parallel hosts. */
 class FleetReportTest {
     private static VmProgress vm(String name, String host, double cloneFrom, double switchEnd, double downFrom, double downTo) {
-        return new VmProgress(name, host, VmProgress.State.SWITCHED, "", 0, Map.of("clone_started_ms", cloneFrom, "switch_ended_ms", switchEnd,
-                "down_from_ms", downFrom, "down_to_ms", downTo, "downtime_ms", downTo - downFrom, "reboot_started_ms", cloneFrom - 1000,
-                "reboot_ended_ms", switchEnd + 500));
+        VmFigures.Clients seen = new VmFigures.Clients(downTo - downFrom, downTo - downFrom + 10, 9000, 100, 0, "v1", "v2", "k1", "k2", downFrom, downTo);
+        VmFigures f = new VmFigures(OutcomeFields.of(new Outcome.Switched()), false, 20, 8000, 300, 1, cloneFrom - 1000, switchEnd + 500, cloneFrom,
+                switchEnd - 300, switchEnd, Optional.empty(), Optional.of(seen));
+        return new VmProgress(name, host, VmProgress.State.SWITCHED, "serves generation 1", 0, Optional.of(f));
     }
 
     private static FleetReport report(List<VmProgress> vms) {
@@ -33,7 +44,7 @@ class FleetReportTest {
         assertThat(r.maxDowntimeMs()).isEqualTo(90);
         assertThat(r.sumOfRebootsMs()).isEqualTo(9500 + (18500 - 8500) + (9600 - 200));
         assertThat(r.problems()).isEmpty();
-        assertThat(r.json()).containsKeys("wall_ms", "hosts", "vms");
+        assertThat(r.json(r.problems()).vms()).extracting(FleetJson.Vm::downtimeMs).containsExactly(50.0, 90.0, 70.0);
     }
 
     @Test
@@ -45,8 +56,55 @@ class FleetReportTest {
 
     @Test
     void vmsThatDidNotEndOnTheUpdateAreProblems() {
-        VmProgress skipped = new VmProgress("d", "h2", VmProgress.State.SKIPPED, "not started: the roll stopped after a", 0, Map.of());
+        VmProgress skipped = new VmProgress("d", "h2", VmProgress.State.SKIPPED, "not started: the roll stopped after a", 0, Optional.empty());
         FleetReport r = report(List.of(vm("a", "h1", 1000, 9000, 8900, 8950), skipped));
         assertThat(r.problems()).singleElement().asString().contains("d on h2: skipped: not started");
+    }
+
+    @Test
+    void theReportValidatesWithEveryKindOfVm() throws Exception {
+        VmFigures cold = VmFigures.of(RebootFixtures.measured(RebootFixtures.background(RebootFixtures.COLD_BOOTED)));
+        VmFigures aborted = VmFigures.of(RebootFixtures.background(RebootFixtures.ABORTED));
+        List<VmProgress> vms = List.of(
+                vm("a", "h1", 1000, 9000, 8900, 8950),
+                new VmProgress("b", "h1", VmProgress.State.COLD_BOOTED, cold.outcome().outcomeDetail(), 1, Optional.of(cold)),
+                new VmProgress("c", "h2", VmProgress.State.ABORTED, aborted.outcome().outcomeDetail(), 1, Optional.of(aborted)),
+                new VmProgress("d", "h2", VmProgress.State.SWITCHED, "recovered: completed", 1,
+                        Optional.of(VmFigures.recovered(new Outcome.Switched(), 2))),
+                new VmProgress("e", "h2", VmProgress.State.SKIPPED, "not started: the roll stopped after b", 0, Optional.empty()),
+                new VmProgress("f", "h2", VmProgress.State.FAILED, "cannot reach libvirt", 0, Optional.empty()));
+        FleetReport r = report(vms);
+        JsonNode j = Schemas.assertValid("fleet", r.json(r.problems()));
+        assertThat(j.get("vms").get(1).get("result").asText()).isEqualTo("cold_booted");
+        assertThat(j.get("vms").get(1).get("outcome").asText()).isEqualTo("cold_booted");
+        assertThat(j.get("vms").get(1).get("failed_step").asText()).isEqualTo("attach");
+        assertThat(j.get("vms").get(1).get("downtime_ms").asDouble()).isEqualTo(3966.1);
+        assertThat(j.get("vms").get(2).get("outcome_reason").asText()).contains("not ready");
+        assertThat(j.get("vms").get(3).get("recovered").asBoolean()).isTrue();
+        assertThat(j.get("vms").get(4).get("outcome").isNull()).isTrue();
+        assertThat(j.get("on_failure").asText()).isEqualTo("stop");
+        assertThat(r.problems()).as("all but the switched and the recovered VM").hasSize(4);
+        assertThat(r.table()).contains("cold_booted").contains("3966 ms");
+    }
+
+    @Test
+    void theJournalKeepsTheTypedFiguresAcrossAWriteAndARead(@TempDir Path dir) throws Exception {
+        FleetPlan plan = new FleetPlan("fleet-20260101T000000Z", List.of("h1"), List.of(new PlannedVm("a", "h1", 0, 1L << 29),
+                new PlannedVm("b", "h1", 0, 1L << 29)), 1, 1, OnFailure.STOP, true);
+        FleetJournal j = FleetJournal.begin(dir, plan);
+        VmFigures cold = VmFigures.of(RebootFixtures.measured(RebootFixtures.background(RebootFixtures.COLD_BOOTED)));
+        j.put(j.get("a").started(1).finished(VmProgress.State.COLD_BOOTED, "cold-booted", cold));
+        FleetJournal read = FleetJournal.read(j.file());
+        assertThat(read.get("a").figures()).contains(cold);
+        assertThat(read.get("a").figures().get().switchMs()).as("NaN survives the file").isNaN();
+        assertThat(read.get("b").state()).isEqualTo(VmProgress.State.PENDING);
+    }
+
+    @Test
+    void aJournalOfAnotherFormatIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Path old = dir.resolve("fleet-old.json");
+        Files.writeString(old, "{\"plan\": {}, \"vms\": {}, \"finished\": false}");
+        assertThatThrownBy(() -> FleetJournal.read(old)).isInstanceOf(UserError.class)
+                .hasMessageContaining("is in format 1, which this bgreboot does not read");
     }
 }

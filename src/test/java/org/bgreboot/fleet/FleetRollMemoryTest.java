@@ -113,7 +113,7 @@ class FleetRollMemoryTest {
 
         FleetReport run(FleetJournal journal) {
             PrintStream out = new PrintStream(board, true, StandardCharsets.UTF_8);
-            return new FleetRoll(new Home(dir, dir, dir), hostsOf(process), journal, out, lines::add, false, Duration.ofMillis(5)).run();
+            return new FleetRoll(new Home(dir, dir, dir), hostsOf(process), journal, out, lines::add, false, RollHooks.plain(), Duration.ofMillis(5)).run();
         }
 
         Map<String, VmProgress.State> states(FleetReport r) {
@@ -171,7 +171,8 @@ class FleetRollMemoryTest {
             rig.vms.forEach(vm -> rig.world.script(vm).attachMs = 150); // two switches let through together overlap for sure
             FleetReport r = rig.roll(rig.plan(3, 2, OnFailure.STOP));
             assertThat(rig.states(r).values()).as(rig::story).containsOnly(VmProgress.State.SWITCHED);
-            assertThat(rig.world.maxClonesAtOnce("h1")).isEqualTo(3);
+            // three may run at once; that all three did depends on the scheduler of a busy host, that more never did does not
+            assertThat(rig.world.maxClonesAtOnce("h1")).isBetween(2, 3);
             assertThat(rig.world.maxUnavailableAtOnce()).as("--max-unavailable 2 with six clones ready about together").isEqualTo(2);
             rig.assertEveryVmServes();
         }

@@ -3,7 +3,6 @@ package org.bgreboot.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.bgreboot.experiment.LibvirtLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -72,9 +72,11 @@ class LibvirtFleetIT {
         Path json = TestVms.home().home().resolve("fleet-resume.json");
         Cli.Run resumed = Cli.run("fleet", "resume", journal.toString(), "--json", json.toString());
         assertThat(resumed.exit()).as(resumed.stderr()).isZero();
-        JsonNode r = new ObjectMapper().readTree(Files.readString(json));
+        JsonNode r = Schemas.assertValidFile("fleet", json);
         assertThat(vmOf(r, first.vm()).path("result").asText()).isEqualTo("switched");
         assertThat(vmOf(r, second.vm()).path("result").asText()).isEqualTo("switched");
+        assertThat(vmOf(r, first.vm()).path("recovered").asBoolean()).as("killed past its point of no return: its own journal finished it").isTrue();
+        assertThat(vmOf(r, second.vm()).path("recovered").asBoolean()).isFalse();
         for (LibvirtLab.DemoDomain d : List.of(first, second)) {
             assertThat(LibvirtTestLab.running(d)).as(d.vm() + "'s running domains").containsExactly(d.vm() + "-g1");
             assertThat(LibvirtTestLab.identity(d).path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
@@ -150,8 +152,9 @@ class LibvirtFleetIT {
         String out = Files.readString(log);
         System.out.println(out);
         assertThat(roll.exitValue()).isEqualTo(1);
-        JsonNode r = new ObjectMapper().readTree(Files.readString(json));
+        JsonNode r = Schemas.assertValidFile("fleet", json);
         assertThat(vmOf(r, kept.vm()).path("result").asText()).isEqualTo("switched");
+        assertThat(vmOf(r, kept.vm()).path("outcome").asText()).isEqualTo("switched");
         assertThat(vmOf(r, lost.vm()).path("result").asText()).isEqualTo("failed");
         assertThat(vmOf(r, lost.vm()).path("detail").asText()).contains("stopped answering");
         assertThat(out).contains("does not answer");

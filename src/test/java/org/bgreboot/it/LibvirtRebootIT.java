@@ -3,7 +3,6 @@ package org.bgreboot.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -66,8 +66,9 @@ class LibvirtRebootIT {
             assertThat(open.maxSimultaneous()).as("QEMU processes with the persistent disk open at once").isEqualTo(1);
         }
         assertThat(r.exit()).as(r.stderr()).isZero();
-        JsonNode j = new ObjectMapper().readTree(Files.readString(json));
+        JsonNode j = Schemas.assertValidFile("reboot", json);
         assertThat(j.path("engine").asText()).isEqualTo("libvirt");
+        assertThat(j.path("outcome").asText()).isEqualTo("switched");
         assertThat(j.path("acked_writes").asInt()).isPositive();
         assertThat(j.path("acked_writes_lost").asInt()).isZero();
         assertThat(j.path("version_after").asText()).isEqualTo("v2");
@@ -90,7 +91,7 @@ class LibvirtRebootIT {
         Path json = TestVms.home().home().resolve("lvreboot2.json");
         Cli.Run r = Cli.run("reboot", "--connect", uri, d.vm(), "--json", json.toString());
         assertThat(r.exit()).as(r.stderr()).isZero();
-        JsonNode j = new ObjectMapper().readTree(Files.readString(json));
+        JsonNode j = Schemas.assertValidFile("reboot", json);
         assertThat(j.path("generation").asInt()).isEqualTo(2);
         assertThat(j.path("chain_depth").asInt()).as("new layer over the VM's image over the guest image").isEqualTo(3);
         assertThat(LibvirtTestLab.running(d)).containsExactly(d.vm() + "-g2");
@@ -159,7 +160,7 @@ class LibvirtRebootIT {
             Path json = TestVms.home().home().resolve("lvtcp.json");
             Cli.Run r = Cli.run("reboot", "--connect", tcp, remote.vm(), "--measure", "--json", json.toString());
             assertThat(r.exit()).as(r.stderr()).isZero();
-            JsonNode j = new ObjectMapper().readTree(Files.readString(json));
+            JsonNode j = Schemas.assertValidFile("reboot", json);
             assertThat(j.path("acked_writes_lost").asInt()).isZero();
             assertThat(j.path("kernel_after").asText()).isEqualTo(newKernel);
             assertThat(LibvirtTestLab.running(remote)).containsExactly(remote.vm() + "-g1");

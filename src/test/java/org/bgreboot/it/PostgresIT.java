@@ -16,6 +16,7 @@ import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.spec.ByteSize;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -53,8 +54,10 @@ class PostgresIT {
             TestVms.lab().stop(vm);
         }
         System.out.print(o.table());
+        Schemas.assertValid("bench", o.json());
+        assertThat(o.problems()).isEmpty();
 
-        assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.abortReason()).isEmpty());
+        assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.failure()).isEmpty());
         assertThat(o.commits()).as("pgbench committed throughout").isGreaterThan(500);
         assertThat(o.lost()).as("committed transactions missing from the table: " + o.lostSample()).isZero();
         assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(5);

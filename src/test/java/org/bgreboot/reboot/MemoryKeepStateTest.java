@@ -3,6 +3,7 @@ package org.bgreboot.reboot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.bgreboot.engine.memory.Script;
 import org.bgreboot.engine.memory.ShmTempDir;
 import org.bgreboot.engine.memory.World;
 import org.bgreboot.keep.KeepLimits;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.RebootOutput;
+import org.bgreboot.output.Schemas;
 import org.bgreboot.spec.VmSpec;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -103,12 +105,15 @@ class MemoryKeepStateTest {
             assertThat(after.pid()).isEqualTo(before.pid());
             assertKeptServiceSound(rig);
 
-            Map<String, Object> json = ResultJson.of(r);
-            assertThat(json.get("outcome")).isEqualTo("switched");
-            @SuppressWarnings("unchecked") Map<String, Object> kept = (Map<String, Object>) json.get("kept_state");
-            @SuppressWarnings("unchecked") Map<String, Object> svc = ((List<Map<String, Object>>) kept.get("services")).get(0);
-            assertThat(svc).containsEntry("name", PG).containsEntry("fate", "kept").containsEntry("connections_kept", true)
-                    .containsEntry("pid", before.pid()).containsEntry("pre_dumps", 2);
+            JsonNode json = Schemas.assertValid("reboot", RebootOutput.of(r));
+            assertThat(json.get("outcome").asText()).isEqualTo("switched");
+            JsonNode svc = json.get("kept_state").get("services").get(0);
+            assertThat(svc.get("name").asText()).isEqualTo(PG);
+            assertThat(svc.get("fate").asText()).isEqualTo("kept");
+            assertThat(svc.get("connections_kept").asBoolean()).isTrue();
+            assertThat(svc.get("pid").asLong()).isEqualTo(before.pid());
+            assertThat(svc.get("pre_dumps").asInt()).isEqualTo(2);
+            assertThat(svc.get("reason").isNull()).isTrue();
         }
     }
 
@@ -157,6 +162,9 @@ class MemoryKeepStateTest {
             assertThat(k.connectionsKept()).isFalse();
             assertThat(k.describe()).contains("without its connections");
             assertThat(r.keptState().get().note()).hasValueSatisfying(n -> assertThat(n).contains("user networking").contains("connections are not"));
+            JsonNode kept = Schemas.assertValid("reboot", RebootOutput.of(r)).get("kept_state");
+            assertThat(kept.get("note").asText()).contains("connections are not");
+            assertThat(kept.get("services").get(0).get("connections_kept").asBoolean()).isFalse();
             assertThat(service(rig).identity()).isEqualTo(before.identity());
             assertKeptServiceSound(rig);
         }
@@ -198,6 +206,10 @@ class MemoryKeepStateTest {
                         assertThat(k.reason()).hasValue(c.reason());
                         assertThat(k.connectionsKept()).isFalse();
                         assertThat(k.pid()).isZero();
+                        JsonNode svc = Schemas.assertValid("reboot", RebootOutput.of(r)).get("kept_state").get("services").get(0);
+                        assertThat(svc.get("fate").asText()).isEqualTo("restarted");
+                        assertThat(svc.get("reason").asText()).isEqualTo(c.reason());
+                        assertThat(svc.get("pid").isNull()).as("no pid for a service that was not restored").isTrue();
                         World.KeptProcess after = service(rig);
                         assertThat(after.identity()).as("started anew in the new VM").isNotEqualTo(before.identity());
                         assertThat(after.restored()).isFalse();

@@ -50,7 +50,7 @@ public final class QemuLauncher {
                 return p;
             }
         }
-        throw new UserError("qemu-system-x86_64 is not installed: install the Debian package qemu-system-x86 (the ./bgreboot launcher does this)");
+        throw new UserError("qemu-system-x86_64 is not installed: install the Debian package qemu-system-x86 (apt-get install qemu-system-x86; from a checkout, ./bgreboot installs it)");
     }
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);

@@ -159,6 +159,11 @@ public final class LibvirtEngine implements Engine {
         return host.availableMemoryBytes();
     }
 
+    /** The host's lease (one watch at a time per host, and no manual reboot while it rolls). */
+    public HostLease lease() {
+        return new HostLease(host);
+    }
+
     @Override public void close() {
         host.close();
     }

@@ -175,7 +175,8 @@ public final class Bench {
     static String summary(BenchRun r) {
         String took = String.format(" (run took %.1f s)", r.wallMs() / 1000);
         if (!r.ok()) {
-            return "FAILED: " + r.failure().get() + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
+            return "FAILED: " + r.failure().get() + (r.fellBack() ? ", clients went " + one(r.maxProbeGapMs()) + " without an answer" : "")
+                    + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
         }
         return String.format("downtime %s, switch %s, %d of %d acked writes lost%s", one(r.downtimeMs()), one(r.switchMs()),
                 r.ackedWritesLost(), r.ackedWrites(), took);

@@ -44,6 +44,11 @@ public record BenchCell(String guest, int memoryMb, BenchMethod method, List<Ben
         return runs.stream().filter(r -> !r.ok()).count();
     }
 
+    /** Repeats whose switch failed and whose VM was cold-booted instead: failures, told apart because they look like a reboot. */
+    public long fellBack() {
+        return runs.stream().filter(BenchRun::fellBack).count();
+    }
+
     /** Repeats whose ledger could not be read back: their lost writes are unknown. */
     public long unchecked() {
         return runs.stream().filter(r -> !r.ledgerChecked()).count();

@@ -1,103 +1,81 @@
 package org.bgreboot.experiment.bench;
 
-import java.util.ArrayList;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.output.BgShareJson;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.output.OutputJson;
+import org.bgreboot.reboot.Part;
+import org.bgreboot.spec.ByteSize;
 
-import org.bgreboot.experiment.bench.BenchCell;
 /**
- * The bench as JSON: one object per (guest, memory, method) under {@code results}, each
- * self-describing (accelerator and machine included), with medians, ranges and every repeat's
- * raw figures; the FG interference figures beside them. Times in ms, null where not measured.
+ * {@code bgreboot bench --json} (docs/schema/bench.schema.json): one object per (guest, memory,
+ * method) under {@code results}, each self-describing (accelerator and machine included), with
+ * medians and ranges over the repeats that did what their method promises, and every repeat's raw
+ * figures and outcome; the FG interference figures beside them. Times in ms, null where not measured.
+ *
+ * @param backgroundNormalRatioByMemoryMb the background reboot's median downtime over the normal one's, per memory size
+ * @param runsFellBack                    runs whose switch failed and whose VM was cold-booted instead (each fails the bench)
  */
-public final class BenchJson {
-    private BenchJson() {}
+public record BenchJson(int schemaVersion, String command, String startedAt, double wallS, String guest, String accel, String accelReason,
+                        BenchMachine machine, List<Cell> results, Map<String, Double> backgroundNormalRatioByMemoryMb, int ackedWritesLost,
+                        long runsFellBack, Optional<InterferenceResult.Json> interference, List<String> leftovers, List<String> problems) {
 
-    public static Map<String, Object> of(BenchResult r) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("command", r.plan().command());
-        j.put("started_at", r.startedAt());
-        j.put("wall_s", num(r.wallMs() / 1000));
-        j.put("guest", r.plan().guest());
-        j.put("accel", r.accel().accel().qemuName());
-        j.put("accel_reason", r.accel().reason());
-        j.put("machine", machine(r.machine()));
-        List<Map<String, Object>> results = new ArrayList<>();
-        for (BenchCell c : r.cells()) {
-            results.add(cell(c, r));
+    /**
+     * All repeats of one method at one memory size: {@code NAME_ms} is the median over the good
+     * repeats, {@code NAME_min_ms} and {@code NAME_max_ms} their range.
+     *
+     * @param failed          repeats that did not do what the method promises (a cold boot, an abort, the old OS still serving...)
+     * @param fellBack        of those, the repeats cold-booted after a failed switch
+     * @param ledgerUnchecked repeats whose ledger could not be read back: their lost writes are unknown
+     */
+    public record Cell(String guest, int memoryMb, BenchMethod method, int runs, long failed, long fellBack, double downtimeMs,
+                       double downtimeMinMs, double downtimeMaxMs, double switchMs, double switchMinMs, double switchMaxMs, double bgReadyMs,
+                       double bgReadyMinMs, double bgReadyMaxMs, double timeToNewOsMs, double timeToNewOsMinMs, double timeToNewOsMaxMs,
+                       int ackedWrites, int ackedWritesLost, long ledgerUnchecked, String accel, BenchMachine machine, List<Repeat> repeats) {
+
+        static Cell of(BenchCell c, BenchResult r) {
+            BenchStat d = c.downtime(), s = c.switchTime(), b = c.bgReady(), t = c.timeToNewOs();
+            return new Cell(c.guest(), c.memoryMb(), c.method(), c.runs().size(), c.failures(), c.fellBack(),
+                    Figures.ms(d.median()), Figures.ms(d.min()), Figures.ms(d.max()), Figures.ms(s.median()), Figures.ms(s.min()), Figures.ms(s.max()),
+                    Figures.ms(b.median()), Figures.ms(b.min()), Figures.ms(b.max()), Figures.ms(t.median()), Figures.ms(t.min()), Figures.ms(t.max()),
+                    c.ackedWrites(), c.ackedWritesLost(), c.unchecked(), r.accel().accel().qemuName(), r.machine(),
+                    c.runs().stream().map(Repeat::of).toList());
         }
-        j.put("results", results);
-        Map<String, Object> ratios = new LinkedHashMap<>();
-        r.plan().memories().forEach(m -> ratios.put(String.valueOf(m.mib()), ratio(r.downtimeRatio((int) m.mib()))));
-        j.put("background_normal_ratio_by_memory_mb", ratios);
-        j.put("acked_writes_lost", r.ackedWritesLost());
-        j.put("interference", r.interference().map(InterferenceResult::json).orElse(null));
-        j.put("leftovers", r.leftovers());
-        j.put("problems", r.problems());
-        return j;
     }
 
-    static Map<String, Object> cell(BenchCell c, BenchResult r) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("guest", c.guest());
-        j.put("memory_mb", c.memoryMb());
-        j.put("method", c.method().label());
-        j.put("runs", c.runs().size());
-        j.put("failed", c.failures());
-        stat(j, "downtime", c.downtime());
-        stat(j, "switch", c.switchTime());
-        stat(j, "bg_ready", c.bgReady());
-        stat(j, "time_to_new_os", c.timeToNewOs());
-        j.put("acked_writes", c.ackedWrites());
-        j.put("acked_writes_lost", c.ackedWritesLost());
-        j.put("ledger_unchecked", c.unchecked());
-        j.put("accel", r.accel().accel().qemuName());
-        j.put("machine", machine(r.machine()));
-        j.put("repeats", c.runs().stream().map(BenchJson::run).toList());
-        return j;
+    /**
+     * One repeat: how its reboot ended (written in place; null when the run threw before it had an
+     * outcome), its figures, and why it does not count, if it does not.
+     *
+     * @param maxProbeGapMs   the longest time without an answer: what a cold boot cost clients, where the downtime does not show it
+     * @param ackedWritesLost null when the ledger could not be read back: unknown, not zero
+     */
+    public record Repeat(int repeat, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double maxProbeGapMs, double switchMs, double bgReadyMs,
+                         double timeToNewOsMs, int ackedWrites, Optional<Integer> ackedWritesLost, double wallS, Optional<String> failure,
+                         Optional<BgShareJson> bgShare, Map<Part, Double> stepsMs) {
+
+        static Repeat of(BenchRun r) {
+            Map<Part, Double> steps = new LinkedHashMap<>(r.stepsMs());
+            steps.replaceAll((p, ms) -> Figures.ms(ms));
+            return new Repeat(r.repeat(), r.outcome().map(OutcomeFields::of).orElse(OutcomeFields.NONE), Figures.ms(r.downtimeMs()),
+                    Figures.ms(r.maxProbeGapMs()), Figures.ms(r.switchMs()), Figures.ms(r.bgReadyMs()), Figures.ms(r.timeToNewOsMs()), r.ackedWrites(),
+                    r.ledgerChecked() ? Optional.of(r.ackedWritesLost()) : Optional.empty(), Figures.seconds(r.wallMs()), r.failure(),
+                    r.bgShare().map(BgShareJson::of), steps);
+        }
     }
 
-    /** {@code name_ms} is the median; {@code name_min_ms}, {@code name_max_ms} the range. */
-    private static void stat(Map<String, Object> j, String name, BenchStat s) {
-        j.put(name + "_ms", num(s.median()));
-        j.put(name + "_min_ms", num(s.min()));
-        j.put(name + "_max_ms", num(s.max()));
-    }
-
-    static Map<String, Object> run(BenchRun r) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("repeat", r.repeat());
-        j.put("downtime_ms", num(r.downtimeMs()));
-        j.put("switch_ms", num(r.switchMs()));
-        j.put("bg_ready_ms", num(r.bgReadyMs()));
-        j.put("time_to_new_os_ms", num(r.timeToNewOsMs()));
-        j.put("acked_writes", r.ackedWrites());
-        j.put("acked_writes_lost", r.ledgerChecked() ? r.ackedWritesLost() : null);
-        j.put("wall_s", num(r.wallMs() / 1000));
-        j.put("failure", r.failure().orElse(null));
-        Map<String, Object> steps = new LinkedHashMap<>();
-        r.stepsMs().forEach((name, ms) -> steps.put(name, num(ms)));
-        j.put("steps_ms", steps);
-        return j;
-    }
-
-    static Map<String, Object> machine(BenchMachine m) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("nproc", m.nproc());
-        j.put("qemu_version", m.qemuVersion());
-        j.put("host_kernel", m.hostKernel());
-        j.put("cpu", m.cpu());
-        return j;
-    }
-
-    /** One decimal; null for NaN (JSON has no NaN). */
-    static Double num(double v) {
-        return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 10) / 10.0;
-    }
-
-    /** Four decimals: ratios near 1 % need them. */
-    static Double ratio(double v) {
-        return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 10_000) / 10_000.0;
+    public static BenchJson of(BenchResult r) {
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        for (ByteSize m : r.plan().memories()) {
+            ratios.put(String.valueOf(m.mib()), Figures.ratio(r.downtimeRatio((int) m.mib())));
+        }
+        return new BenchJson(OutputJson.SCHEMA_VERSION, r.plan().command(), r.startedAt(), Figures.seconds(r.wallMs()), r.plan().guest(),
+                r.accel().accel().qemuName(), r.accel().reason(), r.machine(), r.cells().stream().map(c -> Cell.of(c, r)).toList(), ratios,
+                r.ackedWritesLost(), r.runsFellBack(), r.interference().map(InterferenceResult::json), r.leftovers(), r.problems());
     }
 }

@@ -54,16 +54,24 @@ public record BenchResult(BenchPlan plan, AccelChoice accel, BenchMachine machin
         return normal > 0 ? bg / normal : Double.NaN;
     }
 
+    /** Runs whose switch failed and whose VM was cold-booted instead: reported, never counted as background reboots. */
+    public long runsFellBack() {
+        return runs.stream().filter(BenchRun::fellBack).count();
+    }
+
     public int ackedWritesLost() {
         return runs.stream().mapToInt(BenchRun::ackedWritesLost).sum();
     }
 
-    /** Why this bench is not a clean result: failed runs, lost writes, leftovers, a void interference case. */
+    /**
+     * Why this bench is not a clean result: failed runs (a run cold-booted after a failed switch
+     * among them), lost writes, leftovers, a void interference case.
+     */
     public List<String> problems() {
         List<String> p = new ArrayList<>();
         for (BenchRun r : runs) {
             String run = r.guest() + " " + r.memoryMb() + "M " + r.method().label() + " #" + r.repeat();
-            r.failure().ifPresent(f -> p.add(run + " failed: " + f));
+            r.failure().ifPresent(f -> p.add(run + (r.fellBack() ? " is no background reboot: " : " failed: ") + f));
             if (r.ackedWritesLost() > 0) {
                 p.add(run + " lost " + r.ackedWritesLost() + " acknowledged writes");
             }

@@ -62,14 +62,17 @@ public final class BenchTable {
         return b.toString();
     }
 
-    /** "–" where the method was not run; failed repeats are counted beside the median of the others. */
+    /**
+     * "–" where the method was not run; failed repeats are counted beside the median of the others,
+     * those that fell back to a cold boot named as such.
+     */
     static String cell(Optional<BenchCell> cell, Function<BenchCell, BenchStat> figure) {
         if (cell.isEmpty() || cell.get().runs().isEmpty()) {
             return "–";
         }
         BenchCell c = cell.get();
         BenchStat s = figure.apply(c);
-        String failed = c.failures() + "/" + c.runs().size() + " failed";
+        String failed = c.failures() + "/" + c.runs().size() + " failed" + (c.fellBack() > 0 ? " (" + c.fellBack() + " cold-booted)" : "");
         if (c.failures() == 0) {
             return s.format();
         }

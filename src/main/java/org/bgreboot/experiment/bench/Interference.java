@@ -122,7 +122,12 @@ public final class Interference {
         if (r.aborted() && !watch.ready()) {
             return InterferenceCase.failed(kind, "the clone never got ready: " + r.failure().orElse(""));
         }
-        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgShare().map(b -> b.cappedMs()).orElse(Double.NaN));
+        if (!r.aborted() && !r.switched()) {
+            // the clone booted, but the reboot fell back (or left nothing serving): the bench fails on it
+            return InterferenceCase.failed(kind, "the reboot after the clone's boot " + r.outcome().describe());
+        }
+        return measured.withBoot(r.bgReadyMs(), watch.readMiB(), r.bgShare().map(b -> b.cappedMs()).orElse(Double.NaN),
+                r.bgShare().map(b -> b.effective()));
     }
 
     /**
@@ -156,6 +161,6 @@ public final class Interference {
         if (seconds <= 0) {
             return InterferenceCase.failed(kind, "nothing measured: no whole load slice fitted before the clone was ready");
         }
-        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty(), Double.NaN, Double.NaN, 0);
+        return new InterferenceCase(kind, ok, failed, seconds, bgPolicy, Optional.empty(), Double.NaN, Double.NaN, Double.NaN, Optional.empty());
     }
 }

@@ -10,10 +10,11 @@ import org.bgreboot.reboot.BgShare;
  * @param bgPolicy the clone's CPU scheduling policy as seen while it booted (SCHED_IDLE...), to show the case is what it says
  * @param bootMs   the clone's boot to ready, NaN without a clone
  * @param bgReadMiB what the clone read from storage (not the page cache) while it booted, NaN where unknown
- * @param throttledMs how long the governor capped the clone (adaptive only)
+ * @param cappedMs how long the host held the clone back, by the cgroup's counters (NaN where unreadable)
+ * @param bgShareEffective the share the clone really had (adaptive falls back to idle where it cannot be capped)
  */
 public record InterferenceCase(Kind kind, long ok, long failures, double seconds, Optional<String> bgPolicy, Optional<String> failure,
-                               double bootMs, double bgReadMiB, double throttledMs) {
+                               double bootMs, double bgReadMiB, double cappedMs, Optional<BgShare> bgShareEffective) {
 
     public enum Kind {
         NO_BG("no BG", null),
@@ -40,11 +41,11 @@ public record InterferenceCase(Kind kind, long ok, long failures, double seconds
     }
 
     public static InterferenceCase failed(Kind kind, String reason) {
-        return new InterferenceCase(kind, 0, 0, 0, Optional.empty(), Optional.of(reason), Double.NaN, Double.NaN, 0);
+        return new InterferenceCase(kind, 0, 0, 0, Optional.empty(), Optional.of(reason), Double.NaN, Double.NaN, Double.NaN, Optional.empty());
     }
 
-    InterferenceCase withBoot(double ms, double readMiB, double throttled) {
-        return new InterferenceCase(kind, ok, failures, seconds, bgPolicy, failure, ms, readMiB, throttled);
+    InterferenceCase withBoot(double ms, double readMiB, double capped, Optional<BgShare> effective) {
+        return new InterferenceCase(kind, ok, failures, seconds, bgPolicy, failure, ms, readMiB, capped, effective);
     }
 
     /** Answered requests per second; NaN when nothing was measured. */

@@ -1,9 +1,12 @@
 package org.bgreboot.experiment.bench;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.bgreboot.output.Figures;
+import org.bgreboot.reboot.BgShare;
 import org.bgreboot.measure.Stats;
 import org.bgreboot.render.Table;
 
@@ -64,7 +67,7 @@ public record InterferenceResult(String vm, int memoryMb, int connections, int w
             boolean bg = k != InterferenceCase.Kind.NO_BG;
             t.row(k.label(), num(requestsPerSecond(k), "%.1f"), num(min(k), "%.1f") + "–" + num(max(k), "%.1f"), pct(ratio(k)),
                     String.valueOf(m.size()), bg ? num(bootMs(k) / 1000, "%.1f s") : "–",
-                    bg ? num(Stats.median(m.stream().mapToDouble(InterferenceCase::throttledMs).toArray()) / 1000, "%.1f s") : "–",
+                    bg ? num(Stats.median(m.stream().mapToDouble(InterferenceCase::cappedMs).toArray()) / 1000, "%.1f s") : "–",
                     bg ? num(Stats.median(m.stream().mapToDouble(InterferenceCase::bgReadMiB).toArray()), "%.1f MiB") : "–",
                     String.valueOf(failed), bg ? (policy.isEmpty() ? "?" : policy) : "–");
         }
@@ -80,45 +83,48 @@ public record InterferenceResult(String vm, int memoryMb, int connections, int w
                 Double.isNaN(spread) ? "" : spread <= Math.max(worstGap, 0.05) ? " (within the effects measured)" : " (more than the effects measured: noise decides them)");
     }
 
-    public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("vm", vm);
-        j.put("memory_mb", memoryMb);
-        j.put("connections", connections);
-        j.put("window_s", windowSeconds);
-        j.put("no_bg_rps", BenchJson.num(requestsPerSecond(InterferenceCase.Kind.NO_BG)));
-        j.put("bg_idle_rps", BenchJson.num(requestsPerSecond(InterferenceCase.Kind.BG_IDLE)));
-        j.put("bg_adaptive_rps", BenchJson.num(requestsPerSecond(InterferenceCase.Kind.BG_ADAPTIVE)));
-        j.put("bg_normal_rps", BenchJson.num(requestsPerSecond(InterferenceCase.Kind.BG_NORMAL)));
-        j.put("idle_ratio", BenchJson.ratio(ratio(InterferenceCase.Kind.BG_IDLE)));
-        j.put("adaptive_ratio", BenchJson.ratio(ratio(InterferenceCase.Kind.BG_ADAPTIVE)));
-        j.put("normal_ratio", BenchJson.ratio(ratio(InterferenceCase.Kind.BG_NORMAL)));
-        j.put("no_bg_spread", BenchJson.ratio(noBgSpread()));
-        Map<String, Object> boot = new LinkedHashMap<>();
+    /**
+     * The interference figures in the bench's JSON: medians of requests per second by case, their
+     * ratios to no clone, the clone's boot per share, and every window's raw figures.
+     *
+     * @param noBgSpread how far apart the no-BG windows are, as a share of their median: the noise every ratio carries
+     * @param bgBootMs   the clone's median boot to ready, per share asked
+     */
+    public record Json(String vm, int memoryMb, int connections, int windowS, double noBgRps, double bgIdleRps, double bgAdaptiveRps,
+                       double bgNormalRps, double idleRatio, double adaptiveRatio, double normalRatio, double noBgSpread, Map<BgShare, Double> bgBootMs,
+                       double adaptiveBootOverNormal, List<Window> windows) {}
+
+    /**
+     * One throughput window.
+     *
+     * @param ok               requests answered
+     * @param failed           requests refused or timed out
+     * @param bgCappedMs       how long the host held the clone back, by the cgroup's counters
+     * @param bgShareEffective the share the clone really had
+     */
+    public record Window(@JsonProperty("case") InterferenceCase.Kind kind, long ok, long failed, double seconds, double rps, double bgBootMs,
+                         double bgCappedMs, @JsonProperty("bg_read_mib") double bgReadMiB, Optional<String> bgPolicy,
+                         Optional<BgShare> bgShareEffective, Optional<String> failure) {
+
+        static Window of(InterferenceCase c) {
+            return new Window(c.kind(), c.ok(), c.failures(), Figures.ms(c.seconds()), Figures.ms(c.requestsPerSecond()), Figures.ms(c.bootMs()),
+                    Figures.ms(c.cappedMs()), Figures.ms(c.bgReadMiB()), c.bgPolicy(), c.bgShareEffective(), c.failure());
+        }
+    }
+
+    public Json json() {
+        Map<BgShare, Double> boot = new EnumMap<>(BgShare.class);
         for (InterferenceCase.Kind k : InterferenceCase.Kind.values()) {
             if (k.share() != null) {
-                boot.put(k.share().label(), BenchJson.num(bootMs(k)));
+                boot.put(k.share(), Figures.ms(bootMs(k)));
             }
         }
-        j.put("bg_boot_ms", boot);
-        j.put("adaptive_boot_over_normal", BenchJson.ratio(bootMs(InterferenceCase.Kind.BG_ADAPTIVE) / bootMs(InterferenceCase.Kind.BG_NORMAL)));
-        List<Map<String, Object>> raw = new ArrayList<>();
-        for (InterferenceCase c : cases) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("case", c.kind().name().toLowerCase());
-            m.put("ok", c.ok());
-            m.put("failed", c.failures());
-            m.put("seconds", BenchJson.num(c.seconds()));
-            m.put("rps", BenchJson.num(c.requestsPerSecond()));
-            m.put("bg_boot_ms", BenchJson.num(c.bootMs()));
-            m.put("bg_throttled_ms", BenchJson.num(c.throttledMs()));
-            m.put("bg_read_mib", BenchJson.num(c.bgReadMiB()));
-            m.put("bg_policy", c.bgPolicy().orElse(null));
-            m.put("failure", c.failure().orElse(null));
-            raw.add(m);
-        }
-        j.put("windows", raw);
-        return j;
+        return new Json(vm, memoryMb, connections, windowSeconds, Figures.ms(requestsPerSecond(InterferenceCase.Kind.NO_BG)),
+                Figures.ms(requestsPerSecond(InterferenceCase.Kind.BG_IDLE)), Figures.ms(requestsPerSecond(InterferenceCase.Kind.BG_ADAPTIVE)),
+                Figures.ms(requestsPerSecond(InterferenceCase.Kind.BG_NORMAL)), Figures.ratio(ratio(InterferenceCase.Kind.BG_IDLE)),
+                Figures.ratio(ratio(InterferenceCase.Kind.BG_ADAPTIVE)), Figures.ratio(ratio(InterferenceCase.Kind.BG_NORMAL)),
+                Figures.ratio(noBgSpread()), boot, Figures.ratio(bootMs(InterferenceCase.Kind.BG_ADAPTIVE) / bootMs(InterferenceCase.Kind.BG_NORMAL)),
+                cases.stream().map(Window::of).toList());
     }
 
     /** What makes the comparison void: a case that failed or measured nothing. */

@@ -140,7 +140,7 @@ public final class KeepBench {
         }
         List<KeptReboot> measured = done.stream().map(d -> KeptReboot.of(d.result(), d.keep(), seen, plan.window().toMillis(), d.kernel())).toList();
         return new KeepBenchOutcome(vm.spec().name(), network, measured, seen.commits().size(), seen.runs(), seen.lost().size(),
-                seen.lost().stream().sorted().limit(10).toList());
+                seen.lost().stream().sorted().limit(10).toList(), seen.extraRows());
     }
 
     private interface Made<T> {

@@ -1,20 +1,20 @@
 package org.bgreboot.experiment.postgres;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.reboot.KeptService;
 import org.bgreboot.render.Table;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutputJson;
 
 /**
  * The keep-state bench: one pgbench workload through a normal reboot (the baseline), then background
  * reboots taking turns on the restart path and with PostgreSQL's state kept, each as what really
  * ran; and what the table lacks of everything pgbench saw committed.
  */
-public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboots, int commits, int pgbenchRuns, int lost, List<String> lostSample) {
+public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboots, int commits, int pgbenchRuns, int lost, List<String> lostSample,
+                               int extraRows) {
 
     public Optional<KeptReboot> normal() {
         return reboots.stream().filter(r -> !r.pg().background()).findFirst();
@@ -61,51 +61,40 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
         return b.toString();
     }
 
-    public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("vm", vm);
-        j.put("network", network);
-        j.put("commits", commits);
-        j.put("pgbench_runs", pgbenchRuns);
-        j.put("committed_lost", lost);
-        j.put("committed_lost_sample", lostSample);
-        j.put("normal_commit_gap_ms", normal().map(n -> ResultJson.num(n.pg().commitGapMs())).orElse(null));
-        j.put("kept_median_commit_gap_ms", ResultJson.num(medianGapMs(true)));
-        j.put("restart_median_commit_gap_ms", ResultJson.num(medianGapMs(false)));
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (KeptReboot r : reboots) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("method", r.pg().method().label());
-            o.put("what_ran", r.label());
-            o.put("outcome", r.outcome());
-            o.put("keep_state", r.keepAsked());
-            o.put("fate", r.kept().map(k -> k.fate().key()).orElse(null));
-            o.put("reason", r.kept().flatMap(KeptService::reason).orElse(null));
-            o.put("commit_gap_ms", ResultJson.num(r.pg().commitGapMs()));
-            o.put("of_normal_pct", r.pg().background() ? ResultJson.num(100 * ofNormal(r)) : null);
-            o.put("connections_broken", r.connectionsBroken());
-            o.put("pgbench_started", r.pgbenchStarted());
-            o.put("connections_kept", r.kept().map(KeptService::connectionsKept).orElse(null));
-            o.put("dump_bytes", r.kept().map(KeptService::dumpBytes).orElse(null));
-            o.put("dump_ms", r.kept().map(k -> ResultJson.num(k.dumpMs())).orElse(null));
-            o.put("dump_frozen_ms", r.kept().map(k -> ResultJson.num(k.dumpFrozenMs())).orElse(null));
-            o.put("pre_dumps", r.kept().map(KeptService::preDumps).orElse(null));
-            o.put("pre_dump_frozen_ms", r.kept().map(k -> ResultJson.num(k.preDumpFrozenMs())).orElse(null));
-            o.put("pre_dump_bytes", r.kept().map(KeptService::preDumpBytes).orElse(null));
-            o.put("restore_ms", r.kept().map(k -> ResultJson.num(k.restoreMs())).orElse(null));
-            o.put("pid", r.kept().map(KeptService::pid).filter(p -> p > 0).orElse(null));
-            o.put("tps_before", ResultJson.num(r.pg().tpsBefore()));
-            o.put("tps_during_bg_boot", ResultJson.num(r.pg().tpsDuringBgBoot()));
-            o.put("tps_after", ResultJson.num(r.pg().tpsAfter()));
-            o.put("bg_boot_ms", ResultJson.num(r.pg().bgBootMs()));
-            o.put("switch_ms", ResultJson.num(r.pg().switchMs()));
-            o.put("kernel_after", r.kernelAfter());
-            o.put("start_ms", ResultJson.num(r.pg().startMs()));
-            o.put("end_ms", ResultJson.num(r.pg().endMs()));
-            list.add(o);
+    /** Why this run is no clean result: committed transactions missing, a reboot that did not do what it asked (a keep that fell back included). */
+    public List<String> problems() {
+        List<String> p = new ArrayList<>();
+        if (lost > 0) {
+            p.add(lost + " committed transactions are missing from the table");
         }
-        j.put("reboots", list);
-        return j;
+        for (int i = 0; i < reboots.size(); i++) {
+            KeptReboot r = reboots.get(i);
+            int n = i + 1;
+            r.pg().failure().ifPresent(f -> p.add("reboot " + n + " (" + r.label() + ") " + f));
+            if (r.keepAsked() && !r.isKept() && r.pg().failure().isEmpty()) {
+                p.add("reboot " + n + " asked to keep PostgreSQL's state and ran as " + r.label()
+                        + r.kept().flatMap(KeptService::reason).map(w -> ": " + w).orElse(""));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * {@code bgreboot bench --guest debian-postgres --keep-state --json} (docs/schema/bench.schema.json,
+     * the keep-state shape).
+     *
+     * @param committedLost      transactions pgbench saw committed that the table lacks
+     * @param unacknowledgedRows rows of transactions whose commit pgbench never saw acknowledged (not a loss)
+     * @param network            the bridge the VM ran on (connections can survive only there)
+     */
+    public record Json(int schemaVersion, String guest, boolean keepState, String vm, String network, int commits, int pgbenchRuns,
+                       int committedLost, List<String> committedLostSample, int unacknowledgedRows, Optional<Double> normalCommitGapMs,
+                       double keptMedianCommitGapMs, double restartMedianCommitGapMs, List<KeptReboot.Json> reboots, List<String> problems) {}
+
+    public Json json() {
+        return new Json(OutputJson.SCHEMA_VERSION, PostgresBench.GUEST, true, vm, network, commits, pgbenchRuns, lost, lostSample, extraRows,
+                normal().map(n -> Figures.ms(n.pg().commitGapMs())), Figures.ms(medianGapMs(true)), Figures.ms(medianGapMs(false)),
+                reboots.stream().map(r -> r.json(ofNormal(r))).toList(), problems());
     }
 
     private static String ms(double v) {

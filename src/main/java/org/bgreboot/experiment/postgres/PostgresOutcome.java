@@ -1,9 +1,7 @@
 package org.bgreboot.experiment.postgres;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.measure.ProbeLog;
@@ -11,7 +9,8 @@ import org.bgreboot.measure.ProbeSample;
 import org.bgreboot.render.Table;
 import org.bgreboot.render.TimelinePanel;
 import org.bgreboot.render.TimelineSvg;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutputJson;
 
 /**
  * What pgbench saw of a {@link PostgresRun}: each reboot's commit gap and TPS, how many pgbench
@@ -40,7 +39,7 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
     public String table() {
         Table t = Table.of("reboot", "commit gap", "of normal", "TPS before", "TPS during BG boot", "TPS after", "BG boot", "switch");
         for (PostgresReboot r : reboots) {
-            t.row(r.method().label() + r.abortReason().map(a -> " (aborted)").orElse(""), ms(r.commitGapMs()),
+            t.row(r.method().label() + r.failure().map(f -> " (" + r.outcome().kind().key() + ")").orElse(""), ms(r.commitGapMs()),
                     r.background() ? String.format("%.1f %%", 100 * ofNormal(r)) : "", tps(r.tpsBefore()), tps(r.tpsDuringBgBoot()),
                     tps(r.tpsAfter()), ms(r.bgBootMs()), ms(r.switchMs()));
         }
@@ -50,23 +49,33 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
                         commits, pgbenchRuns, lost, lostSample.isEmpty() ? "" : " (" + String.join(", ", lostSample) + ")", extraRows);
     }
 
-    public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("vm", vm);
-        j.put("commits", commits);
-        j.put("pgbench_runs", pgbenchRuns);
-        j.put("committed_lost", lost);
-        j.put("committed_lost_sample", lostSample);
-        j.put("unacknowledged_rows", extraRows);
-        j.put("normal_commit_gap_ms", normal().map(n -> ResultJson.num(n.commitGapMs())).orElse(null));
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (PostgresReboot r : reboots) {
-            Map<String, Object> o = r.json();
-            o.put("of_normal_pct", r.background() ? ResultJson.num(100 * ofNormal(r)) : null);
-            list.add(o);
+    /** Why this run is not a clean result: committed transactions missing, a reboot that did not do what its method promises. */
+    public List<String> problems() {
+        List<String> p = new ArrayList<>();
+        if (lost > 0) {
+            p.add(lost + " committed transactions are missing from the table");
         }
-        j.put("reboots", list);
-        return j;
+        for (int i = 0; i < reboots.size(); i++) {
+            PostgresReboot r = reboots.get(i);
+            int n = i + 1;
+            r.failure().ifPresent(f -> p.add("reboot " + n + " (" + r.method().label() + ") " + f));
+        }
+        return p;
+    }
+
+    /**
+     * {@code bgreboot bench --guest debian-postgres --json} (docs/schema/bench.schema.json, the
+     * PostgreSQL shape): what pgbench saw of each reboot, and what the table lacks.
+     *
+     * @param committedLost     transactions pgbench saw committed that the table lacks
+     * @param unacknowledgedRows rows of transactions whose commit pgbench never saw acknowledged (not a loss)
+     */
+    public record Json(int schemaVersion, String guest, String vm, int commits, int pgbenchRuns, int committedLost, List<String> committedLostSample,
+                       int unacknowledgedRows, Optional<Double> normalCommitGapMs, List<PostgresReboot.Json> reboots, List<String> problems) {}
+
+    public Json json() {
+        return new Json(OutputJson.SCHEMA_VERSION, PostgresBench.GUEST, vm, commits, pgbenchRuns, lost, lostSample, extraRows,
+                normal().map(n -> Figures.ms(n.commitGapMs())), reboots.stream().map(r -> r.json(ofNormal(r))).toList(), problems());
     }
 
     /**

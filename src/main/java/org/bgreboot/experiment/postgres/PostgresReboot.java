@@ -1,15 +1,16 @@
 package org.bgreboot.experiment.postgres;
 
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.render.PhaseMark;
 import org.bgreboot.report.RebootPhases;
-import org.bgreboot.report.ResultJson;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.reboot.Outcome;
 
 /**
  * One reboot under pgbench as its clients saw it. The downtime is the longest time between two
@@ -18,7 +19,7 @@ import org.bgreboot.report.ResultJson;
  */
 public record PostgresReboot(
         Method method,
-        Optional<String> abortReason,
+        Outcome outcome,
         double startMs,
         double endMs,
         double commitGapMs,
@@ -31,7 +32,7 @@ public record PostgresReboot(
 
     static PostgresReboot of(RebootResult r, PgbenchWorkload.Result seen, long windowMs) {
         boolean background = r.method() == Method.BACKGROUND;
-        return new PostgresReboot(r.method(), r.failure(), r.startMs(), r.endMs(),
+        return new PostgresReboot(r.method(), r.outcome(), r.startMs(), r.endMs(),
                 seen.longestGapMs(r.startMs(), r.endMs()),
                 seen.tps(r.startMs() - windowMs, r.startMs()),
                 background ? seen.tps(r.bgLaunchedAtMs(), r.bgReadyAtMs()) : Double.NaN,
@@ -45,18 +46,22 @@ public record PostgresReboot(
         return method == Method.BACKGROUND;
     }
 
-    Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("method", method.label());
-        j.put("aborted", abortReason.orElse(null));
-        j.put("commit_gap_ms", ResultJson.num(commitGapMs));
-        j.put("tps_before", ResultJson.num(tpsBefore));
-        j.put("tps_during_bg_boot", ResultJson.num(tpsDuringBgBoot));
-        j.put("tps_after", ResultJson.num(tpsAfter));
-        j.put("bg_boot_ms", ResultJson.num(bgBootMs));
-        j.put("switch_ms", ResultJson.num(switchMs));
-        j.put("start_ms", ResultJson.num(startMs));
-        j.put("end_ms", ResultJson.num(endMs));
-        return j;
+    /** Why this reboot is not what its method promises (aborted, cold-booted after a failed switch...); empty when it is. */
+    public Optional<String> failure() {
+        return outcome instanceof Outcome.Switched || outcome instanceof Outcome.Rebooted ? Optional.empty() : Optional.of(outcome.describe());
+    }
+
+    /**
+     * One reboot under pgbench in the bench's JSON.
+     *
+     * @param ofNormalPct the commit gap as a share of the normal reboot's, percent (background reboots)
+     */
+    public record Json(Method method, @JsonUnwrapped OutcomeFields outcome, double commitGapMs, Optional<Double> ofNormalPct, double tpsBefore,
+                       double tpsDuringBgBoot, double tpsAfter, double bgBootMs, double switchMs, double startMs, double endMs) {}
+
+    Json json(double ofNormal) {
+        return new Json(method, OutcomeFields.of(outcome), Figures.ms(commitGapMs), background() ? Optional.of(Figures.ms(100 * ofNormal)) : Optional.empty(),
+                Figures.ms(tpsBefore), Figures.ms(tpsDuringBgBoot), Figures.ms(tpsAfter), Figures.ms(bgBootMs), Figures.ms(switchMs),
+                Figures.ms(startMs), Figures.ms(endMs));
     }
 }

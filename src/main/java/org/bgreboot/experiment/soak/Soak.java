@@ -95,7 +95,7 @@ public final class Soak {
                 SoakReboot s = inspect(vm, i, r);
                 done.add(s);
                 progress.step(String.format("soak %d/%d: generation %d%s, chain depth %d, %d instance(s), %d leftover(s), %d writes acknowledged",
-                        i, count, s.generation(), s.aborted() ? " ABORTED: " + s.abortReason().get() : "", s.chainDepth(),
+                        i, count, s.generation(), s.switched() ? "" : " " + s.outcome().describe(), s.chainDepth(),
                         s.instances(), s.leftovers().size(), watch.writesSoFar().acks().size()));
                 if (failure.isPresent()) {
                     break;
@@ -111,7 +111,10 @@ public final class Soak {
                 seen.writes().failures().size(), failure);
     }
 
-    /** Each completed reboot's downtime, from the probes between the end of the one before and the start of the next. */
+    /**
+     * Each reboot's downtime, from the probes between the end of the one before and the start of
+     * the next; a cold boot's too (it is what clients saw), though no statistic counts it.
+     */
     private static List<SoakReboot> withDowntimes(List<SoakReboot> reboots, ProbeLog probes) {
         List<SoakReboot> out = new ArrayList<>();
         for (int i = 0; i < reboots.size(); i++) {
@@ -124,14 +127,15 @@ public final class Soak {
             double to = i + 1 < reboots.size() ? reboots.get(i + 1).startMs() : Double.POSITIVE_INFINITY;
             List<ProbeSample> window = probes.samples().stream().filter(p -> p.sentMs() >= from && p.sentMs() < to).toList();
             var d = Downtime.analyze(new ProbeLog(window), r.startMs());
-            out.add(r.withDowntime(d.newBootSeen() ? d.downtimeMs() : Double.NaN));
+            out.add(r.withDowntime(d.newBootSeen() ? d.downtimeMs() : Double.NaN, d.maxGapMs()));
         }
         return out;
     }
 
     private static SoakReboot inspect(Vm vm, int index, RebootResult r) {
-        return new SoakReboot(index, r.generation(), r.failure(), r.startMs(), r.endMs(), Double.NaN, r.bgReadyMs(),
-                r.switchMs(), vm.inspection().chainDepth(), vm.instances().size(), vm.inspection().leftovers(), SoakSample.readHostMemAvailableMiB());
+        return new SoakReboot(index, r.generation(), r.outcome(), r.startMs(), r.endMs(), Double.NaN, Double.NaN, r.bgReadyMs(),
+                r.switchMs(), vm.inspection().chainDepth(), vm.instances().size(), vm.inspection().leftovers(), SoakSample.readHostMemAvailableMiB(),
+                r.bgShare());
     }
 
     /** The boot_id the service reports now, if it answers. */

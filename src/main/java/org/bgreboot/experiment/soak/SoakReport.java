@@ -1,20 +1,23 @@
 package org.bgreboot.experiment.soak;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.output.BgShareJson;
+import org.bgreboot.output.Figures;
+import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.output.OutputJson;
 import org.bgreboot.measure.Stats;
 import org.bgreboot.render.Table;
 
-import org.bgreboot.report.ResultJson;
 import org.bgreboot.experiment.DemoReport;
 import org.bgreboot.experiment.soak.SoakReboot;
 /**
  * A soak's figures: per reboot and in sum, what leaked, and the problems that make it fail — an
  * acknowledged write lost, a backing chain deeper than {@link #MAX_CHAIN_DEPTH}, a reboot that
- * aborted or failed, more or fewer than one QEMU process after a reboot, leftovers (processes,
+ * aborted, failed or fell back to a cold boot, more or fewer than one QEMU process after a reboot, leftovers (processes,
  * runtime directories, sockets, disk files), or this JVM holding more file descriptors, threads or
  * heap at the end than at the start (beyond a small slack for what the JVM opens lazily). The host's
  * available memory is reported, not judged: other programs share this host.
@@ -37,8 +40,9 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
         return reboots.stream().mapToInt(SoakReboot::chainDepth).max().orElse(0);
     }
 
+    /** The downtimes of the reboots that switched: a cold boot's is reported per reboot, never counted here. */
     public double[] downtimes() {
-        return reboots.stream().mapToDouble(SoakReboot::downtimeMs).filter(d -> !Double.isNaN(d)).toArray();
+        return reboots.stream().filter(SoakReboot::switched).mapToDouble(SoakReboot::downtimeMs).filter(d -> !Double.isNaN(d)).toArray();
     }
 
     public double downtimeMin() {
@@ -55,6 +59,10 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
 
     public long aborted() {
         return reboots.stream().filter(SoakReboot::aborted).count();
+    }
+
+    public long fellBack() {
+        return reboots.stream().filter(SoakReboot::fellBack).count();
     }
 
     /** Least-squares slope of the host's available memory over the reboots, MiB per reboot (NaN for fewer than 2). */
@@ -108,9 +116,9 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
         if (reboots.size() < requested) {
             p.add("only " + reboots.size() + " of " + requested + " reboots ran");
         }
-        reboots.stream().filter(SoakReboot::aborted)
-                .forEach(r -> p.add("reboot " + r.index() + " aborted: " + r.abortReason().orElseThrow()));
-        reboots.stream().filter(r -> !r.aborted() && Double.isNaN(r.downtimeMs()))
+        reboots.stream().filter(r -> !r.switched())
+                .forEach(r -> p.add("reboot " + r.index() + (r.fellBack() ? " is no background reboot: " : " ") + r.outcome().describe()));
+        reboots.stream().filter(r -> r.switched() && Double.isNaN(r.downtimeMs()))
                 .forEach(r -> p.add("reboot " + r.index() + ": the prober never saw the new OS answer"));
         if (!lostWrites.isEmpty()) {
             p.add(lostWrites.size() + " acknowledged writes lost: " + abbreviate(lostWrites));
@@ -126,17 +134,18 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
         Table t = Table.of("reboot", "generation", "downtime", "BG boot to ready", "switch", "chain depth", "instances",
                 "leftovers", "host mem available");
         for (SoakReboot r : reboots) {
-            t.row(String.valueOf(r.index()), String.valueOf(r.generation()), r.aborted() ? "aborted" : DemoReport.ms(r.downtimeMs()),
+            t.row(String.valueOf(r.index()), String.valueOf(r.generation()), downtimeCell(r),
                     DemoReport.ms(r.bgReadyMs()), DemoReport.ms(r.switchMs()), String.valueOf(r.chainDepth()),
                     String.valueOf(r.instances()), String.valueOf(r.leftovers().size()), mib(r.hostMemAvailableMiB()));
         }
         Table s = Table.of("soak of " + vm, "");
-        s.row("reboots", reboots.size() + " of " + requested + (aborted() > 0 ? " (" + aborted() + " aborted)" : ""));
+        s.row("reboots", reboots.size() + " of " + requested + (aborted() > 0 ? " (" + aborted() + " aborted)" : "")
+                + (fellBack() > 0 ? " (" + fellBack() + " cold-booted after a failed switch)" : ""));
         s.row("writes acknowledged", String.valueOf(ackedWrites));
         s.row("acknowledged writes lost", String.valueOf(lostWrites.size()));
         s.row("write attempts refused or failed", String.valueOf(writeFailures));
         s.row("max backing chain depth", maxChainDepth() + " (limit " + MAX_CHAIN_DEPTH + ")");
-        s.row("downtime min / median / max", DemoReport.ms(downtimeMin()) + " / " + DemoReport.ms(downtimeMedian()) + " / " + DemoReport.ms(downtimeMax()));
+        s.row("downtime min / median / max (switches)", DemoReport.ms(downtimeMin()) + " / " + DemoReport.ms(downtimeMedian()) + " / " + DemoReport.ms(downtimeMax()));
         s.row("instances running after each reboot", reboots.stream().map(r -> String.valueOf(r.instances())).distinct().reduce((a, b) -> a + ", " + b).orElse("–"));
         s.row("leftovers after reboots / after stop", reboots.stream().mapToInt(r -> r.leftovers().size()).sum() + " / " + leftoversAfterStop.size());
         s.row("bgreboot open fds start → end", start.jvmFds() + " → " + end.jvmFds());
@@ -149,57 +158,52 @@ public record SoakReport(String vm, String accel, int requested, List<SoakReboot
         return t.toText() + "\n" + s.toText() + (problems.isEmpty() ? "soak passed\n" : "soak FAILED: " + problems.size() + " problem(s)\n");
     }
 
-    public Map<String, Object> json() {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("vm", vm);
-        j.put("accel", accel);
-        j.put("reboots", reboots.size());
-        j.put("reboots_requested", requested);
-        j.put("reboots_aborted", aborted());
-        j.put("acked_writes", ackedWrites);
-        j.put("acked_writes_lost", lostWrites.size());
-        j.put("lost_write_seqs", lostWrites);
-        j.put("write_failures", writeFailures);
-        j.put("max_chain_depth", maxChainDepth());
-        j.put("downtime_ms_min", ResultJson.num(downtimeMin()));
-        j.put("downtime_ms_median", ResultJson.num(downtimeMedian()));
-        j.put("downtime_ms_max", ResultJson.num(downtimeMax()));
-        List<Double> perReboot = new ArrayList<>();
-        reboots.forEach(r -> perReboot.add(ResultJson.num(r.downtimeMs())));
-        j.put("downtime_ms", perReboot);
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (SoakReboot r : reboots) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("reboot", r.index());
-            o.put("generation", r.generation());
-            o.put("aborted", r.abortReason().orElse(null));
-            o.put("downtime_ms", ResultJson.num(r.downtimeMs()));
-            o.put("bg_ready_ms", ResultJson.num(r.bgReadyMs()));
-            o.put("switch_ms", ResultJson.num(r.switchMs()));
-            o.put("chain_depth", r.chainDepth());
-            o.put("instances", r.instances());
-            o.put("leftovers", r.leftovers());
-            o.put("host_mem_available_mib", ResultJson.num(r.hostMemAvailableMiB()));
-            list.add(o);
+    /** A reboot's downtime for the table: what it was, and what it was not when it did not switch. */
+    private static String downtimeCell(SoakReboot r) {
+        if (r.aborted()) {
+            return "aborted";
         }
-        j.put("per_reboot", list);
-        Map<String, Object> leaks = new LinkedHashMap<>();
-        leaks.put("instances_after_each_reboot", reboots.stream().map(SoakReboot::instances).toList());
-        leaks.put("leftovers_after_stop", leftoversAfterStop);
-        leaks.put("jvm_fds_start", start.jvmFds());
-        leaks.put("jvm_fds_end", end.jvmFds());
-        leaks.put("jvm_threads_start", start.jvmThreads());
-        leaks.put("jvm_threads_end", end.jvmThreads());
-        leaks.put("jvm_heap_after_gc_mib_start", ResultJson.num(start.heapAfterGcMiB()));
-        leaks.put("jvm_heap_after_gc_mib_end", ResultJson.num(end.heapAfterGcMiB()));
-        leaks.put("host_mem_available_mib_start", ResultJson.num(start.hostMemAvailableMiB()));
-        leaks.put("host_mem_available_mib_end", ResultJson.num(end.hostMemAvailableMiB()));
-        leaks.put("host_mem_available_mib_per_reboot", ResultJson.num(hostMemSlopeMiBPerReboot()));
-        leaks.put("found", leaks());
-        j.put("leaks", leaks);
-        j.put("problems", problems());
-        j.put("ok", problems().isEmpty());
-        return j;
+        return DemoReport.ms(r.downtimeMs()) + (r.switched() ? "" : " (" + r.outcome().kind().key() + ")");
+    }
+
+    /**
+     * {@code bgreboot soak --json} (docs/schema/soak.schema.json). Downtime statistics are over
+     * the reboots that switched; every reboot's own downtime and outcome are under {@code per_reboot}.
+     *
+     * @param downtimeMs every reboot's downtime, in order (a cold boot's too; null where none was seen)
+     */
+    public record Json(int schemaVersion, String vm, String accel, int reboots, int rebootsRequested, long rebootsAborted,
+                       long rebootsColdBooted, int ackedWrites, int ackedWritesLost, List<Long> lostWriteSeqs, int writeFailures,
+                       int maxChainDepth, double downtimeMsMin, double downtimeMsMedian, double downtimeMsMax, List<Double> downtimeMs,
+                       List<PerReboot> perReboot, Leaks leaks, List<String> problems, boolean ok) {}
+
+    /** One reboot of the soak: how it ended (written in place) and what was found right after it. */
+    public record PerReboot(int reboot, int generation, @JsonUnwrapped OutcomeFields outcome, double downtimeMs, double maxProbeGapMs, double bgReadyMs,
+                            double switchMs, Optional<BgShareJson> bgShare, int chainDepth, int instances, List<String> leftovers,
+                            @JsonProperty("host_mem_available_mib") double hostMemAvailableMiB) {
+
+        static PerReboot of(SoakReboot r) {
+            return new PerReboot(r.index(), r.generation(), OutcomeFields.of(r.outcome()), Figures.ms(r.downtimeMs()), Figures.ms(r.maxProbeGapMs()),
+                    Figures.ms(r.bgReadyMs()),
+                    Figures.ms(r.switchMs()), r.bgShare().map(BgShareJson::of), r.chainDepth(), r.instances(), r.leftovers(),
+                    Figures.ms(r.hostMemAvailableMiB()));
+        }
+    }
+
+    /** What the soak watches for leaks, at its start and end; {@code found} is what leaked. */
+    public record Leaks(List<Integer> instancesAfterEachReboot, List<String> leftoversAfterStop, int jvmFdsStart, int jvmFdsEnd,
+                        int jvmThreadsStart, int jvmThreadsEnd, double jvmHeapAfterGcMibStart, double jvmHeapAfterGcMibEnd,
+                        double hostMemAvailableMibStart, double hostMemAvailableMibEnd, double hostMemAvailableMibPerReboot, List<String> found) {}
+
+    public Json json() {
+        Leaks leaks = new Leaks(reboots.stream().map(SoakReboot::instances).toList(), leftoversAfterStop, start.jvmFds(), end.jvmFds(),
+                start.jvmThreads(), end.jvmThreads(), Figures.ms(start.heapAfterGcMiB()), Figures.ms(end.heapAfterGcMiB()),
+                Figures.ms(start.hostMemAvailableMiB()), Figures.ms(end.hostMemAvailableMiB()), Figures.ms(hostMemSlopeMiBPerReboot()), leaks());
+        List<String> problems = problems();
+        return new Json(OutputJson.SCHEMA_VERSION, vm, accel, reboots.size(), requested, aborted(), fellBack(), ackedWrites, lostWrites.size(),
+                lostWrites, writeFailures, maxChainDepth(), Figures.ms(downtimeMin()), Figures.ms(downtimeMedian()), Figures.ms(downtimeMax()),
+                reboots.stream().map(r -> Figures.ms(r.downtimeMs())).toList(), reboots.stream().map(PerReboot::of).toList(), leaks, problems,
+                problems.isEmpty());
     }
 
     private static String mib(double v) {

@@ -13,6 +13,7 @@ import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.Outcome;
+import org.bgreboot.reboot.Step;
 import org.bgreboot.reboot.BgShare;
 import org.bgreboot.reboot.BgShareReport;
 import org.bgreboot.engine.DiskHandover;
@@ -43,8 +44,18 @@ final class BenchFixtures {
     }
 
     static BenchRun ok(int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs, int lost) {
-        return new BenchRun("tiny", mb, m, repeat, downtimeMs, switchMs, m.background() ? 9000 : Double.NaN, downtimeMs + 500,
-                100, lost, true, 30_000, java.util.Map.of("stop FG", 1.0), Optional.empty());
+        return new BenchRun("tiny", mb, m, repeat, Optional.of(m.background() ? SWITCHED : REBOOTED), downtimeMs, downtimeMs + 10, switchMs,
+                m.background() ? 9000 : Double.NaN, downtimeMs + 500, 100, lost, true, 30_000,
+                m.background() ? Map.of(Part.STOP_FG, 1.0, Part.TAKE_DISK, 8.25) : Map.of(Part.REQUEST_REBOOT, 2.0),
+                m.background() ? Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.IDLE, Double.NaN, 0, false,
+                        "the clone cannot be capped here: idle priority only")) : Optional.empty(), Optional.empty());
+    }
+
+    /** A background run whose switch failed at attach and whose VM was cold-booted: a real downtime, no background reboot. */
+    static BenchRun fellBack(int mb, int repeat) {
+        return BenchRun.of("tiny", mb, BenchMethod.BACKGROUND, repeat, measurement(Method.BACKGROUND, SwitchMode.HANDOVER,
+                new Outcome.ColdBooted(Step.ATTACH, "the attach hook exited 1"), List.of(Part.STOP_FG, Part.TAKE_DISK, Part.ATTACH_HOOK, Part.COLD_BOOT),
+                "v1", "v2", List.of()), 40_000);
     }
 
     static BenchRun failed(int mb, BenchMethod m, int repeat, String why) {

@@ -7,10 +7,9 @@ import static org.bgreboot.experiment.bench.BenchFixtures.plan;
 import static org.bgreboot.experiment.bench.BenchFixtures.result;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
 
 import org.bgreboot.experiment.bench.BenchJson;
@@ -21,9 +20,9 @@ import org.bgreboot.experiment.bench.InterferenceResult;
 import org.bgreboot.experiment.bench.BenchFixtures;
 class BenchJsonTest {
 
-    private static JsonNode json(BenchResult r) throws Exception {
-        ObjectMapper m = new ObjectMapper();
-        return m.readTree(m.writeValueAsString(BenchJson.of(r)));
+    /** The bench's JSON as its file holds it, valid against docs/schema/bench.schema.json. */
+    private static JsonNode json(BenchResult r) {
+        return Schemas.assertValid("bench", BenchJson.of(r));
     }
 
     private static BenchResult sample(Optional<InterferenceResult> interference) {
@@ -60,7 +59,11 @@ class BenchJsonTest {
         assertThat(bg256.get("acked_writes_lost").asInt()).as("summed over repeats").isEqualTo(3);
         assertThat(bg256.get("repeats")).hasSize(2);
         assertThat(bg256.get("repeats").get(1).get("downtime_ms").asDouble()).isEqualTo(140);
-        assertThat(bg256.get("repeats").get(1).get("steps_ms").get("stop FG").asDouble()).isEqualTo(1.0);
+        assertThat(bg256.get("repeats").get(1).get("steps_ms").get("stop_fg").asDouble()).isEqualTo(1.0);
+        assertThat(bg256.get("repeats").get(1).get("outcome").asText()).isEqualTo("switched");
+        assertThat(bg256.get("repeats").get(1).get("bg_share").get("effective").asText()).as("what really ran").isEqualTo("idle");
+        assertThat(bg256.get("repeats").get(1).get("bg_share").get("capped_ms").isNull()).as("unreadable counters: null").isTrue();
+        assertThat(results.get(0).get("repeats").get(0).get("outcome").asText()).isEqualTo("rebooted");
     }
 
     @Test
@@ -89,10 +92,10 @@ class BenchJsonTest {
     @Test
     void interferenceHasThroughputsAndRatios() throws Exception {
         InterferenceResult i = new InterferenceResult("bench-tiny-2g", 2048, 4, 15, List.of(
-                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty(), Double.NaN, Double.NaN, 0),
-                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty(), 9000, 0, 0),
-                new InterferenceCase(InterferenceCase.Kind.BG_ADAPTIVE, 1950, 0, 10, Optional.empty(), Optional.empty(), 12000, 0, 4000),
-                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty(), 6000, 0, 0)));
+                new InterferenceCase(InterferenceCase.Kind.NO_BG, 3000, 0, 15, Optional.empty(), Optional.empty(), Double.NaN, Double.NaN, 0, Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_IDLE, 1900, 0, 10, Optional.empty(), Optional.empty(), 9000, 0, 0, Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_ADAPTIVE, 1950, 0, 10, Optional.empty(), Optional.empty(), 12000, 0, 4000, Optional.empty()),
+                new InterferenceCase(InterferenceCase.Kind.BG_NORMAL, 1000, 0, 10, Optional.empty(), Optional.empty(), 6000, 0, 0, Optional.empty())));
         JsonNode j = json(sample(Optional.of(i))).get("interference");
         assertThat(j.get("no_bg_rps").asDouble()).isEqualTo(200);
         assertThat(j.get("bg_idle_rps").asDouble()).isEqualTo(190);
@@ -106,11 +109,33 @@ class BenchJsonTest {
     }
 
     @Test
-    void notANumberBecomesNull() {
-        assertThat(BenchJson.num(Double.NaN)).isNull();
-        assertThat(BenchJson.num(12.345)).isEqualTo(12.3);
-        assertThat(BenchJson.ratio(0.012345)).isEqualTo(0.0123);
-        Map<String, Object> run = BenchJson.run(BenchFixtures.failed(128, BenchMethod.RESTORE, 1, "x"));
-        assertThat(run).containsEntry("switch_ms", null).containsEntry("failure", "x");
+    void aRunThatThrewHasNoOutcomeAndNoFigures() throws Exception {
+        JsonNode failed = json(sample(Optional.empty())).get("results").get(2).get("repeats").get(1);
+        assertThat(failed.get("outcome").isNull()).as("it never had one").isTrue();
+        assertThat(failed.get("switch_ms").isNull()).isTrue();
+        assertThat(failed.get("failure").asText()).isEqualTo("did not come back");
+    }
+
+    @Test
+    void aColdBootIsReportedAsOneAndLeftOutOfTheMedians() throws Exception {
+        BenchResult r = result(plan(List.of(BenchMethod.BACKGROUND), 3, "256M"), List.of(
+                ok(256, BenchMethod.BACKGROUND, 1, 100, 200, 0),
+                BenchFixtures.fellBack(256, 2),
+                ok(256, BenchMethod.BACKGROUND, 3, 140, 260, 0)), Optional.empty());
+        JsonNode j = json(r);
+        JsonNode cell = j.get("results").get(0);
+        assertThat(cell.get("downtime_ms").asDouble()).as("the median of the two switches, not of the cold boot's 150 ms").isEqualTo(120);
+        assertThat(cell.get("downtime_max_ms").asDouble()).isEqualTo(140);
+        assertThat(cell.get("failed").asInt()).isEqualTo(1);
+        assertThat(cell.get("fell_back").asInt()).isEqualTo(1);
+        assertThat(j.get("runs_fell_back").asInt()).isEqualTo(1);
+        JsonNode cold = cell.get("repeats").get(1);
+        assertThat(cold.get("outcome").asText()).isEqualTo("cold_booted");
+        assertThat(cold.get("failed_step").asText()).isEqualTo("attach");
+        assertThat(cold.get("downtime_ms").asDouble()).as("what it cost clients is reported").isEqualTo(150);
+        assertThat(cold.get("max_probe_gap_ms").asDouble()).isEqualTo(150);
+        assertThat(cold.get("failure").asText()).startsWith("cold-booted: the switch failed at attach");
+        assertThat(j.get("problems")).anySatisfy(p -> assertThat(p.asText()).contains("background #2 is no background reboot: cold-booted"));
+        assertThat(BenchTable.of(r).rows().get(0)).contains("120 ms (100–140), 1/3 failed (1 cold-booted)");
     }
 }

@@ -29,7 +29,10 @@ class BenchRunTest {
         assertThat(r.ackedWrites()).isEqualTo(100);
         assertThat(r.ackedWritesLost()).isZero();
         assertThat(r.ledgerChecked()).isTrue();
-        assertThat(r.stepsMs()).containsOnlyKeys("cut", "launch_clone", "stop_fg", "take_disk", "bg_takes_network").containsEntry("stop_fg", 1.0);
+        assertThat(r.stepsMs()).containsOnlyKeys(Part.CUT, Part.LAUNCH_CLONE, Part.STOP_FG, Part.TAKE_DISK, Part.BG_TAKES_NETWORK)
+                .containsEntry(Part.STOP_FG, 1.0);
+        assertThat(r.outcome()).contains(BenchFixtures.SWITCHED);
+        assertThat(r.fellBack()).isFalse();
     }
 
     @Test
@@ -53,7 +56,10 @@ class BenchRunTest {
         BenchRun r = BenchRun.of("tiny", 256, BenchMethod.BACKGROUND, 1, measurement(Method.BACKGROUND, SwitchMode.HANDOVER,
                 new Outcome.ColdBooted(Step.ATTACH, "the attach hook failed"), HANDOVER_STEPS, "v1", "v2", List.of()), 1);
         assertThat(r.ok()).isFalse();
+        assertThat(r.fellBack()).isTrue();
         assertThat(r.failure()).get().asString().startsWith("cold-booted: the switch failed at attach");
+        assertThat(r.downtimeMs()).as("what clients saw is kept: it is reported").isEqualTo(150);
+        assertThat(Bench.summary(r)).startsWith("FAILED: cold-booted: the switch failed at attach").contains("clients went 150 ms without an answer");
     }
 
     @Test

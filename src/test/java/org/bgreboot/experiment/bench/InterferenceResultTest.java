@@ -2,9 +2,11 @@ package org.bgreboot.experiment.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.experiment.bench.InterferenceCase.Kind;
+import org.bgreboot.output.OutputJson;
 import org.junit.jupiter.api.Test;
 
 import org.bgreboot.experiment.bench.Interference;
@@ -14,7 +16,8 @@ import org.bgreboot.experiment.bench.InterferenceResult;
 class InterferenceResultTest {
 
     private static InterferenceCase window(Kind kind, long ok, double seconds, String policy, double bootMs) {
-        return new InterferenceCase(kind, ok, 0, seconds, Optional.ofNullable(policy), Optional.empty(), bootMs, 0.5, 0);
+        return new InterferenceCase(kind, ok, 0, seconds, Optional.ofNullable(policy), Optional.empty(), bootMs, 0.5, 0,
+                Optional.ofNullable(kind.share()));
     }
 
     @Test
@@ -37,8 +40,14 @@ class InterferenceResultTest {
         assertThat(r.table().rows()).extracting(row -> row.get(0) + " " + row.get(1) + " " + row.get(3))
                 .containsExactly("no BG 100.0 100 %", "BG booting at idle priority 110.0 110 %",
                         "BG booting adaptively (capped while FG is busy) 98.0 98 %", "BG booting at normal priority 80.0 80 %");
-        assertThat(r.json()).containsEntry("adaptive_ratio", 0.98).containsEntry("adaptive_boot_over_normal", 2.5);
-        assertThat(r.json().get("windows").toString()).contains("bg_policy=SCHED_IDLE on CPU 1");
+        JsonNode j = OutputJson.tree(r.json());
+        assertThat(j.get("adaptive_ratio").asDouble()).isEqualTo(0.98);
+        assertThat(j.get("adaptive_boot_over_normal").asDouble()).isEqualTo(2.5);
+        assertThat(j.get("windows").get(1).get("case").asText()).isEqualTo("bg_idle");
+        assertThat(j.get("windows").get(1).get("bg_policy").asText()).isEqualTo("SCHED_IDLE on CPU 1");
+        assertThat(j.get("windows").get(1).get("bg_share_effective").asText()).isEqualTo("idle");
+        assertThat(j.get("windows").get(1).get("bg_read_mib").asDouble()).isEqualTo(0.5);
+        assertThat(j.get("bg_boot_ms").get("adaptive").asDouble()).isEqualTo(15000);
         assertThat(r.agreement()).contains("differ by 10 %");
     }
 
@@ -51,7 +60,10 @@ class InterferenceResultTest {
         assertThat(r.requestsPerSecond(Kind.BG_IDLE)).isNaN();
         assertThat(r.ratio(Kind.BG_IDLE)).isNaN();
         assertThat(r.problems()).containsExactly("interference: BG booting at idle priority: the clone never got ready: timeout");
-        assertThat(r.json()).containsEntry("idle_ratio", null).containsEntry("normal_ratio", 0.5);
+        JsonNode j = OutputJson.tree(r.json());
+        assertThat(j.get("idle_ratio").isNull()).isTrue();
+        assertThat(j.get("normal_ratio").asDouble()).isEqualTo(0.5);
+        assertThat(j.get("windows").get(1).get("failure").asText()).isEqualTo("the clone never got ready: timeout");
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.bgreboot.experiment.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.bgreboot.measure.PgbenchWorkload;
+import org.bgreboot.output.Schemas;
 import org.bgreboot.reboot.KeptService;
 import org.bgreboot.reboot.KeptState;
 import org.bgreboot.reboot.Method;
@@ -73,7 +75,7 @@ class KeepBenchOutcomeTest {
                 KeptReboot.of(reboot(Method.BACKGROUND, 27000, 33000, kept(KeptService.Fate.KEPT, null)), true, seen, 2000, "k2"),
                 KeptReboot.of(reboot(Method.BACKGROUND, 37000, 44000, kept(KeptService.Fate.RESTARTED,
                         "the restore failed, so it was started as usual: criu restore: Can't map vma")), true, seen, 2000, "k2"));
-        KeepBenchOutcome o = new KeepBenchOutcome("bench-pgkeep", "bgrnkep-br", reboots, log.size(), 4, 0, List.of());
+        KeepBenchOutcome o = new KeepBenchOutcome("bench-pgkeep", "bgrnkep-br", reboots, log.size(), 4, 0, List.of(), 0);
 
         assertThat(reboots).extracting(KeptReboot::label)
                 .containsExactly("normal", "background, restart", "background, kept", "background, restart (keeping failed)");
@@ -85,12 +87,26 @@ class KeepBenchOutcomeTest {
         String table = o.table();
         assertThat(table).contains("background, kept").contains("6600 ms (4100 ms), 20.8 MB").contains("2 × 1050 ms")
                 .contains("background, restart (keeping failed): postgresql restarted: the restore failed");
-        Map<String, Object> json = o.json();
-        @SuppressWarnings("unchecked") List<Map<String, Object>> list = (List<Map<String, Object>>) json.get("reboots");
-        assertThat(list.get(2)).containsEntry("what_ran", "background, kept").containsEntry("fate", "kept").containsEntry("connections_broken", 0)
-                .containsEntry("dump_bytes", 20_800_000L).containsEntry("pid", 2308894L);
-        assertThat(list.get(3)).containsEntry("fate", "restarted").containsEntry("keep_state", true).containsEntry("dump_bytes", 0L);
-        assertThat(list.get(3).get("reason")).asString().contains("criu restore");
-        assertThat(json.get("kept_median_commit_gap_ms")).isEqualTo(2000.0);
+        JsonNode json = Schemas.assertValid("bench", o.json());
+        assertThat(json.get("keep_state").asBoolean()).isTrue();
+        JsonNode kept = json.get("reboots").get(2);
+        assertThat(kept.get("what_ran").asText()).isEqualTo("kept");
+        assertThat(kept.get("outcome").asText()).isEqualTo("switched");
+        assertThat(kept.get("connections_broken").asInt()).isZero();
+        assertThat(kept.get("kept").get("fate").asText()).isEqualTo("kept");
+        assertThat(kept.get("kept").get("dump_bytes").asLong()).isEqualTo(20_800_000L);
+        assertThat(kept.get("kept").get("pid").asLong()).isEqualTo(2308894L);
+        JsonNode fellBack = json.get("reboots").get(3);
+        assertThat(fellBack.get("what_ran").asText()).isEqualTo("restart_after_keep_failed");
+        assertThat(fellBack.get("keep_state").asBoolean()).isTrue();
+        assertThat(fellBack.get("connections_broken").asInt()).isEqualTo(2);
+        assertThat(fellBack.get("kept").get("fate").asText()).isEqualTo("restarted");
+        assertThat(fellBack.get("kept").get("dump_bytes").asLong()).isZero();
+        assertThat(fellBack.get("kept").get("reason").asText()).contains("criu restore");
+        assertThat(json.get("reboots").get(1).get("kept").isNull()).as("not asked").isTrue();
+        assertThat(json.get("kept_median_commit_gap_ms").asDouble()).isEqualTo(2000.0);
+        assertThat(o.problems()).as("a keep that fell back is no clean result of keeping")
+                .containsExactly("reboot 4 asked to keep PostgreSQL's state and ran as background, restart (keeping failed): "
+                        + "the restore failed, so it was started as usual: criu restore: Can't map vma");
     }
 }
