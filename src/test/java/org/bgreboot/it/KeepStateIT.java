@@ -19,6 +19,8 @@ import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.keep.KeepLimits;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.measure.RunClock;
+import org.bgreboot.output.RebootOutput;
+import org.bgreboot.output.Schemas;
 import org.bgreboot.reboot.KeptService;
 import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootOptions;
@@ -62,7 +64,7 @@ class KeepStateIT {
         PgbenchWorkload.Result seen;
         String kernelBefore;
         long pidBefore;
-        try (TestNetwork net = TestNetwork.up(TestVms.REPO, KeepBench.NETWORK, KeepBench.SUBNET + 1)) {
+        try (TestNetwork net = TestNetwork.up(TestVms.REPO, "kepit", KeepBench.SUBNET + 1)) {
             Path persistent = TestVms.home().home().resolve("data").resolve(name).resolve("persist.img");
             Path spec = GuestSpecs.write(new GuestSpecs.Request(name, image, ByteSize.ofMiB(1024), 0, persistent, Optional.of(net.place(0))),
                     TestVms.home().specs().resolve(name + ".toml"));
@@ -85,6 +87,7 @@ class KeepStateIT {
                             RebootResult r = TestVms.lab().reboot(vm, RebootOptions.background(clock).withInstall(install).forcing(!install)
                                     .keepingState(KeepLimits.CONTRACT));
                             results.add(r);
+                            Schemas.assertValid("reboot", RebootOutput.of(r));
                             System.out.println("reboot " + i + ": " + r.outcome().describe() + "; "
                                     + r.keptState().map(k -> k.services().get(0).describe()).orElse("no kept state"));
                             assertThat(r.outcome()).as("reboot " + i).isEqualTo(new Outcome.Switched());
