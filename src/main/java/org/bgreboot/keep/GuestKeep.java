@@ -36,11 +36,15 @@ public final class GuestKeep {
         this.agent = agent;
     }
 
-    /** The services the guest names, or empty when bgreboot-keep is not installed there. */
+    /**
+     * The services the guest names, or empty when bgreboot-keep is not installed there. A
+     * bgreboot-keep that fails to list (an older one without {@code list}, a broken keep.d) is an
+     * error saying why, never a guest that names no service.
+     */
     public Optional<List<KeptUnit>> list(Duration limit) {
         List<JsonNode> lines;
         try {
-            lines = run("list", limit).lines();
+            lines = must(run("list", limit)).lines();
         } catch (KeepFailed e) {
             if (e.getCause() instanceof WireCommandException) { // guest-exec could not start it: no such program
                 return Optional.empty();

@@ -404,6 +404,19 @@ class MemoryKeepStateTest {
         }
     }
 
+    /** An older bgreboot-keep that cannot list is not taken for a guest that names nothing: the line says what failed and what to run. */
+    @Test
+    void aBgrebootKeepThatCannotListIsRefusedWithWhatItSaid() {
+        try (MemoryRig rig = rig(dir, MemorySpecs::bridged, s -> s.keepWithoutList = true)) {
+            World.Fg fg = rig.fg();
+            assertThatThrownBy(() -> keeping(rig)).isInstanceOf(UserError.class)
+                    .hasMessage("--keep-state: VM web could not say which services it keeps (bgreboot-keep list failed (exit 2): "
+                            + "bgreboot-keep: unknown command 'list'); update bgreboot-keep with 'bgreboot guest install --keep-state web'");
+            assertThat(Journal.active(rig.state)).isEmpty();
+            rig.assertUntouched(fg);
+        }
+    }
+
     @Test
     void withoutKeepStateTheGuestsBgrebootKeepIsNeverAsked() {
         try (MemoryRig rig = bridged(dir)) {

@@ -21,6 +21,7 @@ import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestPackages;
 import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.keep.KeepLimits;
+import org.bgreboot.keep.KeptUnit;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.measure.RunClock;
 import org.bgreboot.reboot.Method;
@@ -102,9 +103,11 @@ public final class KeepBench {
             GuestPackages packages = new GuestPackages(home);
             KeepInstall.Result r = KeepInstall.run(i, new KeepInstall.Request(List.of(examples.resolve(SERVICE)),
                     status -> packages.keepBundle(status, line -> progress.step("  " + line))), progress);
-            r.services().forEach(u -> u.whyNot().ifPresent(why -> {
+            KeptUnit unit = r.services().stream().filter(u -> u.name().equals(SERVICE)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("after the install the guest's bgreboot-keep does not list " + SERVICE + ": " + r.services()));
+            unit.whyNot().ifPresent(why -> {
                 throw new IllegalStateException("PostgreSQL cannot be kept after the install: " + why);
-            }));
+            });
             progress.step(String.format("bgreboot-keep installed: %d packages pushed in %.1f s, apt %.1f s; %s", r.packages().size(),
                     r.pushMs() / 1000, r.aptMs() / 1000, r.criu()));
             return r;

@@ -54,7 +54,7 @@ final class KeepGuest {
             Script s = world.scriptOf(m);
             List<String> names = s.keptServices;
             return switch (command) {
-                case "list" -> Optional.of(list(m, s));
+                case "list" -> Optional.of(s.keepWithoutList ? new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command 'list'\n") : list(m, s));
                 case "arm" -> {
                     if (s.keepArmFails) {
                         yield Optional.of(Guest.Exit.failed("bgreboot-keep: cannot write /var/lib/bgreboot-keep/armed"));

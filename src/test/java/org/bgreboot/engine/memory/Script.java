@@ -55,6 +55,8 @@ public final class Script {
     public java.util.List<String> keptServices;
     /** Kept services whose unit is not set up (they run since before bgreboot-keep's setup). */
     public final java.util.Set<String> keepNotSetUp = new java.util.HashSet<>();
+    /** The guest's bgreboot-keep is an older one that has no {@code list} (exit 2, "unknown command"). */
+    public boolean keepWithoutList;
     /** {@code bgreboot-keep arm} fails. */
     public boolean keepArmFails;
     /** The next this many pre-dumps of a running service fail. */
