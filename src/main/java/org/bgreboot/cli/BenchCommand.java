@@ -17,6 +17,8 @@ import org.bgreboot.experiment.bench.BenchPlan;
 import org.bgreboot.experiment.bench.BenchResult;
 import org.bgreboot.experiment.bench.BenchTable;
 import org.bgreboot.experiment.Lab;
+import org.bgreboot.experiment.postgres.KeepBench;
+import org.bgreboot.experiment.postgres.KeepBenchOutcome;
 import org.bgreboot.experiment.postgres.PostgresBench;
 import org.bgreboot.experiment.postgres.PostgresOutcome;
 import org.bgreboot.spec.ByteSize;
@@ -63,6 +65,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "debian-postgres, the load before and after each reboot). Default: ${DEFAULT-VALUE}.")
     int interferenceSeconds;
 
+    @Option(names = "--keep-state", description = {"With --guest debian-postgres: PostgreSQL's state kept across the switch beside the "
+            + "restart path, in one run on a bridged VM (a test network the bench makes): a normal reboot, then --repeat pairs of "
+            + "background reboots, restart path and kept; per reboot the commit gap, pgbench connections broken, the final dump's "
+            + "size and time, the pre-dumps' freezes, the restore, TPS before and after."})
+    boolean keepState;
+
     @Option(names = "--json", paramLabel = "FILE",
             description = "Write the figures as JSON to FILE, the table to FILE.md and the charts to FILE-*.svg beside it"
                     + " (default: results/bench-GUEST-TIME.json in the bgreboot home).")
@@ -74,11 +82,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         App app = new App(engine);
+        if (keepState && !guests.equals(java.util.List.of(PostgresBench.GUEST))) {
+            throw new UserError("--keep-state is measured with --guest " + PostgresBench.GUEST + " alone (PostgreSQL under pgbench)");
+        }
         if (guests.contains(PostgresBench.GUEST)) {
             if (guests.size() > 1) {
                 throw new UserError("--guest " + PostgresBench.GUEST + " is a bench of its own: give it alone");
             }
-            return postgres(app);
+            return keepState ? keep(app) : postgres(app);
         }
         BenchPlan plan = new BenchPlan(guests, sizes(), methods(), repeat, interference, interferenceSeconds);
         Path out = out(app);
@@ -134,6 +145,28 @@ final class BenchCommand implements Callable<Integer> {
     static int exit(List<String> problems) {
         problems.forEach(p -> System.err.println("bgreboot: bench: " + p));
         return problems.isEmpty() ? ExitCode.OK.code : ExitCode.FAILED.code;
+    }
+
+    /**
+     * PostgreSQL kept across the switch beside the restart path: a normal reboot, then --repeat
+     * pairs of background reboots, on a bridged VM, at the first --memory size if given (else 1 GiB).
+     */
+    private int keep(App app) {
+        Path out = out(app);
+        if (repeat < 1) {
+            throw new UserError("--repeat must be at least 1");
+        }
+        boolean memoryGiven = command.commandLine().getParseResult().hasMatchedOption("--memory");
+        ByteSize memory = memoryGiven ? sizes().get(0) : ByteSize.ofMiB(1024);
+        Path logs = ResultFiles.beside(out, "-pgbench");
+        KeepBenchOutcome o = new KeepBench(app.home, app.engine(), new Lab(app.progress))
+                .run(memory, new KeepBench.Plan(repeat, Duration.ofSeconds(interferenceSeconds), false), logs);
+        System.out.println();
+        System.out.print(o.table());
+        ResultFiles.writeJson(out, o.json());
+        ResultFiles.writeText(ResultFiles.beside(out, ".md"), o.table());
+        System.out.printf("written: %s; pgbench's logs in %s%n", out, logs);
+        return exit(o.problems());
     }
 
     /** --json, else results/bench-GUEST-TIME.json in the bgreboot home. */
