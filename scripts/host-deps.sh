@@ -11,6 +11,7 @@ bgreboot_host_packages=(
   debootstrap grub-pc-bin               # the Debian guests
   postgresql-client                     # pgbench and psql: the PostgreSQL workload
   curl
+  apt-utils                             # apt-ftparchive: the self-updating guest's local apt repository
   libvirt-daemon libvirt-daemon-driver-qemu libvirt0   # the libvirt engine's tests and demos (scripts/libvirt-host.sh)
   iproute2 python3                      # test networks (scripts/testnet.sh), the libvirt hosts' reaper
   prometheus                            # the watch demo's Prometheus server (started by the demo, on a private port)

@@ -86,7 +86,7 @@ say "man pages: $(find "$work/man" -name '*.1' | wc -l), bash completion"
 # 3. the guest packages, for 'bgreboot guest install' without a checkout
 bash "$repo/guest/package/build-deb.sh" "$work/guest" > "$work/guest.list" 2>> "$log" || die "guest packages failed (log: $log)"
 mapfile -t guest_debs < "$work/guest.list"
-[ ${#guest_debs[@]} -eq 2 ] || die "expected two guest packages, got: ${guest_debs[*]}"
+[ ${#guest_debs[@]} -eq 3 ] || die "expected three guest packages (guest, svc, keep), got: ${guest_debs[*]}"
 say "guest packages: $(basename -a "${guest_debs[@]}" | tr '\n' ' ')"
 
 # 4. the tree

@@ -1,32 +1,38 @@
 #!/usr/bin/env bash
-# Builds a Debian 12 (bookworm) systemd guest:
+# Builds a Debian systemd guest of one release, from that release's own archive:
 #
-#   guest/debian/build.sh CACHE_DIR [VARIANT]
+#   guest/debian/build.sh CACHE_DIR [VARIANT [RELEASE]]
 #
-#   VARIANT    output                  what
-#   bgreboot   CACHE_DIR/debian        (the default) the bench guest: the bgreboot-guest package
+#   RELEASE    bookworm (the default), bullseye or trixie; or 12, 11, 13
+#   VARIANT    output (NN: 11, 12, 13)  what
+#   bgreboot   CACHE_DIR/debianNN      (the default) the bench guest: the bgreboot-guest package
 #                                      and the bgreboot-svc test service
-#   plain      CACHE_DIR/debian-plain  "bring your own guest": qemu-guest-agent, the persistent
+#   plain      CACHE_DIR/debianNN-plain
+#                                      "bring your own guest": qemu-guest-agent, the persistent
 #                                      disk in fstab (nofail), bgreboot-svc, no bgreboot hooks
-#   postgres   CACHE_DIR/debian-postgres
-#                                      Debian's PostgreSQL 15 with its data directory on the
-#                                      persistent disk, release.d/attach.d/ready.d steps for it,
-#                                      the bgreboot-guest package and bgreboot-svc
+#   postgres   CACHE_DIR/debian12-postgres
+#                                      (bookworm only) Debian's PostgreSQL 15 with its data
+#                                      directory on the persistent disk, release.d/attach.d/ready.d
+#                                      steps for it, the bgreboot-guest package and bgreboot-svc
+#   unattended CACHE_DIR/debian12-unattended
+#                                      (bookworm only) the bench guest plus Debian's
+#                                      unattended-upgrades, taking every origin of a local apt
+#                                      repository named at run time (guest/debian/README.md)
 #
 # Output: system.qcow2, persist.img, guest.json, logs/; the last line on stdout is the output
 # directory (a symlink to CACHE_DIR/NAME-<key>, swapped with one rename; the build it replaces is
 # deleted), progress goes to stderr. Cached: when the inputs (this builder's common files and the
 # variant's, guest/tools/build-lib.sh, the guest packages' bytes, the Debian package versions
-# chosen) are unchanged, it only prints the directory. The variants share one base: debootstrap
-# plus the v1 kernel, kept as CACHE_DIR/downloads/debian-base-<key>.tar.zst, so a second variant
-# costs its own packages and the disk images only.
+# chosen) are unchanged, it only prints the directory. The variants of a release share one base:
+# debootstrap plus the v1 kernel, kept as CACHE_DIR/downloads/debian-bases/SUITE-<key>.tar.zst,
+# so a second variant costs its own packages and the disk images only.
 #
-# Every variant is "v1": debootstrap of bookworm's main suite, so it runs the older kernel of
-# bookworm's main suite; the newest kernel of bookworm-security/-updates is staged on the disk in
-# /var/cache/bgreboot/updates for /etc/bgreboot/update.d/10-kernel (`bgreboot-update v2`) to
-# install. It boots from its own disk: MBR, one ext4 partition at 1 MiB, GRUB (i386-pc) in the MBR
-# gap, a static grub.cfg booting the /vmlinuz and /initrd.img symlinks that Debian's kernel
-# packages move.
+# Every variant is "v1": debootstrap of the release's main suite, so it runs the older kernel of
+# that main suite; the newest kernel of the same release's -security/-updates suites is staged on
+# the disk in /var/cache/bgreboot/updates for /etc/bgreboot/update.d/10-kernel (`bgreboot-update
+# v2`) to install. It boots from its own disk: MBR, one ext4 partition at 1 MiB, GRUB (i386-pc)
+# in the MBR gap, a static grub.cfg booting the /vmlinuz and /initrd.img symlinks that Debian's
+# kernel packages move.
 #
 # Needs root (debootstrap, chroot) and the host packages debootstrap, qemu-utils, e2fsprogs,
 # grub-pc-bin, gcc, libc6-dev, util-linux, zstd. No loop devices, no mounts other than /proc (and
@@ -36,11 +42,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 . "$here/../tools/build-lib.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 CACHE_DIR [bgreboot|plain|postgres]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 3 ] || { echo "usage: $0 CACHE_DIR [bgreboot|plain|postgres|unattended [bullseye|bookworm|trixie]]" >&2; exit 2; }
 variant=${2:-bgreboot}
-[ -f "$here/variants/$variant.sh" ] || { echo "$0: unknown variant '$variant' (bgreboot, plain, postgres)" >&2; exit 2; }
+[ -f "$here/variants/$variant.sh" ] || { echo "$0: unknown variant '$variant' (bgreboot, plain, postgres, unattended)" >&2; exit 2; }
 . "$here/variants/$variant.sh"
-bl_init "$v_name guest" "$1"
+bl_init "debian guest" "$1"
+bl_release "${3:-bookworm}"
+v_name=debian$bl_release_num$v_suffix
+bl_log_name="$v_name guest"
+case " $v_releases " in
+*" $bl_suite "*) ;;
+*) die "the $variant variant is built for ${v_releases// /, } only, not $bl_suite" ;;
+esac
+. "$here/releases/$bl_suite.sh"
 
 disk_mib=2048          # system disk, virtual size
 part_start=2048        # first sector of the root partition (1 MiB)
@@ -53,16 +67,24 @@ include=(
 	kmod linux-base initramfs-tools zstd    # what linux-image-* needs; zstd for the initramfs
 	kexec-tools                             # bgreboot-kexec
 	busybox iproute2 procps e2fsprogs       # tools for the hooks and for people
+	"${r_include[@]}"                       # what this release needs besides (releases/SUITE.sh)
 )
 
 # --- versions and the cache key -------------------------------------------------------------
 bl_apt_views
 read -r v1_meta v1_kpkg v1_kver < <(bl_resolve_kernel main)
 read -r v2_meta v2_kpkg v2_kver < <(bl_resolve_kernel all)
+v2_view=all
+if [ "$v2_kpkg" = "$v1_kpkg" ]; then
+	# Right after a point release the main suite has the newest kernel; the release's next one
+	# may then wait in SUITE-proposed-updates (where the archive still has that suite).
+	bl_apt_view_proposed
+	read -r v2_meta v2_kpkg v2_kver < <(bl_resolve_kernel proposed)
+	v2_view=proposed
+	[ "$v2_kpkg" != "$v1_kpkg" ] || die "$bl_suite has one kernel of its series in the archive ($v1_kpkg, in main, -updates, -security and -proposed-updates): there is no update to stage; try again when $bl_suite-security has a newer one"
+fi
 v1_release=${v1_kpkg#linux-image-}
 v2_release=${v2_kpkg#linux-image-}
-[ "$v1_release" != "$v2_release" ] \
-	|| log "warning: bookworm's main suite already has the newest kernel ($v1_release): v2 has no kernel update"
 bl_packages
 pkgs=()
 [ "$v_guest_pkg" = yes ] && pkgs+=("$bl_guest_deb")
@@ -70,9 +92,9 @@ pkgs=()
 pkgs_hash=$( ( [ ${#pkgs[@]} -eq 0 ] || cat "${pkgs[@]}" ) | sha256sum | cut -c1-16)
 variant_files=("guest/debian/variants/$variant.sh")
 [ -d "$here/variants/$variant" ] && variant_files+=("guest/debian/variants/$variant")
-main_lists=$(cat "$bl_dl/apt/main/lists/"*Release 2> /dev/null | sha256sum | cut -c1-16)
-base_key="debian-base format=1 suite=$bl_suite mirror=$bl_mirror include=${include[*]} overlay=$(bl_hash guest/debian/overlay/base) v1=$v1_meta/$v1_kpkg/$v1_kver lists=$main_lists"
-key="format=2 variant=$variant inputs=$(bl_hash guest/debian/build.sh guest/debian/overlay/common guest/tools/build-lib.sh "${variant_files[@]}") packages=$pkgs_hash base=$(bl_keyhash "$base_key") v2=$v2_meta/$v2_kpkg/$v2_kver"
+main_lists=$(cat "$bl_dl/apt/$bl_suite/main/lists/"*Release 2> /dev/null | sha256sum | cut -c1-16)
+base_key="debian-base format=2 suite=$bl_suite mirror=$bl_mirror include=${include[*]} overlay=$(bl_hash guest/debian/overlay/base guest/debian/releases/$bl_suite.sh) v1=$v1_meta/$v1_kpkg/$v1_kver lists=$main_lists"
+key="format=3 release=$bl_suite variant=$variant inputs=$(bl_hash guest/debian/build.sh guest/debian/overlay/common guest/debian/releases/$bl_suite.sh guest/tools/build-lib.sh "${variant_files[@]}") packages=$pkgs_hash base=$(bl_keyhash "$base_key") v2=$v2_view/$v2_meta/$v2_kpkg/$v2_kver"
 bl_cached "$v_name" "$key"
 
 # --- build ----------------------------------------------------------------------------------
@@ -100,17 +122,18 @@ mount_in_root() { # FSTYPE DIR
 	mounted+=("$root/$2")
 }
 
-# The base (debootstrap + the v1 kernel), shared by the variants: built once per key.
-base_tar=$bl_dl/debian-base-$(bl_keyhash "$base_key").tar.zst
+# The base (debootstrap + the v1 kernel), shared by the variants of a release: built once per key.
+mkdir -p "$bl_dl/debian-bases"
+base_tar=$bl_dl/debian-bases/$bl_suite-$(bl_keyhash "$base_key").tar.zst
 build_base() {
-	local t b=$bl_cache/.debian-base-build
+	local t b=$bl_cache/.debian-base-$bl_suite-build
 	rm -rf "$b"
-	mkdir -p "$b" "$bl_dl/debootstrap"
+	mkdir -p "$b" "$bl_dl/debootstrap/$bl_suite"
 	root=$b/rootfs
 	log "base: debootstrap $bl_suite (minbase + ${#include[@]} packages)"
 	t=$(date +%s.%N)
-	if ! debootstrap --variant=minbase --arch=amd64 --components=main \
-		--include="$(IFS=,; echo "${include[*]}")" --cache-dir="$bl_dl/debootstrap" \
+	if ! debootstrap --variant=minbase --arch=amd64 --components=main "${r_debootstrap_opts[@]}" \
+		--include="$(IFS=,; echo "${include[*]}")" --cache-dir="$bl_dl/debootstrap/$bl_suite" \
 		"$bl_suite" "$root" "$bl_mirror" > "$logs/debootstrap.log" 2>&1; then
 		tail -n 20 "$logs/debootstrap.log" >&2
 		die "debootstrap failed"
@@ -118,10 +141,19 @@ build_base() {
 	log "base: debootstrap done in $(bl_since "$t") s"
 	# initramfs, kernel symlinks and dpkg path exclusions: before the kernel goes in
 	cp -r --preserve=mode "$here/overlay/base/." "$root/"
-	# Kernel v1 (bookworm main), installed with dpkg the way the update is.
-	bl_fetch main "$v1_kpkg=$v1_kver" "$bl_meta=$v1_meta"
+	r_base "$root"
+	# Kernel v1 ($bl_suite main) and whatever it needs that debootstrap did not install, as apt
+	# resolves it against this root, installed with dpkg the way the update is.
+	local -a apt_root v1_set
+	mapfile -t apt_root < <(apt_view main "$root/var/lib/dpkg/status")
+	mapfile -t v1_set < <(apt-get "${apt_root[@]}" -s -q --no-install-recommends install \
+		"$bl_meta=$v1_meta" 2> "$logs/v1.err" | awk '/^Inst / {v=$3; if (v ~ /^\[/) v=$4; gsub(/[()]/, "", v); print $2 "=" v}')
+	[ ${#v1_set[@]} -gt 0 ] || { cat "$logs/v1.err" >&2; die "cannot resolve the kernel $v1_kpkg"; }
+	log "base: kernel v1: ${v1_set[*]}"
+	bl_fetch main "${v1_set[@]}"
 	mkdir -p "$root/tmp/v1"
-	cp "$(bl_debfile "$v1_kpkg" "$v1_kver")" "$(bl_debfile "$bl_meta" "$v1_meta")" "$root/tmp/v1/"
+	local pv
+	for pv in "${v1_set[@]}"; do cp "$(bl_debfile "${pv%%=*}" "${pv#*=}")" "$root/tmp/v1/"; done
 	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
 	mount_in_root proc proc
 	log "base: installing $v1_kpkg"
@@ -136,26 +168,26 @@ build_base() {
 		|| die "/vmlinuz is $(readlink "$root/vmlinuz"), not boot/vmlinuz-$v1_release"
 	[ -e "$root/boot/initrd.img-$v1_release" ] || die "no initramfs for $v1_release"
 	tar --numeric-owner --xattrs --xattrs-include='*' -C "$root" -c . | zstd -q -T0 -3 > "$b/base.tar.zst"
-	rm -f "$bl_dl"/debian-base-*.tar.zst # one base at a time: an older one is of no more use
+	rm -f "$bl_dl/debian-bases/$bl_suite"-*.tar.zst # one base per release: an older one is of no more use
 	mv "$b/base.tar.zst" "$base_tar"
 	rm -rf "$b"
 	root=$bl_work/rootfs
 }
 if [ ! -s "$base_tar" ]; then
-	exec 7> "$bl_cache/.debian-base.lock"
+	exec 7> "$bl_cache/.debian-base-$bl_suite.lock"
 	flock 7 # another variant may be building it
 	[ -s "$base_tar" ] || build_base
 	exec 7>&-
 fi
-log "v1: $v1_kpkg $v1_kver (bookworm); v2: $v2_kpkg $v2_kver (staged update)"
+log "v1: $v1_kpkg $v1_kver ($bl_suite); v2: $v2_kpkg $v2_kver (staged update, from the $v2_view view)"
 mkdir -p "$root"
 zstd -q -d -c "$base_tar" | tar --numeric-owner --xattrs --xattrs-include='*' -C "$root" -x
 
 # This guest's configuration files: root-owned; existing directories keep their owners and modes.
 cp -r --preserve=mode "$here/overlay/common/." "$root/"
 [ -d "$here/variants/$variant/overlay" ] && cp -r --preserve=mode "$here/variants/$variant/overlay/." "$root/"
-echo "$v_hostname" > "$root/etc/hostname"
-printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$v_hostname" > "$root/etc/hosts"
+echo "$v_name" > "$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$v_name" > "$root/etc/hosts"
 cat >> "$root/etc/fstab" << EOF
 # The persistent disk (user data), found by its virtio serial. The background clone (BG) boots
 # WITHOUT it: nothing at boot may wait for it.
@@ -164,18 +196,27 @@ EOF
 
 # Kernel v2: the newest kernel and whatever it needs that is not installed at a version it
 # accepts, as apt resolves it against this root's dpkg status. Staged, not installed.
-mapfile -t apt_root < <(apt_view all "$root/var/lib/dpkg/status")
+mapfile -t apt_root < <(apt_view "$v2_view" "$root/var/lib/dpkg/status")
 mapfile -t v2_set < <(apt-get "${apt_root[@]}" -s -q --no-install-recommends install \
 	"$bl_meta=$v2_meta" 2> "$logs/v2.err" | awk '/^Inst / {v=$3; if (v ~ /^\[/) v=$4; gsub(/[()]/, "", v); print $2 "=" v}')
 [ ${#v2_set[@]} -gt 0 ] || { cat "$logs/v2.err" >&2; die "cannot resolve the kernel update"; }
+# The mirror may list a package its pool does not serve (bullseye-security's
+# linux-image-cloud-amd64 5.10.262-1 here): without the meta package the update is the kernel
+# package itself, which is what apt installs through it; anything else missing is an error.
+mapfile -t unserved < <(bl_fetch_each "$v2_view" "${v2_set[@]}")
+for pv in "${unserved[@]}"; do
+	[ "${pv%%=*}" = "$bl_meta" ] || die "the mirror does not serve $pv, which the kernel update needs"
+	log "warning: the mirror lists $pv but does not serve it: the staged update is the kernel package without it"
+	v2_set=("${v2_set[@]/$pv/}")
+done
+mapfile -t v2_set < <(printf '%s\n' "${v2_set[@]}" | grep .)
 log "staged update: ${v2_set[*]}"
-bl_fetch all "${v2_set[@]}"
 mkdir -p "$root/var/cache/bgreboot/updates"
 for pv in "${v2_set[@]}"; do
 	cp "$(bl_debfile "${pv%%=*}" "${pv#*=}")" "$root/var/cache/bgreboot/updates/"
 done
 
-# Packages: the variant's Debian packages (bookworm main, resolved against this root) and
+# Packages: the variant's Debian packages (the release's main suite, resolved against this root) and
 # bgreboot's own, installed by apt inside the new root from the downloaded files, with their
 # maintainer scripts (so the guest package's are exercised on every build). Nothing starts.
 extra=()
@@ -201,11 +242,15 @@ if [ ${#extra[@]} -gt 0 ] || [ ${#pkgs[@]} -gt 0 ]; then
 	rm -rf "$root/tmp/debs"
 	log "packages installed in $(bl_since "$t") s"
 fi
+r_configure "$root"
 v_configure "$root"
 
 # System configuration.
-sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
-grep -q '^LOAD_KEXEC=false' "$root/etc/default/kexec" || echo 'LOAD_KEXEC=false' >> "$root/etc/default/kexec"
+# kexec-tools' own kexec on reboot (bullseye, bookworm: LSB scripts, which the disabled SysV
+# generator keeps from running anyway) stays off; trixie's has no LOAD_KEXEC any more.
+if grep -q '^LOAD_KEXEC=' "$root/etc/default/kexec"; then
+	sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$root/etc/default/kexec"
+fi
 chroot "$root" passwd -l root > /dev/null
 chroot "$root" systemctl enable systemd-networkd.service > "$logs/systemctl.log" 2>&1
 # Nothing slow or pointless under TCG in a short-lived benchmark guest: periodic jobs,
@@ -251,6 +296,7 @@ v_persist "$bl_work/persist"
 	echo "v1 $bl_meta $v1_meta $v1_kpkg $v1_kver"
 	echo "v2 $bl_meta $v2_meta $v2_kpkg $v2_kver"
 	printf 'staged %s\n' "${v2_set[@]}"
+	[ ${#unserved[@]} -eq 0 ] || printf 'not served by the mirror, left out %s\n' "${unserved[@]}"
 	for p in "${pkgs[@]}"; do echo "package $(basename "$p") $(sha256sum < "$p" | cut -c1-64)"; done
 	[ ${#extra[@]} -eq 0 ] || printf 'installed %s\n' "${v_set[@]}"
 	echo "rootfs_used_kib $(du -sk "$root" | cut -f1)"
@@ -306,7 +352,7 @@ log "making the persistent disk"
 bl_persist_disk "$bl_work/out/persist.img" "$v_persist_mib" "$bl_work/persist"
 
 cat > "$bl_work/out/guest.json" << EOF
-{"name":"$v_name","variant":"$variant","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","boot":"disk","versions":[{"version":"v1","kernel_release":"$v1_release"},{"version":"v2","kernel_release":"$v2_release"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"ready_systemd":["systemctl","is-system-running","--wait"],"serial_ready":"bgreboot-guest: service up","kexec":["/usr/sbin/bgreboot-kexec"],"service_port":80,"guest_package":$guest_pkg_json,"disk_swap":$disk_swap_json$manifest_extra}
+{"name":"$v_name","variant":"$variant","debian":{"codename":"$bl_suite","version":$bl_release_num},"system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","boot":"disk","versions":[{"version":"v1","kernel_release":"$v1_release"},{"version":"v2","kernel_release":"$v2_release"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"ready_systemd":["systemctl","is-system-running","--wait"],"serial_ready":"bgreboot-guest: service up","kexec":["/usr/sbin/bgreboot-kexec"],"service_port":80,"guest_package":$guest_pkg_json,"disk_swap":$disk_swap_json$manifest_extra}
 EOF
 bl_publish "$v_name" prune
 log "system.qcow2 $(du -h "$bl_cache/$v_name/system.qcow2" | cut -f1) (virtual ${disk_mib} MiB), persist.img ${v_persist_mib} MiB"

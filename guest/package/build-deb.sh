@@ -5,7 +5,9 @@
 #                                               /etc/bgreboot/*.d, bgreboot-setup and guest.conf
 #     OUTDIR/bgreboot-svc_VERSION_amd64.deb     the test service and its unit
 #     OUTDIR/bgreboot-keep_VERSION_all.deb      optional: services kept across the switch (CRIU)
-# Prints the three .deb paths on stdout (guest first), progress on stderr. Unchanged inputs (the
+# They go into OUTDIR/KEY/, KEY naming the inputs: checkouts of different sources that share a
+# cache (two branches, a checkout and a test run) never overwrite each other's packages, which
+# carry the same version. Prints the three .deb paths on stdout (guest first), progress on stderr. Unchanged inputs (the
 # files under guest/package, guest/hooks, guest/helper, guest/service, guest/keep; the gcc, libc6-dev and
 # dpkg versions) cost a few milliseconds and rebuild nothing. The same inputs give the same bytes:
 # fixed file times (SOURCE_DATE_EPOCH), root ownership, sorted members, static binaries built
@@ -25,13 +27,15 @@ export SOURCE_DATE_EPOCH=1735689600 # 2025-01-01
 say() { echo "build-deb: $*" >&2; }
 die() { echo "build-deb: error: $*" >&2; exit 1; }
 
-debs=("$out/bgreboot-guest_${version}_amd64.deb" "$out/bgreboot-svc_${version}_amd64.deb" "$out/bgreboot-keep_${version}_all.deb")
 tool_versions() { dpkg-query -W -f='${Package} ${Version}\n' gcc-12 libc6-dev dpkg 2>/dev/null || true; gcc -dumpfullversion 2>/dev/null; }
 inputs=$( {
 	cd "$guest/.." && find guest/package guest/hooks guest/helper guest/service guest/keep -type f ! -name '*.md' -print0 | sort -z |
 		while IFS= read -r -d '' f; do printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum < "$f" | cut -c1-64)"; done
 	tool_versions
 } | sha256sum | cut -c1-64)
+out=$out/${inputs:0:16}
+mkdir -p "$out"
+debs=("$out/bgreboot-guest_${version}_amd64.deb" "$out/bgreboot-svc_${version}_amd64.deb" "$out/bgreboot-keep_${version}_all.deb")
 fresh() { [ "$(cat "$out/.build-deb.inputs" 2>/dev/null)" = "$inputs" ] && [ -s "${debs[0]}" ] && [ -s "${debs[1]}" ] && [ -s "${debs[2]}" ]; }
 if fresh; then printf '%s\n' "${debs[@]}"; exit 0; fi
 

@@ -2,14 +2,20 @@
 # Shared parts of the guest builders (guest/demo/build.sh, guest/debian/build.sh), sourced by bash:
 #
 #   . "$guest/tools/build-lib.sh"
-#   bl_init LOG_NAME CACHE_DIR          sets $bl_cache, $bl_dl (downloads), $bl_repo, $bl_guest
-#   bl_apt_views                        private apt state for bookworm, two views: "main" (bookworm
-#                                       only: what debootstrap installs, "v1") and "all" (+ updates
-#                                       and security: where the update, "v2", comes from)
+#   bl_init LOG_NAME CACHE_DIR          sets $bl_cache, $bl_dl (downloads), $bl_repo, $bl_guest;
+#                                       the release is bookworm until bl_release says otherwise
+#   bl_release RELEASE                  bullseye|bookworm|trixie (or 11|12|13): sets $bl_suite
+#                                       (the codename) and $bl_release_num (11, 12, 13)
+#   bl_apt_views                        private apt state for $bl_suite, two views: "main" (the
+#                                       release's main suite only: what debootstrap installs, "v1")
+#                                       and "all" (+ -updates and -security: where the update, "v2",
+#                                       comes from); kept per release in $bl_dl/apt/SUITE/VIEW
 #   apt_view main|all [DPKG_STATUS]     the apt options of a view, one per line (mapfile them)
-#   bl_resolve_kernel main|all          "META_VERSION KERNEL_PACKAGE KERNEL_VERSION" of the
+#   bl_apt_view_proposed                the view "proposed": "all" + SUITE-proposed-updates
+#   bl_resolve_kernel VIEW              "META_VERSION KERNEL_PACKAGE KERNEL_VERSION" of the
 #                                       candidate linux-image-cloud-amd64 in that view
 #   bl_fetch VIEW PKG=VER...            apt-get download into $bl_dl/debs unless there
+#   bl_fetch_each VIEW PKG=VER...       the same, one by one; prints those the mirror did not serve
 #   bl_debfile PKG VER                  the downloaded .deb
 #   bl_packages                         the guest packages (guest/package/build-deb.sh into
 #                                       CACHE_DIR/packages): $bl_guest_deb, $bl_svc_deb
@@ -40,9 +46,19 @@ bl_init() {
 	mkdir -p "$bl_dl"
 	bl_mirror=${BGREBOOT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 	bl_security=${BGREBOOT_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
-	bl_suite=bookworm
+	bl_release bookworm
 	bl_kflavour=cloud-amd64
 	bl_meta=linux-image-$bl_kflavour
+}
+# The Debian releases the builders know: each is taken from its own suites only (main, -updates,
+# -security), never mixed with another's.
+bl_release() { # RELEASE
+	case $1 in
+	bullseye | 11) bl_suite=bullseye bl_release_num=11 ;;
+	bookworm | 12) bl_suite=bookworm bl_release_num=12 ;;
+	trixie | 13) bl_suite=trixie bl_release_num=13 ;;
+	*) die "unknown Debian release '$1' (bullseye, bookworm, trixie or 11, 12, 13)" ;;
+	esac
 }
 log() { echo "$bl_log_name: $*" >&2; }
 die() { echo "$bl_log_name: error: $*" >&2; exit 1; }
@@ -51,8 +67,8 @@ bl_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 # ---- package versions: a private apt state in the download cache ------------------------------
 # Not the host's apt configuration: the same lists for every builder, refreshed on their own
 # schedule. Resolving versions from them costs milliseconds.
-apt_view() { # NAME [DPKG_STATUS] -> the apt options of that view, one per line
-	local d="$bl_dl/apt/$1" pkgcache
+apt_view() { # NAME [DPKG_STATUS] -> the apt options of that view (of $bl_suite), one per line
+	local d="$bl_dl/apt/$bl_suite/$1" pkgcache
 	pkgcache="$d/cache/pkgcache.bin"
 	[ -z "${2:-}" ] || pkgcache=""   # another dpkg status: do not overwrite the view's cache
 	printf '%s\n' -o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/empty" \
@@ -64,7 +80,7 @@ apt_view() { # NAME [DPKG_STATUS] -> the apt options of that view, one per line
 		-o "APT::Sandbox::User=root" -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0"
 }
 bl_setup_view() { # NAME SOURCES...
-	local name=$1 d="$bl_dl/apt/$1"; shift
+	local name=$1 d="$bl_dl/apt/$bl_suite/$1"; shift
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/empty"
 	printf '%s\n' "$@" > "$d/sources.list.new"
 	if ! cmp -s "$d/sources.list.new" "$d/sources.list"; then
@@ -76,7 +92,7 @@ bl_setup_view() { # NAME SOURCES...
 	local stamp="$d/lists/.updated" max=${BGREBOOT_DEBIAN_LISTS_MAX_AGE_DAYS:-7}
 	if [ "${BGREBOOT_DEBIAN_REFRESH:-0}" = 1 ] || [ ! -e "$stamp" ] \
 		|| [ -n "$(find "$stamp" -mtime +"$max" 2> /dev/null)" ]; then
-		log "refreshing package lists ($name)"
+		log "refreshing package lists ($bl_suite $name)"
 		local opts; mapfile -t opts < <(apt_view "$name")
 		if apt-get "${opts[@]}" -q update > "$d/update.log" 2>&1; then
 			touch "$stamp"
@@ -96,7 +112,14 @@ bl_apt_views() {
 		"deb $bl_security $bl_suite-security main"
 	exec 8>&-
 }
-bl_resolve_kernel() { # main|all -> META_VERSION KERNEL_PACKAGE KERNEL_VERSION
+bl_apt_view_proposed() { # the view "proposed": "all" + SUITE-proposed-updates (the next point release)
+	exec 8> "$bl_dl/.apt.lock"
+	flock 8
+	bl_setup_view proposed "deb $bl_mirror $bl_suite main" "deb $bl_mirror $bl_suite-updates main" \
+		"deb $bl_security $bl_suite-security main" "deb $bl_mirror $bl_suite-proposed-updates main"
+	exec 8>&-
+}
+bl_resolve_kernel() { # main|all|proposed -> META_VERSION KERNEL_PACKAGE KERNEL_VERSION
 	local -a opts; mapfile -t opts < <(apt_view "$1")
 	local ver dep
 	ver=$(apt-cache "${opts[@]}" policy "$bl_meta" | awk '/Candidate:/ {print $2}')
@@ -106,6 +129,13 @@ bl_resolve_kernel() { # main|all -> META_VERSION KERNEL_PACKAGE KERNEL_VERSION
 	[ -n "$dep" ] || die "cannot read the kernel package $bl_meta $ver depends on"
 	# "linux-image-6.1.0-50-cloud-amd64 (= 6.1.176-1)" -> name version
 	echo "$ver $(echo "$dep" | sed -E 's/^([^ ]+) \(= ?([^)]*)\)$/\1 \2/')"
+}
+bl_fetch_each() { # VIEW PKG=VER...: like bl_fetch, one package at a time; prints those the mirror
+	# did not serve (an index may list a file its pool lacks), one per line, and returns 0
+	local view=$1 pv; shift
+	for pv in "$@"; do
+		(bl_fetch "$view" "$pv") > /dev/null 2>&1 || echo "$pv"
+	done
 }
 bl_debfile() { ls "$bl_dl/debs/${1}_${2//:/%3a}_"*.deb 2> /dev/null | head -n 1; }
 bl_fetch() { # VIEW PKG=VER...

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Smoke test of a guest with plain QEMU (no Java), the device set bgreboot uses, printing timings:
 #
-#   guest/tools/smoke.sh GUEST CACHE_DIR      GUEST: demo, debian, debian-plain, debian-postgres
+#   guest/tools/smoke.sh GUEST CACHE_DIR
+#
+#   GUEST: demo; debian11, debian12, debian13 (the bench guest of Debian 11, 12, 13; debian is
+#   debian12); debian12-plain (debian-plain), debian12-postgres (debian-postgres),
+#   debian12-unattended
 #
 #  1. build (and the cached second build, which must print only the directory);
 #  2. boot FG (v1, persistent disk, port forwards) to ready at each of SMOKE_MEMS; on the last one:
@@ -12,6 +16,9 @@
 #  4. debian-postgres only: pgbench (guest/postgres/pgbench-append.sql) runs from here on,
 #     restarted whenever it stops, until after the switch;
 #  5. the update (the manifest's), FG keeps reporting v1; the clone: freeze, snapshot, thaw;
+#     debian12-unattended updates itself instead: a local apt repository of its apt_updates
+#     (local-apt-repo.sh) served on the host's loopback (10.0.2.2 to the guest), apt-get update,
+#     unattended-upgrade; /run/reboot-required(.pkgs), the installed kernels, the old one kept;
 #  6. BG boots the clone (v2) without the persistent disk while FG keeps acknowledging appends;
 #     ready (serial line, agent, systemd running, bgreboot-ready); BG refuses appends (503);
 #  7. the switch under a concurrent writer: release in FG, kill FG, hot-plug into BG, attach in
@@ -22,7 +29,7 @@
 #  9. guest-shutdown: QEMU exits, the persistent disk is clean (e2fsck -fn);
 # 10. direct-kernel guests (demo): bgreboot.panic=1 makes QEMU report GUEST_PANICKED.
 # Leaves no QEMU running (at most two at a time). Environment: SMOKE_PORT (host port of the
-# service, default 16700; PostgreSQL on +1), SMOKE_MEMS (MiB, default demo "512", debian
+# service, default 16700; PostgreSQL on +1, the local apt repository on +2), SMOKE_MEMS (MiB, default demo "512", debian
 # "128 2048 1024", others "1024"; the last goes on with the test), SMOKE_ACCEL (tcg,tb-size=128:
 # see guest/debian/README.md), SMOKE_REBOOTS (0/1), SMOKE_RELEASE (debian-postgres: unmount or
 # freeze, written with bgreboot-setup before the switch; default: the image's, unmount),
@@ -30,17 +37,26 @@
 set -euo pipefail
 tools=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 guestdir=$(dirname "$tools")
-[ $# -eq 2 ] || { echo "usage: $0 demo|debian|debian-plain|debian-postgres CACHE_DIR" >&2; exit 2; }
+guests="demo, debian11, debian12, debian13, debian12-plain, debian12-postgres, debian12-unattended (debian, debian-plain, debian-postgres: the debian12 ones)"
+[ $# -eq 2 ] || { echo "usage: $0 GUEST CACHE_DIR; GUEST: $guests" >&2; exit 2; }
 guest=$1
 case $guest in
+debian) guest=debian12 ;;
+debian-plain | debian-postgres) guest=debian12-${guest#debian-} ;;
+esac
+case $guest in
 demo) build=(bash "$guestdir/demo/build.sh" "$2"); mems=${SMOKE_MEMS:-512} ;;
-debian) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot); mems=${SMOKE_MEMS:-128 2048 1024} ;;
-debian-plain) build=(bash "$guestdir/debian/build.sh" "$2" plain); mems=${SMOKE_MEMS:-1024} ;;
-debian-postgres) build=(bash "$guestdir/debian/build.sh" "$2" postgres); mems=${SMOKE_MEMS:-1024} ;;
-*) echo "$0: unknown guest '$guest' (demo, debian, debian-plain, debian-postgres)" >&2; exit 2 ;;
+debian11) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot bullseye); mems=${SMOKE_MEMS:-256} ;;
+debian12) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot bookworm); mems=${SMOKE_MEMS:-128 2048 1024} ;;
+debian13) build=(bash "$guestdir/debian/build.sh" "$2" bgreboot trixie); mems=${SMOKE_MEMS:-256} ;;
+debian12-plain) build=(bash "$guestdir/debian/build.sh" "$2" plain); mems=${SMOKE_MEMS:-1024} ;;
+debian12-postgres) build=(bash "$guestdir/debian/build.sh" "$2" postgres); mems=${SMOKE_MEMS:-1024} ;;
+debian12-unattended) build=(bash "$guestdir/debian/build.sh" "$2" unattended); mems=${SMOKE_MEMS:-512} ;;
+*) echo "$0: unknown guest '$guest' ($guests)" >&2; exit 2 ;;
 esac
 port=${SMOKE_PORT:-16700}
 pgport=$((port + 1))
+repoport=$((port + 2))
 url=http://127.0.0.1:$port
 accel=${SMOKE_ACCEL:-tcg,tb-size=128}
 V="python3 -S $tools/vmctl.py"
@@ -80,15 +96,16 @@ out = {
     "systemd": "1" if m.get("ready_systemd") else "0", "kexec": " ".join(m.get("kexec") or []),
     "update": " ".join(m["update"]), "has_pkg": "0" if m.get("guest_package_installed") is False else "1",
     "postgres": "1" if m.get("postgres") else "0",
+    "apt_updates": " ".join(m.get("apt_updates") or []),
 }
 for k, val in out.items():
     print(f"m_{k}={shlex.quote(val)}")
 EOF
 )"
-reboots=${SMOKE_REBOOTS:-$([ "$guest" = debian ] && echo 1 || echo 0)}
+reboots=${SMOKE_REBOOTS:-$(case $guest in debian1[123]) echo 1 ;; *) echo 0 ;; esac)}
 [ "$m_disk_boot" = 1 ] || reboots=0
 
-for p in "$port" "$pgport"; do
+for p in "$port" "$pgport" "$repoport"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p is in use (set SMOKE_PORT)"; fi
 done
 run=$(mktemp -d /tmp/bgreboot-smoke.XXXXXX)
@@ -282,11 +299,45 @@ if [ "$m_postgres" = 1 ]; then
 fi
 
 # ---- update, then clone the system disk (what bgreboot's CLONE does) ---------------------------------------
-step "FG: update to v2 ($m_update), freeze, snapshot, thaw"
-t=$(now)
-# shellcheck disable=SC2086
-gexec "$fg" --timeout 900 $m_update >"$run/update.log" 2>&1 || { cat "$run/update.log" >&2; fail "update"; }
-timing "update ($m_update)" "$(secs "$t") s"
+v_after=v2
+if [ -n "$m_apt_updates" ]; then
+	# A guest that updates itself: Debian's unattended-upgrades installs the newer kernel from a
+	# local repository (the manifest's apt_updates), served on the host's loopback, which user
+	# networking shows the guest as 10.0.2.2. bgreboot's version stays v1; the kernel changes.
+	step "FG: updates itself: unattended-upgrade from a local apt repository at 10.0.2.2:$repoport; freeze, snapshot, thaw"
+	v_after=v1
+	# shellcheck disable=SC2086
+	bash "$tools/local-apt-repo.sh" "$run/repo" $(for d in $m_apt_updates; do echo "$img/$d"; done) >/dev/null || fail "local-apt-repo.sh"
+	python3 -u -m http.server "$repoport" --bind 127.0.0.1 --directory "$run/repo" >"$run/repo.log" 2>&1 &
+	pids+=("$!")
+	for ((i = 0; i < 500; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$repoport/Release" && break; sleep 0.02; done
+	gexec "$fg" sh -c "echo 'deb [trusted=yes] http://10.0.2.2:$repoport/ ./' > /etc/apt/sources.list.d/bgreboot-local.list" || fail "sources"
+	gexec "$fg" sh -c '! test -e /run/reboot-required' || fail "/run/reboot-required before any update"
+	t=$(now)
+	gexec "$fg" --timeout 300 apt-get -q update >"$run/apt-update.log" 2>&1 || { cat "$run/apt-update.log" >&2; fail "apt-get update"; }
+	timing "apt-get update (the local repository only)" "$(secs "$t") s"
+	t=$(now)
+	gexec "$fg" --timeout 1800 unattended-upgrade -v >"$run/unattended-upgrade.log" 2>&1 || { cat "$run/unattended-upgrade.log" >&2; fail "unattended-upgrade"; }
+	timing "unattended-upgrade (installs the newer kernel)" "$(secs "$t") s"
+	sed 's/^/   | /' "$run/unattended-upgrade.log" | grep -E 'Packages that will be upgraded|All upgrades installed|Allowed origins' || true
+	gexec "$fg" test -e /run/reboot-required || fail "no /run/reboot-required after unattended-upgrade"
+	pkgs=$(gexec "$fg" cat /run/reboot-required.pkgs) || fail "no /run/reboot-required.pkgs"
+	echo "   /run/reboot-required: $(gexec "$fg" stat -c '%s bytes' /run/reboot-required); .pkgs: $(echo "$pkgs" | tr '\n' ' ')"
+	grep -qx "linux-image-$m_k2" <<<"$pkgs" || fail "/run/reboot-required.pkgs does not name linux-image-$m_k2"
+	ok "the kernel hook wrote /run/reboot-required and named linux-image-$m_k2 in .pkgs"
+	kernels=$(gexec "$fg" linux-version list | sort -V | tr '\n' ' ')
+	newest=$(gexec "$fg" sh -c 'linux-version list | linux-version sort --reverse | head -n 1')
+	[ "$newest" = "$m_k2" ] || fail "the newest installed kernel is $newest, not $m_k2"
+	[ "$(gexec "$fg" readlink /vmlinuz)" = "boot/vmlinuz-$m_k2" ] || fail "/vmlinuz (what GRUB boots) is not $m_k2"
+	gexec "$fg" dpkg-query -W -f '${db:Status-Status}' "linux-image-$m_k1" | grep -qx installed || fail "the old kernel is no longer installed"
+	ok "installed kernels: $kernels; newest (linux-version sort) and /vmlinuz (GRUB's default entry): $m_k2; $m_k1 still installed; running: $(gexec "$fg" uname -r)"
+else
+	step "FG: update to v2 ($m_update), freeze, snapshot, thaw"
+	t=$(now)
+	# shellcheck disable=SC2086
+	gexec "$fg" --timeout 900 $m_update >"$run/update.log" 2>&1 || { cat "$run/update.log" >&2; fail "update"; }
+	timing "update ($m_update)" "$(secs "$t") s"
+fi
 curl -sf -m 5 "$url/" | grep -q '"version":"v1"' || fail "FG must keep reporting v1 until it reboots"
 c=$($V clone "$fg" "$fg/sys-after-clone.qcow2") || fail "clone"
 [ "$($V qga "$fg/qga.sock" guest-fsfreeze-status)" = '"thawed"' ] || fail "not thawed"
@@ -331,7 +382,7 @@ kill "$writer"; wait "$writer" 2>/dev/null || true
 acked=$(sed 's/[^0-9]//g' "$run/acked.log" | sort -n | tail -1)
 body=$(curl -sf -m 5 "$url/") || fail "GET / after the switch"
 echo "   GET / -> $body"
-case $body in *'"version":"v2"'*"\"kernel\":\"$m_k2\""*) ok "the VM now runs v2 on $m_k2" ;; *) fail "unexpected GET / after the switch" ;; esac
+case $body in *"\"version\":\"$v_after\""*"\"kernel\":\"$m_k2\""*) ok "the VM now runs $v_after on $m_k2" ;; *) fail "unexpected GET / after the switch" ;; esac
 # Every acknowledged number is there, in order, without gaps; the ledger may hold a few more
 # (written and synced, but the writer was stopped before it read the answer).
 ledger=$(curl -sf -m 5 "$url/ledger")
@@ -358,7 +409,7 @@ fi
 if [ "$reboots" = 1 ]; then
 	step "BG: graceful reboot through the agent"
 	rm -f "$run/armed"
-	( DOWNTIME_ARMED="$run/armed" VMCTL_PID=$(vm_pid "$bg") $V downtime "$url/" 600 version=v2 >"$run/reboot.json" ) &
+	( DOWNTIME_ARMED="$run/armed" VMCTL_PID=$(vm_pid "$bg") $V downtime "$url/" 600 version=$v_after >"$run/reboot.json" ) &
 	probe=$!
 	until [ -e "$run/armed" ]; do kill -0 "$probe" 2>/dev/null || fail "prober"; sleep 0.05; done
 	$V qga-noreply "$bg/qga.sock" guest-shutdown '{"mode":"reboot"}'

@@ -14,6 +14,9 @@
   vmctl.py get URL | post URL                      one HTTP request, prints the body (exit 1 on failure)
   vmctl.py wait-http URL SECS [EXPECT]             until URL answers (matching EXPECT); prints seconds
   vmctl.py wait-serial FILE TEXT SECS              until FILE contains TEXT; prints seconds
+  vmctl.py stamp-serial FILE                       follows FILE (a serial log) until killed, printing
+                                                   each new line as "EPOCH_SECONDS LINE" when it
+                                                   appears (polled every 5 ms)
   vmctl.py downtime URL SECS [EXPECT]              polls every 10 ms; prints the gap between the last
                                                    answer before a failure and the first answer
                                                    (matching EXPECT) after it, as JSON. With
@@ -41,6 +44,7 @@ import socket
 import sys
 import time
 import urllib.request
+from http.client import HTTPException
 
 
 def connect(path, timeout=30.0):
@@ -339,7 +343,7 @@ def main(argv):
         def answers():
             try:
                 return matches(http(argv[2], timeout=1.0), expect)
-            except OSError:
+            except (OSError, HTTPException):
                 return False
         took = wait_until(float(argv[3]), answers)
         if took is None:
@@ -360,6 +364,26 @@ def main(argv):
             print(f"no {argv[3]!r} in {argv[2]} after {argv[4]} s", file=sys.stderr)
             return 1
         print(f"{took:.2f}")
+    elif op == "stamp-serial":
+        pos, buf = 0, b""
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while True:
+            try:
+                with open(argv[2], "rb") as f:
+                    f.seek(pos)
+                    chunk = f.read()
+            except FileNotFoundError:
+                chunk = b""
+            if chunk:
+                pos += len(chunk)
+                buf += chunk
+                now = time.time()
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    text = line.decode(errors="replace").replace("\r", "").strip()
+                    if text:
+                        print(f"{now:.3f} {text}", flush=True)
+            time.sleep(0.005)
     elif op == "downtime":
         url, timeout = argv[2], float(argv[3])
         expect = argv[4] if len(argv) > 4 else None
@@ -372,8 +396,8 @@ def main(argv):
             body = None
             try:
                 body = http(url, timeout=0.5)
-            except OSError:
-                pass
+            except (OSError, HTTPException):
+                pass  # refused, reset, timed out, or cut off mid-answer by the going-down guest
             if body is not None:
                 answers += 1
                 if armed and answers == 1:

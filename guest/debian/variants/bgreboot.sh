@@ -1,10 +1,10 @@
-# Variant "bgreboot" of the Debian guest (CACHE_DIR/debian): the bench guest. The bgreboot-guest
+# Variant "bgreboot" of the Debian guest (CACHE_DIR/debian11, debian12, debian13): the bench guest. The bgreboot-guest
 # package (hooks, boot unit) and the bgreboot-svc test service, both installed from their .debs.
-v_name=debian
-v_hostname=bgreboot-debian
+v_suffix=""                      # the output is CACHE_DIR/debianNN$v_suffix
+v_releases="bullseye bookworm trixie"  # the releases it is built for
 v_guest_pkg=yes
 v_svc_pkg=yes
-v_packages=()                    # more Debian packages (from bookworm main)
+v_packages=()                    # more Debian packages (from the release's main suite)
 v_persist_mib=256
 # The persistent disk in fstab: noauto (bgreboot-boot mounts it at boot, the attach hook at the
 # switch), nofail (BG boots without it; nothing waits for it).

@@ -1,10 +1,10 @@
-# Variant "plain" of the Debian guest (CACHE_DIR/debian-plain): "bring your own guest". Debian 12
+# Variant "plain" of the Debian guest (CACHE_DIR/debianNN-plain): "bring your own guest". Debian
 # with qemu-guest-agent, a persistent disk in fstab the way people usually write it (nofail, no
 # noauto) and a service of its own that writes there (bgreboot-svc, from its package: the
 # prober and the writer need something to talk to), but none of bgreboot's hooks: `bgreboot
 # guest check` must fail on it and `bgreboot guest install` must fix it.
-v_name=debian-plain
-v_hostname=debian-plain
+v_suffix="-plain"
+v_releases="bullseye bookworm trixie"
 v_guest_pkg=no
 v_svc_pkg=yes
 v_packages=()

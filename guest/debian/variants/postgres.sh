@@ -1,4 +1,4 @@
-# Variant "postgres" of the Debian guest (CACHE_DIR/debian-postgres): Debian's PostgreSQL 15 with
+# Variant "postgres" of the Debian guest (CACHE_DIR/debian12-postgres): bookworm's PostgreSQL 15 with
 # its data directory on the persistent disk (/home/postgresql/15/main), listening on all
 # addresses, trusting clients on its own subnet (samenet: with QEMU user networking, the host's
 # forwarded connections come from 10.0.2.2); started by attach.d when the disk is attached (not
@@ -8,8 +8,8 @@
 # 2.3-2.6 s here against 2.4-3.2 s with RELEASE=unmount, a fast shutdown: `bgreboot-setup
 # --release unmount` switches).
 # Plus the bgreboot-guest package and the test service (the prober and writer still work).
-v_name=debian-postgres
-v_hostname=debian-postgres
+v_suffix="-postgres"
+v_releases="bookworm"
 v_guest_pkg=yes
 v_svc_pkg=yes
 v_packages=(postgresql)

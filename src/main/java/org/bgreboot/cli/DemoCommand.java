@@ -59,26 +59,12 @@ final class DemoCommand implements Callable<Integer> {
         App app = new App(engine);
         if (watch) {
             WatchDemoReport r = new WatchDemo(app.home, app.progress).run();
-            System.out.println();
-            System.out.print(r.table());
-            if (json != null) {
-                ResultFiles.writeJson(json, r.json());
-                System.out.println("report: " + json);
-            }
-            r.problems().forEach(p -> System.err.println("bgreboot: demo: " + p));
-            return r.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+            return showTable(r.table(), r.json(), r.problems());
         }
         if (fleet != null) {
             int[] shape = FleetDemo.shape(fleet);
             FleetDemoReport r = new FleetDemo(app.home, app.progress, System.out).run(shape[0], shape[1], System.console() != null);
-            System.out.println();
-            System.out.print(r.table());
-            if (json != null) {
-                ResultFiles.writeJson(json, r.json());
-                System.out.println("report: " + json);
-            }
-            r.problems().forEach(p -> System.err.println("bgreboot: demo: " + p));
-            return r.problems().isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
+            return showTable(r.table(), r.json(), r.problems());
         }
         if (engineName.equals("libvirt")) {
             return libvirt(app);
@@ -124,6 +110,18 @@ final class DemoCommand implements Callable<Integer> {
     /** The demo on a private libvirt host: the same table and JSON, with what a libvirt VM shows besides. */
     private int libvirt(App app) {
         return show(app, new LibvirtDemo(app.home, app.progress).run(), "demo-libvirt-timeline.svg");
+    }
+
+    /** A report without a timeline: the table, the JSON where asked, a line per problem; non-zero on a problem. */
+    private int showTable(String table, Record report, java.util.List<String> problems) {
+        System.out.println();
+        System.out.print(table);
+        if (json != null) {
+            ResultFiles.writeJson(json, report);
+            System.out.println("report: " + json);
+        }
+        problems.forEach(p -> System.err.println("bgreboot: demo: " + p));
+        return problems.isEmpty() ? 0 : BgrebootCommand.EXIT_FAILED;
     }
 
     /** Prints the table, writes the timeline (beside the JSON, or under results/) and the JSON; non-zero on a problem. */

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.bgreboot.UserError;
 import org.bgreboot.contract.ContractCheck;
 import org.bgreboot.contract.ContractInstall;
+import org.bgreboot.contract.KeepInstall;
 import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.Vm;
 import org.bgreboot.guest.GuestPackages;
@@ -30,6 +31,15 @@ final class GuestCommand {
         @Option(names = "--mount", paramLabel = "DIR", defaultValue = "/home", description = "Where it is mounted. Default: ${DEFAULT-VALUE}.")
         String mount;
 
+        @Option(names = "--keep-state", description = {"Also install bgreboot-keep, so that 'reboot --keep-state' can carry the services the",
+                "guest names in /etc/bgreboot/keep.d across the switch (CRIU): criu, nftables and what they need are resolved against the",
+                "guest's own packages, downloaded once on the host and pushed through the agent; apt installs them (minutes under TCG)."})
+        boolean keepState;
+
+        @Option(names = "--keep-service", paramLabel = "FILE", description = {"With --keep-state: a keep.d entry to put in the guest (the",
+                "file's name is the service's; see guest/keep/examples/postgresql); its unit is set up and restarted once. Repeatable."})
+        List<java.nio.file.Path> keepServices = new java.util.ArrayList<>();
+
         @Mixin EngineOptions engine;
 
         @Override public Integer call() {
@@ -38,13 +48,28 @@ final class GuestCommand {
             if (!mount.matches("/[A-Za-z0-9._/-]*") || mount.equals("/")) {
                 throw new UserError("--mount " + mount + " is not a directory for the persistent disk: give an absolute path such as /home");
             }
-            ContractInstall.Request r = new ContractInstall.Request(serial != null ? serial : vm.spec().persistentDisk().serial(), mount);
-            try (Instance i = running(vm)) {
-                ContractInstall.run(i, new GuestPackages(app.home).guest(), r, app.progress);
+            if (!keepServices.isEmpty() && !keepState) {
+                throw new UserError("--keep-service needs --keep-state");
             }
-            System.out.println(vm.spec().name() + ": bgreboot-guest installed; its hooks: release = [\"/usr/sbin/bgreboot-release\"], "
-                    + "attach = [\"/usr/sbin/bgreboot-attach\"], ready: [\"/usr/sbin/bgreboot-ready\"]; check it with 'bgreboot guest check "
-                    + vm.spec().name() + "'");
+            ContractInstall.Request r = new ContractInstall.Request(serial != null ? serial : vm.spec().persistentDisk().serial(), mount);
+            GuestPackages packages = new GuestPackages(app.home);
+            try (Instance i = running(vm)) {
+                ContractInstall.run(i, packages.guest(), r, app.progress);
+                System.out.println(vm.spec().name() + ": bgreboot-guest installed; its hooks: release = [\"/usr/sbin/bgreboot-release\"], "
+                        + "attach = [\"/usr/sbin/bgreboot-attach\"], ready: [\"/usr/sbin/bgreboot-ready\"]");
+                if (keepState) {
+                    KeepInstall.Result k = KeepInstall.run(i, new KeepInstall.Request(keepServices,
+                            status -> packages.keepBundle(status, line -> app.progress.step("  " + line))), app.progress);
+                    System.out.printf("%s: bgreboot-keep installed (%d packages pushed in %.1f s, apt %.1f s; %s)%n", vm.spec().name(),
+                            k.packages().size(), k.pushMs() / 1000, k.aptMs() / 1000, k.criu());
+                    if (k.services().isEmpty()) {
+                        System.out.println("  no service is named in /etc/bgreboot/keep.d yet: name one (--keep-service FILE, or see guest/keep/README.md)");
+                    }
+                    k.services().forEach(u -> System.out.println("  kept service " + u.name() + " (" + u.unit() + "): "
+                            + u.whyNot().orElse("set up, runs under bgreboot-keep (pid " + u.mainPid() + ")")));
+                }
+            }
+            System.out.println("check it with 'bgreboot guest check " + vm.spec().name() + "'");
             return 0;
         }
     }

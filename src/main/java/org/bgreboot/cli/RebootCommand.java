@@ -17,6 +17,7 @@ import org.bgreboot.reboot.Reboots;
 import org.bgreboot.reboot.TimedStep;
 import org.bgreboot.reboot.SwitchMode;
 import org.bgreboot.engine.Vm;
+import org.bgreboot.keep.KeepLimits;
 import org.bgreboot.reboot.BgShare;
 import org.bgreboot.reboot.Cancel;
 import org.bgreboot.spec.VmSpec;
@@ -78,6 +79,12 @@ final class RebootCommand implements Callable<Integer> {
             description = "After this long the clone gets its fair share however busy the VM is (default: half the readiness timeout).")
     Integer bgDeadline;
 
+    @Option(names = "--keep-state", description = {"Carry the services the guest names in /etc/bgreboot/keep.d across the switch with "
+            + "their memory and TCP connections (CRIU; bgreboot-keep, installed by 'guest install --keep-state'): pre-dumped while the clone "
+            + "boots, dumped in the switch, restored in the new VM. A service whose dump or restore fails is restarted as without it, and "
+            + "the result says so. Background reboots only; connections survive on a bridged network, not on user networking."})
+    boolean keepState;
+
     @Option(names = "--measure", description = "Probe the VM's service every 10 ms and write to it during the reboot; report downtime and lost writes.")
     boolean measure;
 
@@ -91,9 +98,13 @@ final class RebootCommand implements Callable<Integer> {
         Vm vm = app.vm(ref);
         RunClock clock = RunClock.start();
         Cancel cancel = new Cancel();
-        RebootOptions opts = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
+        RebootOptions options = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
                 .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
                 .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
+        if (keepState && method() != Method.BACKGROUND) {
+            throw new org.bgreboot.UserError("--keep-state keeps services across a background reboot's switch: drop --normal or --kexec");
+        }
+        RebootOptions opts = keepState ? options.keepingState(KeepLimits.CONTRACT) : options;
         RebootOutput out;
         RebootResult result;
         try (HostLeaseGuard lease = app.libvirtInUse().map(e -> HostLeaseGuard.take(java.util.List.of(e), "reboot of " + vm.spec().name(),
@@ -171,6 +182,10 @@ final class RebootCommand implements Callable<Integer> {
         }
         StringBuilder b = new StringBuilder(t.toText());
         b.append(String.format("%-18s %s%n", "outcome", r.outcome().describe()));
+        r.keptState().ifPresent(k -> {
+            k.services().forEach(s -> b.append(String.format("%-18s %s%n", "kept state", s.describe())));
+            k.note().ifPresent(n -> b.append(String.format("%-18s %s%n", "", n)));
+        });
         Optional<RebootJson.ClientsJson> seen = Optional.ofNullable(out.clients());
         line(b, "downtime_ms", seen.map(RebootJson.ClientsJson::downtimeMs).orElse(Double.NaN));
         line(b, "fg_pause_ms", out.fgPauseMs());

@@ -85,7 +85,36 @@ public final class ContractCheck {
             String dir = line.replaceFirst("^[^=]*=\\s*'([^']*)'.*$", "$1");
             items.add(dataItem("PostgreSQL data_directory", dir, persist));
         }
+        items.addAll(kept(vm));
         return items;
+    }
+
+    /**
+     * The services the guest keeps across the switch (bgreboot-keep, optional): each set up and
+     * running under it, or what to do. Without bgreboot-keep, one line saying it is optional.
+     */
+    static List<Item> kept(Instance vm) {
+        java.util.Optional<List<org.bgreboot.keep.KeptUnit>> units;
+        try {
+            units = new org.bgreboot.keep.GuestKeep(vm.agent()).list(Duration.ofSeconds(30));
+        } catch (org.bgreboot.keep.GuestKeep.KeepFailed e) {
+            return List.of(new Item("keeping state (bgreboot-keep)", false, e.getMessage() + ": reinstall it with 'bgreboot guest install --keep-state'"));
+        }
+        if (units.isEmpty()) {
+            return List.of(new Item("keeping state (bgreboot-keep)", true, "not installed (optional: 'bgreboot guest install --keep-state')"));
+        }
+        if (units.get().isEmpty()) {
+            return List.of(new Item("keeping state (bgreboot-keep)", true, "installed; no service named in /etc/bgreboot/keep.d"));
+        }
+        List<Item> out = new ArrayList<>();
+        for (org.bgreboot.keep.KeptUnit u : units.get()) {
+            java.util.Optional<String> why = u.whyNot();
+            boolean inactive = why.isPresent() && u.setup() && u.criu() && !u.active().equals("active");
+            out.add(new Item("kept service " + u.name(), why.isEmpty() || inactive, why.isEmpty()
+                    ? u.unit() + " set up, runs under bgreboot-keep (pid " + u.mainPid() + "), ports " + (u.ports().isEmpty() ? "none" : u.ports())
+                    : why.get()));
+        }
+        return out;
     }
 
     private static Item dataItem(String what, String real, String persist) {

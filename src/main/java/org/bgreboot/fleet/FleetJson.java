@@ -1,13 +1,13 @@
 package org.bgreboot.fleet;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.output.BgShareJson;
 import org.bgreboot.output.Figures;
 import org.bgreboot.output.OutcomeFields;
 import org.bgreboot.output.OutputJson;
+import org.bgreboot.output.RebootJson;
 
 /**
  * {@code bgreboot fleet --json}: a roll's report (docs/schema/fleet.schema.json). Times in ms;
@@ -35,18 +35,14 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
                      Optional<Integer> ackedWrites, Optional<Integer> ackedWritesLost, Optional<String> versionBefore,
                      Optional<String> versionAfter, Optional<String> kernelAfter, double cloneStartedMs, double cloneReadyMs,
                      double switchEndedMs, double rebootStartedMs, double rebootEndedMs, double downFromMs, double downToMs,
-                     Optional<Integer> generation, Optional<BgShareJson> bgShare) {
+                     Optional<Integer> generation, Optional<BgShareJson> bgShare, Optional<RebootJson.DowntimePartsJson> downtimeParts) {
 
         static Vm of(VmProgress p) {
             Optional<VmFigures> f = p.figures();
             Optional<VmFigures.Clients> c = f.flatMap(VmFigures::clients);
             double nan = Double.NaN;
-            // failed (a host that stopped answering mid-reboot keeps its figures, its abort unfinished there), skipped,
-            // pending or running: no outcome of the roll's, as the schema says; the detail says what happened
-            Optional<VmFigures> ended = f.filter(x -> !EnumSet.of(VmProgress.State.FAILED, VmProgress.State.SKIPPED, VmProgress.State.PENDING,
-                    VmProgress.State.RUNNING).contains(p.state()));
             return new Vm(p.vm(), p.host(), p.state(), Optional.of(p.detail()).filter(d -> !d.isEmpty()),
-                    ended.map(VmFigures::outcome).orElse(OutcomeFields.NONE), f.map(VmFigures::recovered).orElse(false),
+                    f.map(VmFigures::outcome).orElse(OutcomeFields.NONE), f.map(VmFigures::recovered).orElse(false),
                     f.map(VmFigures::fgPauseMs).orElse(nan), f.map(VmFigures::bgReadyMs).orElse(nan), f.map(VmFigures::switchMs).orElse(nan),
                     c.map(VmFigures.Clients::downtimeMs).orElse(nan), c.map(VmFigures.Clients::maxProbeGapMs).orElse(nan),
                     c.map(VmFigures.Clients::timeToNewOsMs).orElse(nan),
@@ -55,7 +51,8 @@ public record FleetJson(int schemaVersion, String roll, String journal, double w
                     f.map(VmFigures::cloneStartedMs).orElse(nan), f.map(VmFigures::cloneReadyMs).orElse(nan),
                     f.map(VmFigures::switchEndedMs).orElse(nan), f.map(VmFigures::rebootStartedMs).orElse(nan),
                     f.map(VmFigures::rebootEndedMs).orElse(nan), c.map(VmFigures.Clients::downFromMs).orElse(nan),
-                    c.map(VmFigures.Clients::downToMs).orElse(nan), ended.map(VmFigures::generation), f.flatMap(VmFigures::bgShare));
+                    c.map(VmFigures.Clients::downToMs).orElse(nan), f.map(VmFigures::generation), f.flatMap(VmFigures::bgShare),
+                    c.flatMap(VmFigures.Clients::downtimeParts));
         }
     }
 

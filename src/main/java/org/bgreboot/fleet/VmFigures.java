@@ -5,6 +5,7 @@ import org.bgreboot.measure.DowntimeResult;
 import org.bgreboot.output.BgShareJson;
 import org.bgreboot.output.Figures;
 import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.output.RebootJson;
 import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.RebootResult;
 import org.bgreboot.reboot.Span;
@@ -24,17 +25,23 @@ public record VmFigures(OutcomeFields outcome, boolean recovered, double fgPause
 
     /**
      * What clients saw: their downtime, and when it began and ended on the roll's clock (NaN when
-     * no new boot was seen), and the longest time without an answer (what a cold boot cost them).
+     * no new boot was seen), the longest time without an answer (what a cold boot cost them), and
+     * where a background switch's downtime went (so that two VMs' figures are told apart by their parts).
      */
     public record Clients(double downtimeMs, double maxProbeGapMs, double timeToNewOsMs, int ackedWrites, int ackedWritesLost, String versionBefore,
-                          String versionAfter, String kernelBefore, String kernelAfter, double downFromMs, double downToMs) {
+                          String versionAfter, String kernelBefore, String kernelAfter, double downFromMs, double downToMs,
+                          Optional<RebootJson.DowntimePartsJson> downtimeParts) {
+
+        public Clients {
+            downtimeParts = downtimeParts == null ? Optional.empty() : downtimeParts; // a journal written before the parts were kept
+        }
 
         static Clients of(RebootMeasurement m) {
             DowntimeResult d = m.downtime();
             boolean seen = !Double.isNaN(d.lastOldMs()) && !Double.isNaN(d.firstNewMs());
             return new Clients(Figures.ms(d.downtimeMs()), Figures.ms(d.maxGapMs()), Figures.ms(d.timeToNewOsMs()), m.ledger().ackedCount(), m.ledger().missingAcked().size(),
                     d.versionBefore(), d.versionAfter(), d.kernelBefore(), d.kernelAfter(), seen ? Figures.ms(d.lastOldMs()) : Double.NaN,
-                    seen ? Figures.ms(d.firstNewMs()) : Double.NaN);
+                    seen ? Figures.ms(d.firstNewMs()) : Double.NaN, m.attribution().map(RebootJson.DowntimePartsJson::of));
         }
     }
 

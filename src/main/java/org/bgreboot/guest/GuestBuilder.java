@@ -20,16 +20,29 @@ import org.bgreboot.UserError;
  * only when their inputs change, so calling this on every use costs well under a second.
  */
 public final class GuestBuilder {
-    /** Each guest bgreboot builds: its builder (guest/DIR/build.sh) and the variant it passes. */
-    private record Kind(String builder, String variant) {}
+    /**
+     * Each guest bgreboot builds: its builder (guest/DIR/build.sh) and the arguments after the cache
+     * directory (the Debian builder's variant and release).
+     */
+    private record Kind(String builder, List<String> args) {}
 
     private static final Map<String, Kind> BUILDS = Map.of(
-            "demo", new Kind("demo", null),
-            "debian", new Kind("debian", null),
-            "debian-plain", new Kind("debian", "plain"),
-            "debian-postgres", new Kind("debian", "postgres"));
+            "demo", new Kind("demo", List.of()),
+            "debian11", new Kind("debian", List.of("bgreboot", "bullseye")),
+            "debian12", new Kind("debian", List.of("bgreboot", "bookworm")),
+            "debian13", new Kind("debian", List.of("bgreboot", "trixie")),
+            "debian12-plain", new Kind("debian", List.of("plain", "bookworm")),
+            "debian12-postgres", new Kind("debian", List.of("postgres", "bookworm")),
+            "debian12-unattended", new Kind("debian", List.of("unattended", "bookworm")));
 
-    public static final Set<String> KINDS = BUILDS.keySet();
+    /** Older names, kept: the Debian 12 guests from before there were three releases. */
+    private static final Map<String, String> ALIASES = Map.of(
+            "debian", "debian12",
+            "debian-plain", "debian12-plain",
+            "debian-postgres", "debian12-postgres");
+
+    public static final Set<String> KINDS = java.util.stream.Stream.concat(BUILDS.keySet().stream(), ALIASES.keySet().stream())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Home home;
 
@@ -39,7 +52,7 @@ public final class GuestBuilder {
 
     /** Builds (or finds) the guest; builder progress lines go to {@code progress}. */
     public GuestImage ensure(String kind, Consumer<String> progress) {
-        Kind build = BUILDS.get(kind);
+        Kind build = BUILDS.get(ALIASES.getOrDefault(kind, kind));
         if (build == null) {
             throw new UserError("unknown guest '" + kind + "': use one of " + String.join(", ", KINDS.stream().sorted().toList()));
         }
@@ -50,9 +63,7 @@ public final class GuestBuilder {
         }
         Path cache = home.cache().resolve("guests");
         List<String> command = new ArrayList<>(List.of("bash", script.toString(), cache.toString()));
-        if (build.variant() != null) {
-            command.add(build.variant());
-        }
+        command.addAll(build.args());
         try {
             Files.createDirectories(cache);
             Process p = new ProcessBuilder(command).start();

@@ -35,7 +35,18 @@ public record GuestImage(Path dir, Manifest manifest) {
             String variant,
             @JsonProperty("guest_package") String guestPackage,
             @JsonProperty("guest_package_installed") Boolean guestPackageInstalled,
-            Postgres postgres) {
+            Postgres postgres,
+            Debian debian,
+            @JsonProperty("apt_updates") List<String> aptUpdates) {
+
+        /** A manifest without a Debian release (the demo guest's, or a test's). */
+        public Manifest(String name, String systemDisk, String persistentDisk, String persistentSerial, String boot, String cmdline,
+                        List<OsVersion> versions, List<String> update, List<String> release, List<String> attach, List<String> ready,
+                        List<String> readySystemd, String serialReady, List<String> kexec, Boolean diskSwap, String variant,
+                        String guestPackage, Boolean guestPackageInstalled, Postgres postgres) {
+            this(name, systemDisk, persistentDisk, persistentSerial, boot, cmdline, versions, update, release, attach, ready, readySystemd,
+                    serialReady, kexec, diskSwap, variant, guestPackage, guestPackageInstalled, postgres, null, null);
+        }
 
         /** Whether bgreboot's guest package is in the image (not in a plain guest, until 'bgreboot guest install'). */
         public boolean hasGuestPackage() {
@@ -52,6 +63,10 @@ public record GuestImage(Path dir, Manifest manifest) {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Postgres(int port, String user, String database, String version,
                            @JsonProperty("data_directory") String dataDirectory) {}
+
+    /** A Debian guest's release: {@code bookworm}, 12. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Debian(String codename, int version) {}
 
     /** One OS version of the guest; kernel and initrd are set for direct kernel boot. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -93,6 +108,14 @@ public record GuestImage(Path dir, Manifest manifest) {
 
     public Optional<Path> kernel(OsVersion v) {
         return Optional.ofNullable(v.kernel()).map(dir::resolve);
+    }
+
+    /**
+     * The newer packages of a guest that updates itself (debian12-unattended), for a local apt
+     * repository; empty for the others.
+     */
+    public List<Path> aptUpdates() {
+        return manifest.aptUpdates() == null ? List.of() : manifest.aptUpdates().stream().map(dir::resolve).toList();
     }
 
     public Optional<Path> initrd(OsVersion v) {

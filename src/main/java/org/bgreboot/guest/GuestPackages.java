@@ -26,6 +26,43 @@ public final class GuestPackages {
         return build().get(0);
     }
 
+    /**
+     * What a guest without a package mirror needs pushed to keep services (guest/keep/bundle.sh):
+     * criu, nftables and what they need against that guest's own dpkg status, downloaded once into
+     * the cache, and bgreboot-keep last. Progress lines go to {@code progress}.
+     */
+    public List<Path> keepBundle(Path dpkgStatus, java.util.function.Consumer<String> progress) {
+        Path script = home.guestSources().resolve("keep").resolve("bundle.sh");
+        Path cache = home.cache().resolve("guests");
+        try {
+            Files.createDirectories(cache);
+            Process p = new ProcessBuilder("bash", script.toString(), cache.toString(), dpkgStatus.toString()).start();
+            p.getOutputStream().close();
+            List<String> err = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Thread stderr = new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))
+                    .lines().forEach(l -> {
+                        err.add(l);
+                        progress.accept(l);
+                    }), "keep-bundle-stderr");
+            stderr.setDaemon(true);
+            stderr.start();
+            List<Path> debs = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.endsWith(".deb")).map(Path::of).toList();
+            int exit = p.waitFor();
+            stderr.join(1000);
+            if (exit != 0 || debs.isEmpty()) {
+                throw new UserError("resolving the packages bgreboot-keep needs in the guest failed (" + (err.isEmpty() ? "exit " + exit
+                        : err.get(err.size() - 1)) + "); run bash " + script + " " + cache + " STATUS with the guest's /var/lib/dpkg/status to see why");
+            }
+            return debs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private List<Path> build() {
         Path sources = home.guestSources();
         Path script = sources.resolve("package").resolve("build-deb.sh");

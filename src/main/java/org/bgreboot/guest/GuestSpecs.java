@@ -123,6 +123,11 @@ public final class GuestSpecs {
         l.add(m.takesDiskSwap() ? "disk = \"swap\"                # the clone boots with its device; the image is swapped in"
                 : "disk = \"hotplug\"             # this guest's attach hook waits for a hot-plugged disk");
         l.add("");
+        if (!img.aptUpdates().isEmpty()) {
+            // a guest that updates itself (unattended-upgrades): a reboot boots what it installed, nothing of ours to install
+            l.add("# no update section: the guest installs its own updates; 'bgreboot reboot' boots what its boot loader boots next");
+            return String.join("\n", l) + "\n";
+        }
         GuestImage.OsVersion next = img.last();
         l.add("[update]                     # what a reboot installs: " + img.first().version() + " -> " + next.version());
         l.add("install = " + argv(m.update()));

@@ -12,9 +12,9 @@ import org.bgreboot.spec.VmSpec;
 
 /**
  * Finds a VM spec from what the user typed: a path to a .toml file, or a name in the specs
- * directory. The built-in guests ({@code demo}, {@code debian}, {@code debian-plain},
- * {@code debian-postgres}) get their image built and their
- * spec written on first use.
+ * directory. The built-in guests ({@code demo}, {@code debian11}, {@code debian12}, {@code debian13},
+ * {@code debian12-unattended}, and {@code debian}, {@code debian-plain}, {@code debian-postgres}: Debian
+ * 12) get their image built and their spec written on first use.
  */
 public final class Specs {
     /** Built-in guest → (memory, host port of its service; PostgreSQL's is the next one). */
@@ -22,7 +22,11 @@ public final class Specs {
             "demo", new Builtin(ByteSize.ofMiB(512), 18080),
             "debian", new Builtin(ByteSize.ofMiB(1024), 18081),
             "debian-plain", new Builtin(ByteSize.ofMiB(1024), 18082),
-            "debian-postgres", new Builtin(ByteSize.ofMiB(1024), 18084));
+            "debian-postgres", new Builtin(ByteSize.ofMiB(1024), 18084),
+            "debian11", new Builtin(ByteSize.ofMiB(1024), 18086),
+            "debian12", new Builtin(ByteSize.ofMiB(1024), 18087),
+            "debian13", new Builtin(ByteSize.ofMiB(1024), 18088),
+            "debian12-unattended", new Builtin(ByteSize.ofMiB(1024), 18089));
 
     private record Builtin(ByteSize memory, int port) {}
 

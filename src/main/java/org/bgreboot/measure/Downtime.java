@@ -9,6 +9,9 @@ import java.util.Objects;
  * Downtime as DESIGN.md defines it: the gap between the last good answer of the old OS and the
  * first good answer of the new one, told apart by boot_id (the reboot is the boot_id change; a
  * version change alone is not a reboot). Good = HTTP 200 with parsable JSON; times are answer times.
+ * The new OS is the one that answers at the end: when a clone answered briefly and was then
+ * replaced (a switch that failed late and cold-booted the updated disks), the downtime runs to the
+ * first answer of the boot that stayed, so a cold boot is never reported as the clone's switch.
  */
 public final class Downtime {
 
@@ -25,10 +28,11 @@ public final class Downtime {
         ProbeSample ref = good.get(0);
         for (ProbeSample s : good) if (s.answeredMs() <= rebootStartMs) ref = s;
         String oldBoot = ref.bootId();
+        String finalBoot = good.stream().max(Comparator.comparingDouble(ProbeSample::sentMs)).orElseThrow().bootId();
 
         ProbeSample firstNew = null;
         for (ProbeSample s : good) {
-            if (s.answeredMs() > ref.answeredMs() && !Objects.equals(s.bootId(), oldBoot)) {
+            if (s.answeredMs() > ref.answeredMs() && !Objects.equals(s.bootId(), oldBoot) && Objects.equals(s.bootId(), finalBoot)) {
                 firstNew = s;
                 break;
             }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,17 +26,34 @@ import org.bgreboot.UserError;
  */
 public final class PgbenchWorkload implements AutoCloseable {
     private static final Pattern LOG = Pattern.compile("run(\\d+)\\.\\d+(\\.\\d+)?");
-    /** Short runs, so the loop ends soon after it is told to. */
-    private static final int SECONDS_PER_RUN = 10;
+    /** Short runs by default, so the loop ends soon after it is told to. */
+    private static final Duration SHORT_RUN = Duration.ofSeconds(10);
+    private static final Pattern ABORTED = Pattern.compile("client \\d+ aborted");
     private static final int CLIENTS = 2;
 
     /** One logged commit: which row it wrote, when it completed (run clock ms) and how long it took. */
     public record Commit(long run, int client, long seq, double atMs, double latencyMs) {}
 
+    /**
+     * One pgbench process: when it started and ended (run clock ms), its exit status, how many of its
+     * clients lost their connection ("client N aborted"), and whether it was ended by {@link #stop}.
+     */
+    public record Run(long run, double startMs, double endMs, int exitCode, int abortedClients, boolean stopped) {}
+
     /** What the workload saw, and what the table holds of it. */
-    public record Result(List<Commit> commits, int runs, Set<String> lost, int extraRows) {
+    public record Result(List<Commit> commits, int runs, Set<String> lost, int extraRows, List<Run> runLog) {
         public boolean nothingLost() {
             return lost.isEmpty();
+        }
+
+        /** Client connections the server broke, of pgbench processes that ended in [fromMs, toMs] (not by the stop). */
+        public int connectionsBroken(double fromMs, double toMs) {
+            return runLog.stream().filter(r -> !r.stopped() && r.endMs() >= fromMs && r.endMs() <= toMs).mapToInt(Run::abortedClients).sum();
+        }
+
+        /** pgbench processes started in [fromMs, toMs]: each after one before it had ended. */
+        public long processesStarted(double fromMs, double toMs) {
+            return runLog.stream().filter(r -> r.startMs() >= fromMs && r.startMs() <= toMs).count();
         }
 
         /** The longest time between two consecutive commits overlapping [fromMs, toMs]: the clients' downtime. */
@@ -52,6 +70,11 @@ public final class PgbenchWorkload implements AutoCloseable {
         }
 
         /** Commits per second completed in [fromMs, toMs). */
+        /** When the clients committed again after {@code ms}: the first commit that completed later. */
+        public java.util.OptionalDouble firstCommitAfter(double ms) {
+            return commits.stream().mapToDouble(Commit::atMs).filter(at -> at > ms).min();
+        }
+
         public double tps(double fromMs, double toMs) {
             long n = commits.stream().filter(c -> c.atMs() >= fromMs && c.atMs() < toMs).count();
             return toMs > fromMs ? n / ((toMs - fromMs) / 1000) : Double.NaN;
@@ -64,6 +87,8 @@ public final class PgbenchWorkload implements AutoCloseable {
     private final RunClock clock;
     private final long epochOffsetNanos;
     private final Thread loop;
+    private final Duration perRun;
+    private final List<Run> runLog = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean running = true;
     private volatile Process current;
     /** Run numbers go on from the table's: an earlier workload's rows keep their keys. */
@@ -76,7 +101,8 @@ public final class PgbenchWorkload implements AutoCloseable {
      */
     public record Database(String host, int port, String user, String name, String netns) {}
 
-    private PgbenchWorkload(Database db, Path script, Path logs, RunClock clock, int firstRun) {
+    private PgbenchWorkload(Database db, Path script, Path logs, RunClock clock, int firstRun, Duration perRun) {
+        this.perRun = perRun;
         this.runs = firstRun - 1;
         this.firstRun = firstRun;
         this.db = db;
@@ -91,6 +117,14 @@ public final class PgbenchWorkload implements AutoCloseable {
 
     /** Creates the table (idempotent) and starts pgbench in its loop. */
     public static PgbenchWorkload start(Database db, Path script, Path init, Path logs, RunClock clock) {
+        return start(db, script, init, logs, clock, SHORT_RUN);
+    }
+
+    /**
+     * The same, each pgbench process running up to {@code perRun}: a long one keeps its connections
+     * across reboots that keep them, so that a new process is a reconnect; {@link #stop} interrupts it.
+     */
+    public static PgbenchWorkload start(Database db, Path script, Path init, Path logs, RunClock clock, Duration perRun) {
         try {
             Files.createDirectories(logs);
         } catch (IOException e) {
@@ -98,7 +132,7 @@ public final class PgbenchWorkload implements AutoCloseable {
         }
         psql(db, List.of("-v", "ON_ERROR_STOP=1", "-f", init.toString()));
         int last = Integer.parseInt(psql(db, List.of("-At", "-c", "SELECT coalesce(max(run), 0) FROM bgreboot_pgbench")).strip());
-        PgbenchWorkload w = new PgbenchWorkload(db, script, logs, clock, last + 1);
+        PgbenchWorkload w = new PgbenchWorkload(db, script, logs, clock, last + 1, perRun);
         w.loop.start();
         return w;
     }
@@ -108,14 +142,16 @@ public final class PgbenchWorkload implements AutoCloseable {
             int run = ++runs;
             List<String> argv = new ArrayList<>(netns(db));
             argv.addAll(List.of("pgbench", "-h", db.host(), "-p", String.valueOf(db.port()), "-U", db.user(), "-n",
-                    "-c", String.valueOf(CLIENTS), "-j", "1", "-T", String.valueOf(SECONDS_PER_RUN), "-f", script.toString(),
+                    "-c", String.valueOf(CLIENTS), "-j", "1", "-T", String.valueOf(perRun.toSeconds()), "-f", script.toString(),
                     "-D", "run=" + run, "-D", "seq=0", "--log", "--log-prefix=" + logs.resolve("run" + run), db.name()));
             long started = System.nanoTime();
             try {
                 Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                         .redirectOutput(logs.resolve("run" + run + ".out").toFile()).start();
                 current = p;
-                p.waitFor();
+                double startMs = clock.nowMs();
+                int exit = p.waitFor();
+                runLog.add(new Run(run, startMs, clock.nowMs(), exit, aborted(logs.resolve("run" + run + ".out")), !running));
             } catch (IOException e) {
                 throw new UserError("cannot run pgbench (" + e.getMessage() + "): install the Debian package postgresql-client");
             } catch (InterruptedException e) {
@@ -135,9 +171,30 @@ public final class PgbenchWorkload implements AutoCloseable {
         }
     }
 
-    /** Lets the running pgbench finish its short run, then reads the logs and the table back. */
+    /**
+     * Waits until the server takes a query again (after a reboot PostgreSQL's start can outlast the
+     * VM's readiness, longer on a busy TCG host); the loop's next pgbench then connects at once.
+     */
+    public boolean awaitServer(java.time.Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            try {
+                psql(db, List.of("-At", "-c", "SELECT 1"));
+                return true;
+            } catch (IllegalStateException notYet) {
+                org.bgreboot.Sleep.ms(250);
+            }
+        }
+        return false;
+    }
+
+    /** Lets the running pgbench finish its short run (a long one is interrupted), then reads the logs and the table back. */
     public Result stop() {
         running = false;
+        Process p = current;
+        if (perRun.compareTo(SHORT_RUN) > 0 && p != null && p.isAlive()) {
+            HostCommand.run(List.of("kill", "-INT", String.valueOf(p.pid())));
+        }
         try {
             loop.join();
         } catch (InterruptedException e) {
@@ -156,7 +213,7 @@ public final class PgbenchWorkload implements AutoCloseable {
         lost.removeAll(rows);
         Set<String> extra = new HashSet<>(rows);
         extra.removeAll(logged);
-        return new Result(commits, runs - firstRun + 1, lost, extra.size());
+        return new Result(commits, runs - firstRun + 1, lost, extra.size(), List.copyOf(runLog));
     }
 
     @Override public void close() {
@@ -164,6 +221,14 @@ public final class PgbenchWorkload implements AutoCloseable {
         Process p = current;
         if (p != null && p.isAlive()) {
             p.destroy();
+        }
+    }
+
+    private static int aborted(Path out) {
+        try {
+            return (int) Files.readAllLines(out, StandardCharsets.UTF_8).stream().filter(l -> ABORTED.matcher(l).find()).count();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -22,6 +22,7 @@ import org.bgreboot.report.RebootMeasurement;
  * @param generation  the generation serving afterwards
  * @param serving     the instance serving afterwards, as its engine names it; null when none does
  * @param stepsMs     every timed part by its key; a part timed more than once (once per disk) is summed
+ * @param keptState   what became of the services the guest names (reboot --keep-state); null when not asked
  */
 public record RebootJson(
         String vm,
@@ -40,6 +41,7 @@ public record RebootJson(
         Optional<String> serving,
         int chainDepth,
         Map<Part, Double> stepsMs,
+        Optional<KeptStateJson> keptState,
         @JsonUnwrapped ClientsJson clients) {
 
     /** The flow's figures alone (a reboot without --measure). */
@@ -57,7 +59,7 @@ public record RebootJson(
         return new RebootJson(r.vm(), r.engine(), r.method(), bg ? Optional.of(r.switchMode()) : Optional.empty(), OutcomeFields.of(r.outcome()),
                 Figures.ms(r.fgPauseMs()), bg ? Figures.ms(r.bgReadyMs()) : Double.NaN, Figures.ms(r.switchMs()), Figures.ms(r.installMs()),
                 r.diskHandover(), r.bgShare().map(BgShareJson::of), r.fgStoppedAfterReady(), r.generation(), r.serving(), r.chainDepth(),
-                stepsMs(r), clients);
+                stepsMs(r), r.keptState().map(KeptStateJson::of), clients);
     }
 
     /** Each part's time, summed over its repeats (one per disk), in the order the parts first ran. */

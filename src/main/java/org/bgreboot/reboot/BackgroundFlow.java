@@ -48,6 +48,8 @@ final class BackgroundFlow {
     final Timings t;
     final PersistentDiskHandover disk;
     final List<FlowStep> order;
+    /** The guest's named services, when the reboot keeps their state. */
+    final KeptServices keep;
     private final Journal journal;
     private Phase phase;
     Instance fg;
@@ -69,6 +71,7 @@ final class BackgroundFlow {
         this.disk = new PersistentDiskHandover(vm.spec());
         this.order = BackgroundSteps.order(plan.switchMode());
         this.fg = fg;
+        this.keep = KeptServices.of(plan, opts, t, progress, vm.spec());
     }
 
     // ---- the instances, whoever started them ------------------------------------------------------
@@ -140,6 +143,9 @@ final class BackgroundFlow {
         if (opts.bgShare() != BgShare.NORMAL) {
             t.step(Part.BG_NORMAL_PRIORITY, () -> b.cpu().share(CpuShare.NORMAL));
         }
+        // kept services: the clone's ports guarded, then a last pre-dump close to the switch, so the final dump holds little
+        keep.guard(b);
+        fg().ifPresent(keep::preDump);
         if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
             vm.rehearsal().get().ifPresent(r -> quietly("rehearse the switch in BG", () -> t.step(Part.REHEARSE, () -> r.before(b))));
             quietly("set BG's clock", () -> t.step(Part.SET_BG_CLOCK, () -> b.agent().setTimeFromHost()));
@@ -215,6 +221,7 @@ final class BackgroundFlow {
             awaitLetGo(plan.clonePlan().fg());
             booted = t.step(Part.COLD_BOOT, () -> vm.coldBoot(updated, "cold boot of the updated disks, with the persistent disk", progress));
             VmBoot.await(vm, booted, progress);
+            keep.status(booted); // its boot restored the kept services from their images, or started them as usual
         } catch (RuntimeException notReady) {
             return new Completion(new Outcome.Down("the switch failed at " + failedAt.key() + " (" + cause.getMessage()
                     + ") and a cold boot of the updated disks did not become ready (" + notReady.getMessage()

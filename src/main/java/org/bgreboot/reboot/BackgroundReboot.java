@@ -47,6 +47,7 @@ public final class BackgroundReboot {
                 RebootPlan plan = plan(p, fg);
                 Journal journal = Journal.begin(vm.stateDir(), plan);
                 BackgroundFlow flow = new BackgroundFlow(vm, plan, journal, opts, progress, t, fg);
+                flow.keep.known(p.kept());
                 flow.entered(Phase.PREPARE);
                 return run(p, plan, journal, flow);
             }
@@ -110,7 +111,7 @@ public final class BackgroundReboot {
         ClonePlan clone = vm.planClone(fg, p.state());
         VmState to = new VmState(p.state().generation() + 1, clone.bgOverlays(), p.nextBoot(), p.persistentDisk());
         return new RebootPlan(RebootPlan.newId(to.generation()), vm.spec().name(), vm.engine(), Method.BACKGROUND, opts.switchMode(),
-                clone, p.state(), to);
+                clone, p.state(), to, !p.kept().isEmpty());
     }
 
     private RebootResult result(Prepared p, RebootPlan plan, double start, Outcome outcome, int generation, BackgroundFlow flow) {
@@ -119,6 +120,6 @@ public final class BackgroundReboot {
                 start, t.now(), t.steps(), t.spans(), generation, Reboots.chainDepth(vm), Optional.ofNullable(flow.diskHandover),
                 Optional.ofNullable(flow.governed).or(() -> Optional.of(new BgShareReport(opts.bgShare(), opts.bgShare(), Double.NaN,
                         0, false, "the clone never booted"))),
-                Reboots.serving(vm));
+                Reboots.serving(vm), flow.keep.result(outcome));
     }
 }

@@ -91,7 +91,14 @@ final class BackgroundSteps {
             return Phase.PREPARE;
         }
 
-        @Override public void act(BackgroundFlow f) { }
+        /** Kept services: FG armed before the clone point, so the clone is cut from an armed system disk. */
+        @Override public void act(BackgroundFlow f) {
+            f.fg().ifPresent(f.keep::arm);
+        }
+
+        @Override public void undo(BackgroundFlow f) {
+            f.fg().ifPresent(f.keep::disarm);
+        }
     }
 
     /** FG's scratch layers made and opened, while FG runs. */
@@ -200,6 +207,7 @@ final class BackgroundSteps {
             f.bgLaunchedAtMs = f.t.now();
             f.bg = f.t.step(Part.LAUNCH_CLONE, () -> f.vm.launchClone(f.plan.clonePlan(), f.plan.to(), f.opts.bgShare().launchShare()));
             f.opts.listener().cloneLaunched(f.bg, f.t.now());
+            f.fg().ifPresent(f.keep::preDump); // while the clone boots: the first of a chain, the whole memory
         }
 
         @Override public void undo(BackgroundFlow f) {
@@ -295,11 +303,16 @@ final class BackgroundSteps {
                 f.progress.step("  FG's instance died while the clone booted: the clone takes over at once");
                 return;
             }
+            f.keep.dump(fg.get()); // kept services: the final dump, on the disk before it goes; they are left stopped
             f.t.step(f.disk.releasesByFreeze() ? Part.RELEASE_FREEZE : Part.RELEASE_HOOK, () -> f.disk.release(fg.get().agent()));
         }
 
+        /** Kept services resume first: the attach hook (in unrelease) must find them running, not stopped. */
         @Override public void undo(BackgroundFlow f) {
-            f.fg().ifPresent(fg -> f.disk.unrelease(fg.agent()));
+            f.fg().ifPresent(fg -> {
+                f.keep.resume(fg);
+                f.disk.unrelease(fg.agent());
+            });
         }
     }
 
@@ -383,6 +396,7 @@ final class BackgroundSteps {
             if (!Double.isNaN(f.switchStartMs)) {
                 f.t.span(Span.SWITCH, f.switchStartMs, f.t.now());
             }
+            f.bg().ifPresent(f.keep::status); // after the switch: the attach hook restored the kept services, or started them
         }
     }
 

@@ -20,6 +20,14 @@ public enum Part {
     SET_BG_CLOCK("set BG clock"),
     ARM_ATTACH("arm attach hook in BG"),
     FIND_MOUNTS("find persistent mounts in FG"),
+    /** Keeping state (reboot --keep-state): the guest's bgreboot-keep, each command timed. */
+    KEEP_ARM("arm kept services in FG"),
+    KEEP_PRE_DUMP("pre-dump kept services in FG"),
+    KEEP_GUARD("guard kept ports in BG"),
+    KEEP_DUMP("dump kept services in FG"),
+    KEEP_RESUME("resume kept services in FG"),
+    KEEP_STATUS("kept services' restore in BG"),
+    KEEP_DISARM("disarm kept services in FG"),
     /** The switch's network move, three parts: FG lets go, BG takes it, FG answers what it had. */
     FG_HANDS_OVER("FG hands the network over"),
     BG_TAKES_NETWORK("BG takes the network"),

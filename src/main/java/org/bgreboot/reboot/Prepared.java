@@ -1,6 +1,7 @@
 package org.bgreboot.reboot;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
@@ -20,8 +21,10 @@ import org.bgreboot.state.VmState;
  * @param nextBoot       the kernel the updated OS boots (direct kernel boot), or empty (boot from disk)
  * @param persistentDisk the persistent disk the updated VM gets: the one the VM runs with, unless
  *                       the spec names another and the reboot was told to take it
+ * @param kept           the services the guest names, when the reboot keeps state (checked before the install)
  */
-record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot, VmSpec.PersistentDisk persistentDisk, double installMs) {
+record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot, VmSpec.PersistentDisk persistentDisk, double installMs,
+                List<org.bgreboot.keep.KeptUnit> kept) {
     private static final long MIN_FREE_BYTES = 256L << 20;
 
     static Prepared check(Vm vm, RebootOptions opts, Progress progress) {
@@ -59,12 +62,13 @@ record Prepared(Instance fg, VmState state, Optional<VmSpec.KernelBoot> nextBoot
                     : fromGuest.map(g -> GuestKernelFetch.target(vm.stateDir(), state.generation() + 1, g,
                             state.boot().or(spec::boot).map(VmSpec.KernelBoot::cmdline).orElse("console=ttyS0")))
                     .or(() -> spec.update().flatMap(VmSpec.Update::boot)).or(state::boot);
+            List<org.bgreboot.keep.KeptUnit> kept = opts.keepState().isPresent() && opts.method() == Method.BACKGROUND ? KeptServices.check(spec, fg, opts.keepState().get()) : List.of();
             boolean installs = opts.install() && spec.update().map(u -> !u.install().isEmpty()).orElse(false);
             if (!installs && (nextBoot.isEmpty() || fromGuest.isPresent())) {
                 requireSomethingToBoot(spec, fg, opts, progress); // the guest installed its update itself: its boot loader boots it
             }
             double installMs = installs ? Updates.install(spec, fg.agent(), opts.cancel(), progress) : 0;
-            return new Prepared(fg, state, nextBoot, persistentDisk, installMs);
+            return new Prepared(fg, state, nextBoot, persistentDisk, installMs, kept);
         } catch (RuntimeException e) {
             fg.close(); // its monitor and agent serve one client each: free them for whoever comes next
             throw e;

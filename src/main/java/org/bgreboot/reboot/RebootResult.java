@@ -21,6 +21,7 @@ import org.bgreboot.engine.DiskHandover;
  * @param diskHandover how the persistent disk reached the new VM (empty unless a background switch got that far)
  * @param bgShare      how the clone shared the host while it booted, asked and effective (background reboots only)
  * @param serving      which instance serves now, as its engine names it; empty when none does
+ * @param keptState    what became of each service the guest names, when the reboot kept state ({@code --keep-state})
  */
 public record RebootResult(
         String vm,
@@ -37,11 +38,20 @@ public record RebootResult(
         int chainDepth,
         Optional<DiskHandover> diskHandover,
         Optional<BgShareReport> bgShare,
-        Optional<String> serving) {
+        Optional<String> serving,
+        Optional<KeptState> keptState) {
 
     public RebootResult {
         steps = List.copyOf(steps);
         spans = spans.isEmpty() ? new EnumMap<>(Span.class) : new EnumMap<>(spans);
+    }
+
+    /** A reboot that did not keep state. */
+    public RebootResult(String vm, String engine, Method method, SwitchMode switchMode, Outcome outcome, double installMs, double startMs,
+                        double endMs, List<TimedStep> steps, Map<Span, Span.Interval> spans, int generation, int chainDepth,
+                        Optional<DiskHandover> diskHandover, Optional<BgShareReport> bgShare, Optional<String> serving) {
+        this(vm, engine, method, switchMode, outcome, installMs, startMs, endMs, steps, spans, generation, chainDepth, diskHandover, bgShare,
+                serving, Optional.empty());
     }
 
     /**

@@ -75,7 +75,7 @@ class DemoReportTest {
 
     private static VmProgress vm(String name, String host, double from) {
         VmFigures.Clients seen = new VmFigures.Clients(31, 45, 9000, 1200, 0, "v1", "v2", "6.1.0-56-cloud-amd64", "6.1.0-57-cloud-amd64",
-                from + 9000, from + 9031);
+                from + 9000, from + 9031, Optional.empty());
         BgShareJson share = new BgShareJson(BgShare.ADAPTIVE, BgShare.ADAPTIVE, 800, 900, false, Optional.empty());
         VmFigures f = new VmFigures(OutcomeFields.of(RebootFixtures.SWITCHED), false, 20, 8500, 300, 1, from - 500, from + 9600, from,
                 from + 8500, from + 9400, Optional.of(share), Optional.of(seen));

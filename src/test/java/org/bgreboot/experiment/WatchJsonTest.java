@@ -30,7 +30,7 @@ class WatchJsonTest {
             List.of("/run/reboot-required (linux-image-6.1.0-57)"));
 
     private static RoundReport round() {
-        VmFigures.Clients seen = new VmFigures.Clients(47, 60, 9000, 781, 0, "v1", "v2", "k1", "k2", 8900, 8947);
+        VmFigures.Clients seen = new VmFigures.Clients(47, 60, 9000, 781, 0, "v1", "v2", "k1", "k2", 8900, 8947, java.util.Optional.empty());
         VmFigures f = new VmFigures(OutcomeFields.of(new Outcome.Switched()), false, 20, 8000, 300, 1, 0, 9500, 1000, 8700, 9000,
                 Optional.empty(), Optional.of(seen));
         VmProgress rolled = new VmProgress("watch-1", "qemu:///h1", VmProgress.State.SWITCHED, "serves generation 1", 0, Optional.of(f));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.output.OutcomeFields;
+import org.bgreboot.output.RebootJson;
 import org.bgreboot.reboot.Outcome;
 import org.bgreboot.UserError;
 import org.bgreboot.output.RebootFixtures;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The roll's totals from each VM's timeline: downtime overlaps, clones at once per host, parallel hosts. */
 class FleetReportTest {
     private static VmProgress vm(String name, String host, double cloneFrom, double switchEnd, double downFrom, double downTo) {
-        VmFigures.Clients seen = new VmFigures.Clients(downTo - downFrom, downTo - downFrom + 10, 9000, 100, 0, "v1", "v2", "k1", "k2", downFrom, downTo);
+        VmFigures.Clients seen = new VmFigures.Clients(downTo - downFrom, downTo - downFrom + 10, 9000, 100, 0, "v1", "v2", "k1", "k2", downFrom, downTo,
+                Optional.of(new RebootJson.DowntimePartsJson(downTo - downFrom - 12, 2, 10, java.util.Map.of("refused", 3), 4)));
         VmFigures f = new VmFigures(OutcomeFields.of(new Outcome.Switched()), false, 20, 8000, 300, 1, cloneFrom - 1000, switchEnd + 500, cloneFrom,
                 switchEnd - 300, switchEnd, Optional.empty(), Optional.of(seen));
         return new VmProgress(name, host, VmProgress.State.SWITCHED, "serves generation 1", 0, Optional.of(f));
@@ -72,7 +74,9 @@ class FleetReportTest {
                 new VmProgress("d", "h2", VmProgress.State.SWITCHED, "recovered: completed", 1,
                         Optional.of(VmFigures.recovered(new Outcome.Switched(), 2))),
                 new VmProgress("e", "h2", VmProgress.State.SKIPPED, "not started: the roll stopped after b", 0, Optional.empty()),
-                new VmProgress("f", "h2", VmProgress.State.FAILED, "cannot reach libvirt", 0, Optional.empty()));
+                new VmProgress("f", "h2", VmProgress.State.FAILED, "cannot reach libvirt", 0, Optional.empty()),
+                new VmProgress("g", "h2", VmProgress.State.FAILED, "host h2 stopped answering (" + aborted.outcome().outcomeDetail() + ")", 1,
+                        Optional.of(aborted)));
         FleetReport r = report(vms);
         JsonNode j = Schemas.assertValid("fleet", r.json(r.problems()));
         assertThat(j.get("vms").get(1).get("result").asText()).isEqualTo("cold_booted");
@@ -83,7 +87,11 @@ class FleetReportTest {
         assertThat(j.get("vms").get(3).get("recovered").asBoolean()).isTrue();
         assertThat(j.get("vms").get(4).get("outcome").isNull()).isTrue();
         assertThat(j.get("on_failure").asText()).isEqualTo("stop");
-        assertThat(r.problems()).as("all but the switched and the recovered VM").hasSize(4);
+        assertThat(j.get("vms").get(0).get("downtime_parts").get("network_move_ms").asDouble()).as("where a switch's downtime went").isEqualTo(2);
+        assertThat(j.get("vms").get(5).get("downtime_parts").isNull()).isTrue();
+        assertThat(j.get("vms").get(6).get("result").asText()).as("a host lost midway: failed, whatever the reboot had said").isEqualTo("failed");
+        assertThat(j.get("vms").get(6).get("outcome").asText()).isEqualTo("aborted");
+        assertThat(r.problems()).as("all but the switched and the recovered VM").hasSize(5);
         assertThat(r.table()).contains("cold_booted").contains("3966 ms");
     }
 

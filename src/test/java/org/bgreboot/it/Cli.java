@@ -29,14 +29,26 @@ public final class Cli {
         return run(Map.of(), args);
     }
 
-    public static Run run(Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
-        cmd.addAll(List.of(args));
+    /**
+     * The packaged CLI as a process to start, in the tests' home. SIGINT and SIGTERM are set back to
+     * their defaults first (env --default-signal, then exec: the same pid): a ./test started in the
+     * background by a shell runs with SIGINT ignored, which every child inherits, and the JVM then
+     * installs no handler for it, so a test's Ctrl-C would never arrive.
+     */
+    static ProcessBuilder builder(Map<String, String> env, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", javaBin(), "-jar",
+                System.getProperty("bgreboot.jar", TestVms.REPO.resolve("target/bgreboot.jar").toString())));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BGREBOOT_HOME", TestVms.home().home().toString());
         pb.environment().put("BGREBOOT_CACHE", TestVms.home().cache().toString());
         pb.environment().put("BGREBOOT_REPO", TestVms.REPO.toString());
         pb.environment().putAll(env);
+        return pb;
+    }
+
+    public static Run run(Map<String, String> env, String... args) {
+        ProcessBuilder pb = builder(env, List.of(args));
         try {
             Process p = pb.start();
             p.getOutputStream().close();

@@ -83,7 +83,8 @@ class PackageIT {
         assertThat(paths).contains("/usr/bin/bgreboot", "/usr/share/bgreboot/bgreboot.jar", "/usr/share/bash-completion/completions/bgreboot",
                 "/lib/systemd/system/bgreboot-watch.service", "/etc/bgreboot/watch.toml", "/usr/share/doc/bgreboot/copyright",
                 "/usr/share/bgreboot/guest/bgreboot-guest_" + guestVersion() + "_amd64.deb",
-                "/usr/share/bgreboot/guest/bgreboot-svc_" + guestVersion() + "_amd64.deb");
+                "/usr/share/bgreboot/guest/bgreboot-svc_" + guestVersion() + "_amd64.deb",
+                "/usr/share/bgreboot/guest/bgreboot-keep_" + guestVersion() + "_all.deb");
         assertThat(paths).as("a man page for every command").containsAll(manPages());
     }
 

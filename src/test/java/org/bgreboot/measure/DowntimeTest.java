@@ -51,6 +51,25 @@ class DowntimeTest {
     }
 
     @Test
+    void aCloneThatAnsweredAndWasReplacedByAColdBootIsNotTheNewOs() {
+        // The clone (B) answered for 200 ms, its attach failed, the updated disks were cold-booted (C).
+        ProbeLog log = new SyntheticLog().good(0, 1000, "v1", "A").refused(1000, 1050).good(1050, 1250, "v2", "B")
+                .refused(1250, 5000).good(5000, 5500, "v2", "C").log();
+        DowntimeResult d = Downtime.analyze(log, 800);
+        assertThat(d.bootIdAfter()).isEqualTo("C");
+        assertThat(d.downtimeMs()).isCloseTo(4010, within(1e-9));
+        assertThat(d.maxGapMs()).isCloseTo(3760, within(1e-9));
+    }
+
+    @Test
+    void aCloneThatAnsweredBeforeARollbackIsNoNewBoot() {
+        ProbeLog log = new SyntheticLog().good(0, 1000, "v1", "A").good(1000, 1100, "v2", "B").good(1100, 2000, "v1", "A").log();
+        DowntimeResult d = Downtime.analyze(log, 800);
+        assertThat(d.newBootSeen()).isFalse();
+        assertThat(d.downtimeMs()).isZero();
+    }
+
+    @Test
     void jitterGapsBeforeTheChangeDoNotCount() {
         // A 300 ms stall of the old OS long before the switch, then a 100 ms switch.
         ProbeLog log = new SyntheticLog().good(0, 500, "v1", "A").refused(500, 800).good(800, 1500, "v1", "A")

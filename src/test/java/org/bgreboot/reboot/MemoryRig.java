@@ -41,9 +41,14 @@ final class MemoryRig implements AutoCloseable {
     }
 
     MemoryRig(Path dir, UnaryOperator<VmSpec> edit) {
+        this(dir, edit, s -> { });
+    }
+
+    /** @param guest how the guest behaves from its first boot on (the services it runs, say) */
+    MemoryRig(Path dir, UnaryOperator<VmSpec> edit, java.util.function.Consumer<Script> guest) {
         spec = edit.apply(MemorySpecs.spec(dir, VM));
         world.host(HOST, 64L << 30);
-        world.register(spec, HOST);
+        guest.accept(world.register(spec, HOST));
         state = new StateDir(dir.resolve("vms").resolve(VM));
         process = world.process();
         MemoryVm vm = vm();

@@ -117,6 +117,7 @@ class WatchTest {
         assertThat(roller.started).isEmpty();
         assertThat(blocked.pending()).containsExactly("a", "b");
         assertThat(value("bgreboot_watch_blocked", Map.of("host", H1))).isEqualTo(1);
+        awaitLines(events, 1); // a watch sends its events in order; these are two watches, each with its own notifier
         Watch unblocked = watch(List.of(), Optional.of(OperatorCommand.of("--block-command", "true")), notify);
         RoundReport after = unblocked.round();
         assertThat(after.resumed()).isTrue();

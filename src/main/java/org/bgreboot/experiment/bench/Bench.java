@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,13 +50,16 @@ public final class Bench {
     public BenchResult run(BenchPlan asked) {
         Instant started = Instant.now();
         RunClock clock = RunClock.start();
-        GuestImage image = new GuestBuilder(home).ensure(asked.builderKind(), progress::step);
-        BenchPlan plan = asked.resolve(image);
+        Map<String, GuestImage> images = new LinkedHashMap<>();
+        for (String guest : asked.guests()) {
+            images.put(guest, new GuestBuilder(home).ensure(BenchPlan.builderKind(guest), progress::step));
+        }
+        BenchPlan plan = asked.resolve(images);
         progress.step("bench: " + plan.command() + " (" + plan.runCount() + " runs)");
         BenchMachine machine = BenchMachine.detect(EmbeddedEngine.qemuBinary());
         Thread killOnExit = BenchVms.killOnExit(home, plan, progress);
         try {
-            return run(plan, machine, started, clock, image);
+            return run(plan, machine, started, clock, images);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(killOnExit);
@@ -65,27 +69,30 @@ public final class Bench {
         }
     }
 
-    private BenchResult run(BenchPlan plan, BenchMachine machine, Instant started, RunClock clock, GuestImage image) {
+    /** Guest by guest, small memory first: one VM at a time on the host. */
+    private BenchResult run(BenchPlan plan, BenchMachine machine, Instant started, RunClock clock, Map<String, GuestImage> images) {
         Lab lab = new Lab(progress);
         Matrix matrix = new Matrix(plan, clock);
         Optional<InterferenceResult> interference = Optional.empty();
-        for (ByteSize mem : plan.memories()) {
-            // stopping a VM left by an earlier bench needs no accelerator; booting one does
-            Vm vm = BenchVms.prepare(home, engine, plan, image, mem, lab);
-            try {
-                Optional<Checkpoint> start = matrix.checkpoint(lab, vm, mem);
-                if (start.isPresent()) {
-                    matrix.runAll(lab, vm, mem, start.get());
-                    if (plan.interference() && mem.equals(plan.largestMemory())) {
-                        interference = Optional.of(new Interference(lab, Duration.ofSeconds(plan.interferenceSeconds()), plan.repeat(), clock)
-                                .run(vm, start.get()));
-                    }
-                }
-            } finally {
+        for (String guest : plan.guests()) {
+            for (ByteSize mem : plan.memories()) {
+                // stopping a VM left by an earlier bench needs no accelerator; booting one does
+                Vm vm = BenchVms.prepare(home, engine, plan.vmName(guest, mem), images.get(guest), mem, lab);
                 try {
-                    lab.stop(vm);
-                } catch (RuntimeException e) {
-                    BenchVms.discard(vm, lab);
+                    Optional<Checkpoint> start = matrix.checkpoint(lab, vm, guest, mem);
+                    if (start.isPresent()) {
+                        matrix.runAll(lab, vm, guest, mem, start.get());
+                        if (plan.interference() && guest.equals(plan.interferenceGuest()) && mem.equals(plan.largestMemory())) {
+                            interference = Optional.of(new Interference(lab, Duration.ofSeconds(plan.interferenceSeconds()), plan.repeat(), clock)
+                                    .run(vm, start.get()));
+                        }
+                    }
+                } finally {
+                    try {
+                        lab.stop(vm);
+                    } catch (RuntimeException e) {
+                        BenchVms.discard(vm, lab);
+                    }
                 }
             }
         }
@@ -99,8 +106,8 @@ public final class Bench {
         final RunClock clock;
         final List<BenchRun> runs = new ArrayList<>();
         final List<String> leftovers = new ArrayList<>();
-        final Map<BenchMethod, TimelinePanel> timelines = new EnumMap<>(BenchMethod.class);
-        final Map<BenchMethod, Boolean> timelineOk = new EnumMap<>(BenchMethod.class);
+        final Map<String, TimelinePanel> timelines = new HashMap<>();
+        final Map<String, Boolean> timelineOk = new HashMap<>();
 
         Matrix(BenchPlan plan, RunClock clock) {
             this.plan = plan;
@@ -111,33 +118,33 @@ public final class Bench {
          * Repeats outermost, methods inside: a slow drift of the shared machine then spreads over
          * every method instead of landing on whichever ran last.
          */
-        void runAll(Lab lab, Vm vm, ByteSize mem, Checkpoint start) {
+        void runAll(Lab lab, Vm vm, String guest, ByteSize mem, Checkpoint start) {
             for (int rep = 1; rep <= plan.repeat(); rep++) {
                 for (BenchMethod m : plan.methods()) {
-                    runs.add(runOne(lab, vm, mem, m, rep, start));
+                    runs.add(runOne(lab, vm, guest, mem, m, rep, start));
                 }
             }
         }
 
         /** The runs' starting point at this size; if it cannot be made, every run of the size fails with why. */
-        Optional<Checkpoint> checkpoint(Lab lab, Vm vm, ByteSize mem) {
-            progress.step(String.format("%s %s: booting, installing the update and saving the starting point", plan.guest(), mem));
+        Optional<Checkpoint> checkpoint(Lab lab, Vm vm, String guest, ByteSize mem) {
+            progress.step(String.format("%s %s: booting, installing the update and saving the starting point", guest, mem));
             try {
                 return Optional.of(Checkpoint.take(lab, vm, home.home().resolve("bench").resolve(vm.spec().name() + "-start")));
             } catch (RuntimeException e) {
                 String why = "no starting point: " + oneLine(e) + kept(BenchVms.discard(vm, lab));
                 for (int rep = 1; rep <= plan.repeat(); rep++) {
                     for (BenchMethod m : plan.methods()) {
-                        runs.add(BenchRun.failed(plan.guest(), (int) mem.mib(), m, rep, why, 0));
+                        runs.add(BenchRun.failed(guest, (int) mem.mib(), m, rep, why, 0));
                     }
                 }
-                progress.step(plan.guest() + " " + mem + ": " + why);
+                progress.step(guest + " " + mem + ": " + why);
                 return Optional.empty();
             }
         }
 
-        BenchRun runOne(Lab lab, Vm vm, ByteSize mem, BenchMethod m, int rep, Checkpoint start) {
-            String what = String.format("[%d/%d] %s %s %s #%d", runs.size() + 1, plan.runCount(), plan.guest(), mem, m.label(), rep);
+        BenchRun runOne(Lab lab, Vm vm, String guest, ByteSize mem, BenchMethod m, int rep, Checkpoint start) {
+            String what = String.format("[%d/%d] %s %s %s #%d", runs.size() + 1, plan.runCount(), guest, mem, m.label(), rep);
             progress.step(what + " ...");
             int mb = (int) mem.mib();
             long t0 = System.nanoTime();
@@ -145,30 +152,33 @@ public final class Bench {
             try {
                 start.restore(lab, vm);
                 RebootMeasurement measured = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, progress, () -> lab.reboot(vm, m.options(clock)));
-                run = BenchRun.of(plan.guest(), mb, m, rep, measured, (System.nanoTime() - t0) / 1e6);
-                keepTimeline(mem, m, rep, run, measured);
-                vm.inspection().leftovers().forEach(l -> leftovers.add(plan.guest() + " " + mem + " " + m.label() + " #" + rep + ": " + l));
+                run = BenchRun.of(guest, mb, m, rep, measured, (System.nanoTime() - t0) / 1e6);
+                keepTimeline(guest, mem, m, rep, run, measured);
+                vm.inspection().leftovers().forEach(l -> leftovers.add(guest + " " + mem + " " + m.label() + " #" + rep + ": " + l));
             } catch (RuntimeException e) {
                 List<Path> logs = BenchVms.discard(vm, lab);
-                run = BenchRun.failed(plan.guest(), mb, m, rep, oneLine(e) + kept(logs), (System.nanoTime() - t0) / 1e6);
+                run = BenchRun.failed(guest, mb, m, rep, oneLine(e) + kept(logs), (System.nanoTime() - t0) / 1e6);
             }
             progress.step(what + ": " + summary(run));
             return run;
         }
 
-        /** One timeline per method at the largest memory: its first good repeat, else its first. */
-        void keepTimeline(ByteSize mem, BenchMethod m, int rep, BenchRun run, RebootMeasurement measured) {
-            if (!mem.equals(plan.largestMemory()) || timelineOk.getOrDefault(m, false) || (timelines.containsKey(m) && !run.ok())) {
+        /** One timeline per guest and method at the largest memory: its first good repeat, else its first. */
+        void keepTimeline(String guest, ByteSize mem, BenchMethod m, int rep, BenchRun run, RebootMeasurement measured) {
+            String key = guest + " " + m.label();
+            if (!mem.equals(plan.largestMemory()) || timelineOk.getOrDefault(key, false) || (timelines.containsKey(key) && !run.ok())) {
                 return;
             }
-            String title = String.format("%s %s %s #%d: downtime %s%s", plan.guest(), mem, m.label(), rep,
+            String title = String.format("%s %s %s #%d: downtime %s%s", guest, mem, m.label(), rep,
                     one(run.downtimeMs()), run.ok() ? "" : " (failed)");
-            timelines.put(m, TimelinePanel.of(title, measured.probes(), measured.reboot().startMs(), org.bgreboot.report.RebootPhases.of(measured.reboot())));
-            timelineOk.put(m, run.ok());
+            timelines.put(key, TimelinePanel.of(title, measured.probes(), measured.reboot().startMs(), org.bgreboot.report.RebootPhases.of(measured.reboot())));
+            timelineOk.put(key, run.ok());
         }
 
+        /** In the plan's order: guests, then methods. */
         List<TimelinePanel> timelines() {
-            return plan.methods().stream().filter(timelines::containsKey).map(timelines::get).toList();
+            return plan.guests().stream().flatMap(g -> plan.methods().stream().map(m -> g + " " + m.label()))
+                    .filter(timelines::containsKey).map(timelines::get).toList();
         }
     }
 
@@ -178,8 +188,11 @@ public final class Bench {
             return "FAILED: " + r.failure().get() + (r.fellBack() ? ", clients went " + one(r.maxProbeGapMs()) + " without an answer" : "")
                     + (r.ledgerChecked() ? ", " + r.ackedWritesLost() + " acked writes lost" : "") + took;
         }
-        return String.format("downtime %s, switch %s, %d of %d acked writes lost%s", one(r.downtimeMs()), one(r.switchMs()),
-                r.ackedWritesLost(), r.ackedWrites(), took);
+        String parts = r.downtimeParts().map(p -> String.format(" (%s before the move + %s move + %s to the clone's first answer)",
+                one(p.beforeMoveMs()), one(p.networkMoveMs()), one(p.firstAnswerMs()))).orElse("");
+        String clone = r.method().background() ? String.format(", FG pause %s, clone boot %s", one(r.fgPauseMs()), one(r.bgReadyMs())) : "";
+        return String.format("downtime %s%s, switch %s%s, %d of %d acked writes lost%s", one(r.downtimeMs()), parts, one(r.switchMs()),
+                clone, r.ackedWritesLost(), r.ackedWrites(), took);
     }
 
     private static String one(double ms) {

@@ -1,7 +1,10 @@
 package org.bgreboot.experiment.bench;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
+import org.bgreboot.report.DowntimeAttribution;
 
 /** All repeats of one method at one memory size of one guest, and their medians. */
 public record BenchCell(String guest, int memoryMb, BenchMethod method, List<BenchRun> runs) {
@@ -24,6 +27,23 @@ public record BenchCell(String guest, int memoryMb, BenchMethod method, List<Ben
 
     public BenchStat timeToNewOs() {
         return stat(BenchRun::timeToNewOsMs);
+    }
+
+    /** FG disturbed by the clone point (background reboots). */
+    public BenchStat fgPause() {
+        return stat(BenchRun::fgPauseMs);
+    }
+
+    /** One part of the background downtime (see {@link DowntimeAttribution}), over the repeats that switched. */
+    public BenchStat downtimePart(ToDoubleFunction<DowntimeAttribution> part) {
+        return stat(r -> r.downtimeParts().map(part::applyAsDouble).orElse(Double.NaN));
+    }
+
+    /** Probes that failed inside the downtime windows of the good repeats, by kind, summed. */
+    public Map<String, Integer> failedProbes() {
+        Map<String, Integer> sum = new TreeMap<>();
+        runs.stream().filter(BenchRun::ok).forEach(r -> r.downtimeParts().ifPresent(p -> p.failedProbes().forEach((k, n) -> sum.merge(k, n, Integer::sum))));
+        return sum;
     }
 
     /** Over the successful repeats only: a failed reboot's times say nothing about the method. */

@@ -3,6 +3,7 @@ package org.bgreboot.experiment.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 import org.bgreboot.render.TimelinePanel;
 import org.bgreboot.engine.embedded.AccelChoice;
 import org.bgreboot.spec.ByteSize;
@@ -14,7 +15,7 @@ import org.bgreboot.experiment.bench.BenchPlan;
 /**
  * Everything one bench run measured, in the order it ran.
  *
- * @param timelines one probe timeline per method at the largest memory size
+ * @param timelines one probe timeline per guest and method at the largest memory size
  * @param leftovers what the bench's VMs held afterwards that they should not
  */
 public record BenchResult(BenchPlan plan, AccelChoice accel, BenchMachine machine, String startedAt, double wallMs,
@@ -27,31 +28,43 @@ public record BenchResult(BenchPlan plan, AccelChoice accel, BenchMachine machin
         leftovers = List.copyOf(leftovers);
     }
 
-    /** One cell per (memory, method) of the plan, small memory first, even where no run got done. */
+    /** One cell per (guest, memory, method) of the plan, in the plan's guest order, small memory first, even where no run got done. */
     public List<BenchCell> cells() {
         List<BenchCell> cells = new ArrayList<>();
-        for (ByteSize mem : plan.memories()) {
-            for (BenchMethod m : plan.methods()) {
-                cells.add(cell((int) mem.mib(), m).orElseThrow());
+        for (String guest : plan.guests()) {
+            for (ByteSize mem : plan.memories()) {
+                for (BenchMethod m : plan.methods()) {
+                    cells.add(cell(guest, (int) mem.mib(), m).orElseThrow());
+                }
             }
         }
         return cells;
     }
 
     /** Empty when the plan does not include the method. */
-    public Optional<BenchCell> cell(int memoryMb, BenchMethod method) {
+    public Optional<BenchCell> cell(String guest, int memoryMb, BenchMethod method) {
         if (!plan.methods().contains(method)) {
             return Optional.empty();
         }
-        return Optional.of(new BenchCell(plan.guest(), memoryMb, method,
-                runs.stream().filter(r -> r.memoryMb() == memoryMb && r.method() == method).toList()));
+        return Optional.of(new BenchCell(guest, memoryMb, method,
+                runs.stream().filter(r -> r.guest().equals(guest) && r.memoryMb() == memoryMb && r.method() == method).toList()));
     }
 
     /** Background (handover) downtime over normal-reboot downtime, medians; NaN if either is missing. */
-    public double downtimeRatio(int memoryMb) {
-        double bg = cell(memoryMb, BenchMethod.BACKGROUND).map(c -> c.downtime().median()).orElse(Double.NaN);
-        double normal = cell(memoryMb, BenchMethod.NORMAL).map(c -> c.downtime().median()).orElse(Double.NaN);
+    public double downtimeRatio(String guest, int memoryMb) {
+        double bg = cell(guest, memoryMb, BenchMethod.BACKGROUND).map(c -> c.downtime().median()).orElse(Double.NaN);
+        double normal = cell(guest, memoryMb, BenchMethod.NORMAL).map(c -> c.downtime().median()).orElse(Double.NaN);
         return normal > 0 ? bg / normal : Double.NaN;
+    }
+
+    /**
+     * A figure of what comes before the switch (FG's pause at the clone point, the clone's boot),
+     * which is the same whichever way the clone then takes over: over the good repeats of both
+     * background methods.
+     */
+    public BenchStat beforeTheSwitch(String guest, int memoryMb, ToDoubleFunction<BenchRun> figure) {
+        return BenchStat.of(runs.stream().filter(r -> r.guest().equals(guest) && r.memoryMb() == memoryMb && r.method().background() && r.ok())
+                .map(r -> figure.applyAsDouble(r)).toList());
     }
 
     /** Runs whose switch failed and whose VM was cold-booted instead: reported, never counted as background reboots. */

@@ -8,6 +8,7 @@ import org.bgreboot.reboot.BgShareReport;
 import org.bgreboot.reboot.Outcome;
 import org.bgreboot.reboot.Part;
 import org.bgreboot.reboot.TimedStep;
+import org.bgreboot.report.DowntimeAttribution;
 import org.bgreboot.report.RebootMeasurement;
 
 /**
@@ -23,11 +24,14 @@ import org.bgreboot.report.RebootMeasurement;
  * @param wallMs          the whole run as the bench saw it: fresh start, reboot, measurement
  * @param stepsMs         the flow's own parts (save clone state, plug persistent disk...), to see where time went; one per disk summed
  * @param bgShare         how the clone shared the host, asked and effective (background reboots)
+ * @param fgPauseMs       FG disturbed by the clone point's cut (background reboots; NaN otherwise)
+ * @param downtimeParts   where a background switch's downtime went (empty for other methods and failed switches)
  */
 public record BenchRun(String guest, int memoryMb, BenchMethod method, int repeat, Optional<Outcome> outcome,
                        double downtimeMs, double maxProbeGapMs, double switchMs, double bgReadyMs, double timeToNewOsMs,
                        int ackedWrites, int ackedWritesLost, boolean ledgerChecked, double wallMs,
-                       Map<Part, Double> stepsMs, Optional<BgShareReport> bgShare, Optional<String> failure) {
+                       Map<Part, Double> stepsMs, Optional<BgShareReport> bgShare, Optional<String> failure,
+                       double fgPauseMs, Optional<DowntimeAttribution> downtimeParts) {
 
     public BenchRun {
         stepsMs = Collections.unmodifiableMap(new LinkedHashMap<>(stepsMs));
@@ -47,13 +51,14 @@ public record BenchRun(String guest, int memoryMb, BenchMethod method, int repea
         return new BenchRun(guest, memoryMb, method, repeat, Optional.of(m.reboot().outcome()), m.downtime().downtimeMs(), m.downtime().maxGapMs(),
                 m.reboot().switchMs(),
                 method.background() ? m.reboot().bgReadyMs() : Double.NaN, m.downtime().timeToNewOsMs(),
-                m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, steps(m), m.reboot().bgShare(), failure(method, m));
+                m.ledger().ackedCount(), m.ledger().missingAcked().size(), true, wallMs, steps(m), m.reboot().bgShare(), failure(method, m),
+                method.background() ? m.reboot().fgPauseMs() : Double.NaN, m.attribution());
     }
 
     /** A run that threw before its ledger could be read back. */
     public static BenchRun failed(String guest, int memoryMb, BenchMethod method, int repeat, String reason, double wallMs) {
         return new BenchRun(guest, memoryMb, method, repeat, Optional.empty(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                0, 0, false, wallMs, Map.of(), Optional.empty(), Optional.of(reason));
+                0, 0, false, wallMs, Map.of(), Optional.empty(), Optional.of(reason), Double.NaN, Optional.empty());
     }
 
     /** Part → ms; a part run more than once (one per disk) is summed. */

@@ -25,15 +25,14 @@ import org.bgreboot.engine.Engine;
 import org.bgreboot.experiment.Lab;
 import org.bgreboot.experiment.bench.BenchPlan;
 /**
- * The bench's own VMs, one per guest and memory size ({@code bench-tiny-256m}): disposable, so a
+ * The bench's own VMs, one per guest and memory size ({@code bench-tiny-256m}, {@code bench-debian13-2g}): disposable, so a
  * bench starts each from a pristine persistent disk, and a run that broke one simply drops it.
  */
 final class BenchVms {
     private BenchVms() {}
 
     /** Writes the VM's spec (a free port, the pristine persistent disk) after clearing what a previous bench left. */
-    static Vm prepare(Home home, Engine engine, BenchPlan plan, GuestImage image, ByteSize memory, Lab stopper) {
-        String name = plan.vmName(memory);
+    static Vm prepare(Home home, Engine engine, String name, GuestImage image, ByteSize memory, Lab stopper) {
         Path spec = home.specs().resolve(name + ".toml");
         Path persistent = home.home().resolve("data").resolve(name).resolve("persist.img");
         if (Files.exists(spec)) {
@@ -122,8 +121,8 @@ final class BenchVms {
 
     /** A bench stopped by Ctrl-C or SIGTERM must leave none of its VMs running. */
     static Thread killOnExit(Home home, BenchPlan plan, Progress progress) {
-        Thread hook = new Thread(() -> plan.memories().forEach(m ->
-                kill(home.vms().resolve(plan.vmName(m)), plan.vmName(m), progress)), "bench-vms-on-exit");
+        Thread hook = new Thread(() -> plan.guests().forEach(g -> plan.memories().forEach(m ->
+                kill(home.vms().resolve(plan.vmName(g, m)), plan.vmName(g, m), progress))), "bench-vms-on-exit");
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
     }

@@ -36,10 +36,15 @@ public record PostgresReboot(
                 seen.longestGapMs(r.startMs(), r.endMs()),
                 seen.tps(r.startMs() - windowMs, r.startMs()),
                 background ? seen.tps(r.bgLaunchedAtMs(), r.bgReadyAtMs()) : Double.NaN,
-                seen.tps(r.endMs(), r.endMs() + windowMs),
+                tpsAfter(r, seen, windowMs),
                 background ? r.bgReadyMs() : Double.NaN,
                 background ? r.switchMs() : Double.NaN,
                 RebootPhases.of(r));
+    }
+
+    /** Throughput once the clients commit again (how long that took is in the commit gap); 0 if they never did. */
+    private static double tpsAfter(RebootResult r, PgbenchWorkload.Result seen, long windowMs) {
+        return seen.firstCommitAfter(r.endMs()).stream().map(at -> seen.tps(at, at + windowMs)).findFirst().orElse(0);
     }
 
     public boolean background() {

@@ -28,6 +28,9 @@ public final class PostgresRun {
      */
     public record Plan(int backgroundReboots, Duration window, boolean install) {}
 
+    /** How long PostgreSQL may take to take queries again after a reboot's end (a cold start on a busy TCG host). */
+    private static final Duration SERVER_BACK = Duration.ofSeconds(120);
+
     private final Lab lab;
     private final Vm vm;
     private final PgbenchWorkload.Database db;
@@ -54,10 +57,10 @@ public final class PostgresRun {
         try (PgbenchWorkload w = PgbenchWorkload.start(db, sql.resolve("pgbench-append.sql"), sql.resolve("pgbench-init.sql"), logs, clock)) {
             try {
                 Sleep.ms(plan.window().toMillis());
-                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()).forcing(!plan.install()), plan));
+                reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()).forcing(!plan.install()), plan, w));
                 for (int i = 1; i <= plan.backgroundReboots(); i++) {
                     reboots.add(reboot("background reboot " + i + " of " + plan.backgroundReboots(),
-                            RebootOptions.background(clock).withInstall(plan.install()).forcing(!plan.install()), plan));
+                            RebootOptions.background(clock).withInstall(plan.install()).forcing(!plan.install()), plan, w));
                 }
             } finally {
                 progress.step("pgbench: stopping, then every logged commit looked up in the table");
@@ -69,9 +72,12 @@ public final class PostgresRun {
                 seen.lost().stream().sorted().limit(10).toList(), seen.extraRows(), seen.commits());
     }
 
-    private RebootResult reboot(String what, RebootOptions opts, Plan plan) {
+    private RebootResult reboot(String what, RebootOptions opts, Plan plan, PgbenchWorkload w) {
         lab.progress().step(what.toUpperCase(java.util.Locale.ROOT));
         RebootResult r = lab.reboot(vm, opts);
+        if (!w.awaitServer(SERVER_BACK)) {
+            lab.progress().step("PostgreSQL did not take a query within " + SERVER_BACK.toSeconds() + " s after the reboot");
+        }
         Sleep.ms(plan.window().toMillis());
         return r;
     }

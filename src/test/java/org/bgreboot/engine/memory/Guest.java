@@ -67,6 +67,14 @@ final class Guest {
     long nextPid = 300;
     final StringBuilder console = new StringBuilder();
     boolean clockSet;
+    /** bgreboot-keep's marker on the system disk: the next switch keeps state. */
+    boolean keepArmed;
+    /** The kept services' ports drop what arrives (a clone awaiting the restore). */
+    boolean keepGuarded;
+    /** The kept services running here, by name. */
+    final Map<String, KeepGuest.Service> services = new java.util.LinkedHashMap<>();
+    /** What the last mount's restore said, one JSON line per service ({@code bgreboot-keep status}). */
+    List<String> keepStatus = new ArrayList<>();
 
     boolean up() {
         return status == Status.UP;

@@ -82,6 +82,7 @@ final class MemoryAgentChannel implements AgentChannel {
         g.dataMounted = false;
         g.frozen.clear();
         g.processes.clear();
+        g.services.clear();
         g.console.append(line).append("\n");
         world.event(machine + " restarts in place");
     }
@@ -259,6 +260,13 @@ final class MemoryAgentChannel implements AgentChannel {
             case GuestPaths.INSTALL -> done(s.installFails ? Guest.Exit.failed("E: Unable to fetch some archives") : Guest.Exit.ok("updated"));
             case GuestPaths.RELEASE -> release(s);
             case GuestPaths.ATTACH -> attach(s);
+            case KeepGuest.PATH -> {
+                if (s.keptServices == null) {
+                    throw new WireCommandException("guest-exec", null, "GenericError",
+                            "Guest agent command failed, error was 'Failed to execute child process \u201c" + path + "\u201d (No such file or directory)'", null);
+                }
+                yield KeepGuest.program(world, argv);
+            }
             case GuestPaths.KEXEC -> (m, p) -> {
                 restart("kexec_core: Starting new kernel");
                 return Optional.of(Guest.Exit.ok(""));

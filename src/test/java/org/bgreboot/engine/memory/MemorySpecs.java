@@ -58,6 +58,13 @@ public final class MemorySpecs {
                 "console=ttyS0")), u.kexec())), s.switchPolicy(), s.libvirt());
     }
 
+    /** On a bridge, with its own address: what carries a kept service's TCP connections across the switch. */
+    public static VmSpec bridged(VmSpec s) {
+        VmSpec.Network n = new VmSpec.Network(VmSpec.Network.Mode.BRIDGE, s.network().mac(), List.of(), "br0", "", "10.77.110.10", "", 80);
+        return new VmSpec(s.file(), s.name(), s.memory(), s.cpus(), s.machine(), s.systemDisks(), s.persistentDisk(), n, s.boot(),
+                s.hooks(), s.ready(), s.update(), s.switchPolicy(), s.libvirt());
+    }
+
     public static VmSpec withMemory(VmSpec s, ByteSize memory) {
         return new VmSpec(s.file(), s.name(), memory, s.cpus(), s.machine(), s.systemDisks(), s.persistentDisk(), s.network(), s.boot(),
                 s.hooks(), s.ready(), s.update(), s.switchPolicy(), s.libvirt());

@@ -51,6 +51,29 @@ public final class Script {
     /** What the guest says it has installed (the probe's lines); the default: a newer kernel installed and flagged. */
     public String installed = "running=6.1.0-50-amd64\nflag=1\npkg=linux-image-6.1.0-57-amd64\nkernel=6.1.0-50-amd64\nkernel=6.1.0-57-amd64\n";
 
+    /** The services the guest names for bgreboot-keep (keep.d); null: bgreboot-keep is not installed. */
+    public java.util.List<String> keptServices;
+    /** Kept services whose unit is not set up (they run since before bgreboot-keep's setup). */
+    public final java.util.Set<String> keepNotSetUp = new java.util.HashSet<>();
+    /** The guest's bgreboot-keep is an older one that has no {@code list} (exit 2, "unknown command"). */
+    public boolean keepWithoutList;
+    /** {@code bgreboot-keep arm} fails. */
+    public boolean keepArmFails;
+    /** The next this many pre-dumps of a running service fail. */
+    public int keepPreDumpFailures;
+    /** The final dump of a service fails with this reason (CRIU's), by service. */
+    public final java.util.Map<String, String> keepDumpFails = new java.util.HashMap<>();
+    /** The final dump takes this long, real ms. */
+    public long keepDumpMs;
+    /** The final dump never ends (until killed). */
+    public boolean keepDumpHangs;
+    /** A service's restore fails with this reason, by service; it is started as usual instead. */
+    public final java.util.Map<String, String> keepRestoreFails = new java.util.HashMap<>();
+    /** Every restore exceeds its time limit (RESTORE_TIMEOUT): killed, the service started as usual. */
+    public boolean keepRestoreTimesOut;
+    /** {@code bgreboot-keep status} never answers. */
+    public boolean keepStatusSilent;
+
     /** The serving guest ignores power-off requests. */
     public boolean ignoresPowerOff;
 

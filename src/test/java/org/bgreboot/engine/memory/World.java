@@ -68,6 +68,8 @@ public final class World {
         /** Each instance's writes to its system disk. */
         final Map<String, List<String>> systemWrites = new HashMap<>();
         boolean unavailable;
+        /** Whether FG was armed for keeping state when the clone point was cut (the clone's system disk says so). */
+        boolean keepArmedAtCut;
 
         VmRecord(VmSpec spec, String host) {
             this.spec = spec;
@@ -81,6 +83,8 @@ public final class World {
     private final Map<Path, Layer> layers = new LinkedHashMap<>();
     /** Each persistent disk's image: the writes on it. */
     private final Map<Path, List<Long>> images = new HashMap<>();
+    /** bgreboot-keep's images on each persistent disk, by service. */
+    private final Map<Path, Map<String, KeepGuest.Images>> keepImages = new HashMap<>();
     private final List<String> events = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
     private int maxUnavailable;
@@ -439,6 +443,7 @@ public final class World {
         m.disk = state.persistentDiskOr(spec).path();
         m.placeholder = spec.switchPolicy().disk() == VmSpec.SwitchPolicy.DiskHandover.SWAP;
         m.share = share;
+        m.guest.keepArmed = r.keepArmedAtCut;
         machines.put(key(spec.name(), id), m);
         r.cloneLaunched = true;
         r.cloneEverUp = false;
@@ -540,6 +545,8 @@ public final class World {
         m.guest.upAtNanos = saved.upAtNanos;
         m.guest.everUp = saved.everUp;
         m.guest.bootId = saved.bootId;
+        m.guest.keepArmed = saved.keepArmed;
+        m.guest.keepGuarded = saved.keepGuarded;
         m.guest.console.append(saved.console);
         m.state = Machine.State.RUNNING;
         machines.put(key(m.vm, m.id), m);
@@ -728,6 +735,7 @@ public final class World {
         }
         fg.layers = List.copyOf(now);
         fg.cutDone = true;
+        record(fg.vm).keepArmedAtCut = fg.guest.keepArmed;
         event(fg + " cut onto " + fg.layers);
     }
 
@@ -908,6 +916,67 @@ public final class World {
     void mount(Machine m) {
         m.guest.dataMounted = true;
         m.guest.view = new ArrayList<>(image(m.disk));
+        KeepGuest.mounted(this, m);
+    }
+
+    /** bgreboot-keep's images on the persistent disk {@code m} has, by service. */
+    Map<String, KeepGuest.Images> keepImages(Machine m) {
+        return keepImages.computeIfAbsent(m.disk, d -> new java.util.LinkedHashMap<>());
+    }
+
+    /** A restore brought {@code svc} back in {@code m}: the same processes must not also run on elsewhere. */
+    void restoredKept(Machine m, KeepGuest.Service svc) {
+        for (Machine o : live(m.vm)) {
+            KeepGuest.Service other = o == m ? null : o.guest.services.get(svc.name);
+            if (other != null && other.identity.equals(svc.identity) && !other.stopped) {
+                violation(svc.name + " was restored in " + m + " while its processes ran on in " + o);
+            }
+        }
+    }
+
+    /** A kept service as one instance runs it. */
+    public record KeptProcess(String instance, long pid, String identity, boolean restored, boolean stopped) {}
+
+    /** The kept service {@code name} in the VM's serving instance. */
+    public synchronized Optional<KeptProcess> keptService(String vm, String name) {
+        tick();
+        return current(vm).flatMap(m -> Optional.ofNullable(m.guest.services.get(name))
+                .map(s -> new KeptProcess(m.id, s.pid, s.identity, s.restored, s.stopped)));
+    }
+
+    /**
+     * What is wrong with the VM's kept services when no reboot is under way: each runs exactly once,
+     * in the serving instance, and not stopped; no images are left on the persistent disk; no
+     * instance is armed for a switch that is over.
+     */
+    public synchronized List<String> keepProblems(String vm) {
+        tick();
+        VmRecord r = record(vm);
+        List<String> p = new ArrayList<>();
+        if (r.script.keptServices == null) {
+            return p;
+        }
+        Optional<Machine> serving = current(vm);
+        for (String n : r.script.keptServices) {
+            KeepGuest.Service s = serving.map(m -> m.guest.services.get(n)).orElse(null);
+            if (s == null) {
+                p.add(n + " does not run in the serving instance");
+            } else if (s.stopped) {
+                p.add(n + " is left stopped in " + serving.get());
+            }
+            for (Machine o : live(vm)) {
+                if (serving.isPresent() && o != serving.get() && o.guest.services.containsKey(n)) {
+                    p.add(n + " runs in " + o + " too");
+                }
+            }
+        }
+        keepImages.getOrDefault(r.spec.persistentDisk().path(), Map.of()).forEach((n, img) -> {
+            if (!img.empty()) {
+                p.add("images of " + n + " are left on the persistent disk");
+            }
+        });
+        live(vm).stream().filter(m -> m.guest.keepArmed).forEach(m -> p.add(m + " is left armed for keeping state"));
+        return p;
     }
 
     /** The instance's process is gone: its guest with it, its image let go of now or later. */
@@ -917,6 +986,7 @@ public final class World {
         m.linkUp = false;
         m.owns = false;
         m.guest.processes.clear();
+        m.guest.services.clear();
         Script s = scriptOf(m);
         m.releaseAtNanos = s.diskNeverReleased ? Long.MAX_VALUE : System.nanoTime() + s.lingerMs * 1_000_000;
         event(m + " ended: " + why);

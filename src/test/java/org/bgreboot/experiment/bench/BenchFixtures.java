@@ -25,6 +25,7 @@ import org.bgreboot.engine.embedded.Accel;
 import org.bgreboot.engine.embedded.AccelChoice;
 import org.bgreboot.spec.ByteSize;
 
+import org.bgreboot.report.DowntimeAttribution;
 import org.bgreboot.report.RebootMeasurement;
 import org.bgreboot.experiment.bench.BenchMachine;
 import org.bgreboot.experiment.bench.BenchMethod;
@@ -48,7 +49,17 @@ final class BenchFixtures {
                 m.background() ? 9000 : Double.NaN, downtimeMs + 500, 100, lost, true, 30_000,
                 m.background() ? Map.of(Part.STOP_FG, 1.0, Part.TAKE_DISK, 8.25) : Map.of(Part.REQUEST_REBOOT, 2.0),
                 m.background() ? Optional.of(new BgShareReport(BgShare.ADAPTIVE, BgShare.IDLE, Double.NaN, 0, false,
-                        "the clone cannot be capped here: idle priority only")) : Optional.empty(), Optional.empty());
+                        "the clone cannot be capped here: idle priority only")) : Optional.empty(), Optional.empty(),
+                m.background() ? 12.5 : Double.NaN, m == BenchMethod.BACKGROUND
+                        ? Optional.of(new DowntimeAttribution(5, 20, downtimeMs - 25, Map.of("timeout", 1), 40)) : Optional.empty());
+    }
+
+    /** {@link #ok} of another guest. */
+    static BenchRun of(String guest, int mb, BenchMethod m, int repeat, double downtimeMs, double switchMs) {
+        BenchRun r = ok(mb, m, repeat, downtimeMs, switchMs, 0);
+        return new BenchRun(guest, r.memoryMb(), r.method(), r.repeat(), r.outcome(), r.downtimeMs(), r.maxProbeGapMs(), r.switchMs(),
+                r.bgReadyMs(), r.timeToNewOsMs(), r.ackedWrites(), r.ackedWritesLost(), r.ledgerChecked(), r.wallMs(), r.stepsMs(), r.bgShare(),
+                r.failure(), r.fgPauseMs(), r.downtimeParts());
     }
 
     /** A background run whose switch failed at attach and whose VM was cold-booted: a real downtime, no background reboot. */

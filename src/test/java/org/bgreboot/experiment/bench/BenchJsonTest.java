@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
 import org.bgreboot.output.Schemas;
+import org.bgreboot.spec.ByteSize;
 import org.junit.jupiter.api.Test;
 
 import org.bgreboot.experiment.bench.BenchJson;
@@ -64,6 +65,37 @@ class BenchJsonTest {
         assertThat(bg256.get("repeats").get(1).get("bg_share").get("effective").asText()).as("what really ran").isEqualTo("idle");
         assertThat(bg256.get("repeats").get(1).get("bg_share").get("capped_ms").isNull()).as("unreadable counters: null").isTrue();
         assertThat(results.get(0).get("repeats").get(0).get("outcome").asText()).isEqualTo("rebooted");
+        assertThat(bg256.get("fg_pause_ms").asDouble()).isEqualTo(12.5);
+        assertThat(results.get(0).get("fg_pause_ms").isNull()).as("a normal reboot has no clone point").isTrue();
+    }
+
+    @Test
+    void eachBackgroundRepeatSaysWhereItsDowntimeWent() throws Exception {
+        JsonNode results = json(sample(Optional.empty())).get("results");
+        JsonNode parts = results.get(1).get("repeats").get(1).get("downtime_parts");
+        assertThat(parts.get("before_move_ms").asDouble() + parts.get("network_move_ms").asDouble() + parts.get("first_answer_ms").asDouble())
+                .as("the parts add up to the downtime").isEqualTo(140);
+        assertThat(parts.get("failed_probes").get("timeout").asInt()).isEqualTo(1);
+        assertThat(parts.get("slowest_probe_ms").asDouble()).isEqualTo(40);
+        assertThat(results.get(0).get("repeats").get(0).get("downtime_parts").isNull()).as("a normal reboot: none").isTrue();
+    }
+
+    @Test
+    void severalGuestsOneCellEachPerMemoryAndMethodInTheirOrder() throws Exception {
+        BenchResult r = result(new BenchPlan(List.of("debian13", "debian11"), List.of(ByteSize.parse("256M")),
+                List.of(BenchMethod.NORMAL, BenchMethod.BACKGROUND), 1, false, 15), List.of(
+                BenchFixtures.of("debian13", 256, BenchMethod.NORMAL, 1, 20_000, Double.NaN),
+                BenchFixtures.of("debian13", 256, BenchMethod.BACKGROUND, 1, 100, 150),
+                BenchFixtures.of("debian11", 256, BenchMethod.NORMAL, 1, 30_000, Double.NaN),
+                BenchFixtures.of("debian11", 256, BenchMethod.BACKGROUND, 1, 90, 140)), Optional.empty());
+        JsonNode j = json(r);
+        assertThat(j.get("guests").toString()).isEqualTo("[\"debian13\",\"debian11\"]");
+        assertThat(j.get("command").asText()).startsWith("bgreboot bench --guest debian13,debian11 --memory 256M");
+        assertThat(j.get("results")).extracting(c -> c.get("guest").asText() + " " + c.get("method").asText())
+                .containsExactly("debian13 normal", "debian13 background", "debian11 normal", "debian11 background");
+        assertThat(j.get("results").get(3).get("downtime_ms").asDouble()).isEqualTo(90);
+        assertThat(j.get("background_normal_ratios")).extracting(x -> x.get("guest").asText() + " " + x.get("ratio").asDouble())
+                .containsExactly("debian13 0.005", "debian11 0.003");
     }
 
     @Test
@@ -84,7 +116,11 @@ class BenchJsonTest {
         JsonNode j = json(sample(Optional.empty()));
         assertThat(j.get("command").asText()).startsWith("bgreboot bench --guest tiny --memory 256M,2G --repeat 2");
         assertThat(j.get("acked_writes_lost").asInt()).isEqualTo(3);
-        assertThat(j.get("background_normal_ratio_by_memory_mb").get("256").asDouble()).isEqualTo(0.015);
+        assertThat(j.get("guests")).hasSize(1);
+        assertThat(j.get("guests").get(0).asText()).isEqualTo("tiny");
+        assertThat(j.get("background_normal_ratios").get(0).get("guest").asText()).isEqualTo("tiny");
+        assertThat(j.get("background_normal_ratios").get(0).get("memory_mb").asInt()).isEqualTo(256);
+        assertThat(j.get("background_normal_ratios").get(0).get("ratio").asDouble()).isEqualTo(0.015);
         assertThat(j.get("interference").isNull()).isTrue();
         assertThat(j.get("problems")).hasSize(3);
     }

@@ -21,8 +21,8 @@ class BenchPlanTest {
         assertThat(p.methods()).containsExactly(BenchMethod.NORMAL, BenchMethod.RESTORE);
         assertThat(p.runCount()).isEqualTo(12);
         assertThat(p.largestMemory()).isEqualTo(ByteSize.parse("2G"));
-        assertThat(p.vmName(ByteSize.parse("2G"))).isEqualTo("bench-tiny-2g");
-        assertThat(p.builderKind()).isEqualTo("demo");
+        assertThat(p.vmName("tiny", ByteSize.parse("2G"))).isEqualTo("bench-tiny-2g");
+        assertThat(BenchPlan.builderKind("tiny")).isEqualTo("demo");
         assertThat(p.command()).isEqualTo("bgreboot bench --guest tiny --memory 128M,2G --repeat 3 --methods normal,restore --interference-seconds 15");
     }
 
@@ -36,6 +36,21 @@ class BenchPlanTest {
     }
 
     @Test
+    void severalGuestsKeepTheirOrderAndRunOneAfterTheOther() {
+        BenchPlan p = new BenchPlan(List.of("debian11", "debian12", "debian13", "debian11"), List.of(ByteSize.parse("2G"), ByteSize.parse("256M")),
+                List.of(), 3, true, 15);
+        assertThat(p.guests()).containsExactly("debian11", "debian12", "debian13");
+        assertThat(p.interferenceGuest()).isEqualTo("debian11");
+        assertThat(BenchPlan.builderKind("debian13")).isEqualTo("debian13");
+        assertThat(p.vmName("debian13", ByteSize.parse("256M"))).isEqualTo("bench-debian13-256m");
+        BenchPlan resolved = p.resolve(java.util.Map.of("debian11", BenchFixtures.image(List.of("kexec")), "debian12",
+                BenchFixtures.image(List.of("kexec")), "debian13", BenchFixtures.image(null)));
+        assertThat(resolved.methods()).as("only what every guest supports").containsExactly(BenchMethod.NORMAL, BenchMethod.BACKGROUND, BenchMethod.RESTORE);
+        assertThat(resolved.runCount()).isEqualTo(3 * 2 * 3 * 3);
+        assertThat(resolved.command()).startsWith("bgreboot bench --guest debian11,debian12,debian13 --memory 256M,2G --repeat 3");
+    }
+
+    @Test
     void kexecOnAGuestWithoutItIsAUserError() {
         BenchPlan p = new BenchPlan("tiny", List.of(ByteSize.parse("1G")), List.of(BenchMethod.KEXEC), 1, false, 15);
         assertThatThrownBy(() -> p.resolve(BenchFixtures.image(null))).isInstanceOf(UserError.class).hasMessageContaining("kexec");
@@ -44,7 +59,9 @@ class BenchPlanTest {
     @Test
     void badInputIsAUserError() {
         assertThatThrownBy(() -> new BenchPlan("fedora", List.of(ByteSize.parse("1G")), List.of(), 1, false, 15))
-                .isInstanceOf(UserError.class).hasMessageContaining("tiny, debian or debian-postgres");
+                .isInstanceOf(UserError.class).hasMessageContaining("tiny, debian, debian11, debian12, debian13 or debian-postgres");
+        assertThatThrownBy(() -> new BenchPlan(List.of(), List.of(ByteSize.parse("1G")), List.of(), 1, false, 15))
+                .isInstanceOf(UserError.class).hasMessageContaining("at least one guest");
         assertThatThrownBy(() -> new BenchPlan("tiny", List.of(ByteSize.parse("1G")), List.of(), 0, false, 15))
                 .isInstanceOf(UserError.class).hasMessageContaining("--repeat");
         assertThatThrownBy(() -> BenchMethod.parse("suspend")).isInstanceOf(UserError.class)

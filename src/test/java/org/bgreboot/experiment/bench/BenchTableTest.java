@@ -38,7 +38,7 @@ class BenchTableTest {
         Table t = BenchTable.of(sample());
         assertThat(t.columns()).containsExactly("guest", "memory", "normal reboot downtime", "kexec downtime",
                 "background downtime (handover)", "background downtime (restore)", "switch (handover)", "switch (restore)",
-                "background / normal", "acked writes lost");
+                "FG pause", "clone boot", "background / normal", "acked writes lost");
     }
 
     @Test
@@ -46,16 +46,38 @@ class BenchTableTest {
         List<List<String>> rows = BenchTable.of(sample()).rows();
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0)).containsExactly("tiny", "128M", "7.5 s (7.0–8.0)", "–", "120 ms (100–150)",
-                "1.0 s (0.9–1.1), 1/3 failed", "210 ms (200–220)", "1.1 s (1.0–1.2), 1/3 failed", "1.60 %", "0 (1 unchecked)");
+                "1.0 s (0.9–1.1), 1/3 failed", "210 ms (200–220)", "1.1 s (1.0–1.2), 1/3 failed", "13 ms", "9.0 s", "1.60 %", "0 (1 unchecked)");
         assertThat(rows.get(1)).containsExactly("tiny", "768M", "9.0 s", "–", "300 ms", "1/1 failed", "250 ms", "1/1 failed",
-                "3.33 %", "2 (1 unchecked)");
+                "13 ms", "9.0 s", "3.33 %", "2 (1 unchecked)");
     }
 
     @Test
     void aMethodNotInThePlanIsADash() {
         BenchResult r = result(plan(List.of(BenchMethod.BACKGROUND), 1, "256M"), List.of(ok(256, BenchMethod.BACKGROUND, 1, 100, 200, 0)),
                 Optional.empty());
-        assertThat(BenchTable.of(r).rows().get(0)).containsExactly("tiny", "256M", "–", "–", "100 ms", "–", "200 ms", "–", "–", "0");
+        assertThat(BenchTable.of(r).rows().get(0)).containsExactly("tiny", "256M", "–", "–", "100 ms", "–", "200 ms", "–", "13 ms", "9.0 s", "–", "0");
+    }
+
+    @Test
+    void thePartsTableSplitsTheBackgroundDowntime() {
+        Table parts = BenchTable.parts(sample());
+        assertThat(parts.columns()).containsExactly("guest", "memory", "background downtime (handover)", "old OS's last answer to the move",
+                "network move", "to the clone's first answer", "failed probes", "slowest probe");
+        assertThat(parts.rows().get(0)).containsExactly("tiny", "128M", "120 ms (100–150)", "5 ms", "20 ms", "95 ms (75–125)", "3 timeout", "40 ms");
+        assertThat(BenchTable.markdown(sample())).contains("The background downtime by its parts");
+    }
+
+    @Test
+    void oneRowPerGuestAndMemoryInTheGuestsOrder() {
+        BenchResult r = result(new BenchPlan(List.of("debian13", "debian11"), List.of(org.bgreboot.spec.ByteSize.parse("256M")),
+                List.of(BenchMethod.NORMAL, BenchMethod.BACKGROUND), 1, false, 15), List.of(
+                BenchFixtures.of("debian13", 256, BenchMethod.NORMAL, 1, 20_000, Double.NaN),
+                BenchFixtures.of("debian13", 256, BenchMethod.BACKGROUND, 1, 100, 150),
+                BenchFixtures.of("debian11", 256, BenchMethod.NORMAL, 1, 30_000, Double.NaN),
+                BenchFixtures.of("debian11", 256, BenchMethod.BACKGROUND, 1, 90, 140)), Optional.empty());
+        List<List<String>> rows = BenchTable.of(r).rows();
+        assertThat(rows).extracting(row -> row.get(0) + " " + row.get(2) + " " + row.get(4) + " " + row.get(10))
+                .containsExactly("debian13 20.0 s 100 ms 0.50 %", "debian11 30.0 s 90 ms 0.30 %");
     }
 
     @Test

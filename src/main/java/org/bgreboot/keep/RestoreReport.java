@@ -1,0 +1,15 @@
+package org.bgreboot.keep;
+
+import java.util.Optional;
+
+/**
+ * What the new VM's {@code bgreboot-keep status} says of one service after the attach: restored
+ * from its images, started as usual because the restore failed or timed out, or not restored
+ * because its dump had failed in the old VM.
+ *
+ * @param ms  how long the restore took (or the failed attempt)
+ * @param pid the restored main process (0 unless restored)
+ */
+public record RestoreReport(String service, Kind kind, double ms, long pid, Optional<String> reason) {
+    public enum Kind { RESTORED, RESTORE_FAILED, DUMP_FAILED }
+}
