@@ -45,6 +45,8 @@ final class Host implements AutoCloseable {
     private final HostFiles files;
     private volatile Connect conn;
     private volatile long epoch;
+    /** When the connection of this epoch was found lost (System.nanoTime), or -1: the bound runs from there, not from each call. */
+    private long lostSince = -1;
 
     /** A domain of the host and the bgreboot metadata it has now (its live one if it runs). */
     record DomainEntry(String name, boolean active, boolean persistent, Optional<VmMetadata> metadata) {}
@@ -159,7 +161,12 @@ final class Host implements AutoCloseable {
         events.detach(old);
         closeQuietly(old);
         long t0 = System.nanoTime();
-        long deadline = t0 + reconnectFor.toNanos();
+        if (lostSince < 0) {
+            lostSince = t0;
+        }
+        // one bound for the whole outage: once it has passed, each later call tries once and fails at
+        // once (an abort on a host gone for good undid its steps one after the other, a minute each)
+        long deadline = lostSince + reconnectFor.toNanos();
         long backoff = FIRST_BACKOFF_MS;
         int tries = 0;
         while (true) {
@@ -170,6 +177,7 @@ final class Host implements AutoCloseable {
                 events.attach(c);
                 conn = c;
                 epoch++;
+                lostSince = -1;
                 log.debug("reconnected to libvirt at {} after {} ms ({} tries)", uri, (System.nanoTime() - t0) / 1_000_000, tries);
                 return;
             } catch (LibvirtException | LibvirtFailure e) {
