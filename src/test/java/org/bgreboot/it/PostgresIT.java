@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * PostgreSQL across background reboots, written to by Debian's pgbench (a client nobody here
- * wrote) from the host: a normal reboot for the baseline, then three background reboots. Every
+ * wrote) from the host: a normal reboot for the baseline, then two background reboots in a row (the second from the first's chain). Every
  * transaction pgbench saw committed must be in the table afterwards, pgbench must be committing
  * again after each reboot and while the clone boots, and a background reboot's longest gap
  * between commits must be a small share of the normal reboot's, measured in the same run. The
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PostgresIT {
 
     @Test
-    void threeBackgroundRebootsUnderPgbenchLoseNoCommittedTransaction() throws IOException {
+    void twoBackgroundRebootsUnderPgbenchLoseNoCommittedTransaction() throws IOException {
         GuestImage image = new GuestBuilder(TestVms.home()).ensure("debian-postgres", line -> System.out.println("  " + line));
         String name = "pg-" + System.nanoTime() % 100000;
         int port = PostgresBench.freePortPair();
@@ -49,7 +49,7 @@ class PostgresIT {
         try {
             TestVms.lab().freshStart(vm);
             o = new PostgresRun(TestVms.lab(), vm, db, TestVms.home(), Files.createTempDirectory(TestVms.home().home(), "pgbench-"))
-                    .run(new PostgresRun.Plan(3, Duration.ofSeconds(5), false)); // no kernel install: minutes under TCG, and not what is tested
+                    .run(new PostgresRun.Plan(2, Duration.ofSeconds(5), false)); // no kernel install: minutes under TCG, and not what is tested
         } finally {
             TestVms.lab().stop(vm);
         }
@@ -57,10 +57,10 @@ class PostgresIT {
         Schemas.assertValid("bench", o.json());
         assertThat(o.problems()).isEmpty();
 
-        assertThat(o.reboots()).hasSize(4).allSatisfy(r -> assertThat(r.failure()).isEmpty());
+        assertThat(o.reboots()).hasSize(3).allSatisfy(r -> assertThat(r.failure()).isEmpty());
         assertThat(o.commits()).as("pgbench committed throughout").isGreaterThan(500);
         assertThat(o.lost()).as("committed transactions missing from the table: " + o.lostSample()).isZero();
-        assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(5);
+        assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(4);
         for (PostgresReboot r : o.reboots()) {
             assertThat(r.tpsAfter()).as(r.method() + " reboot: pgbench commits again afterwards").isPositive();
         }
