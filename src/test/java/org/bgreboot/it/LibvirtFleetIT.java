@@ -168,8 +168,11 @@ class LibvirtFleetIT {
         List<String> serving = LibvirtTestLab.running(lost);
         assertThat(serving).as("exactly one domain serves").hasSize(1);
         assertThat(recovered.stdout()).contains("booted again from its own disks").contains("domain " + serving.get(0));
-        // v2 was installed in the VM before its clone point (as apt would, then a reboot): its own disks boot into it
+        // its own disks carry the update PREPARE installed before the clone point (the version file says v2, as after
+        // any install), but they boot as it was defined: its old kernel, not the clone's
         assertThat(LibvirtTestLab.identity(lost).path("version").asText()).as("what the VM's own disks hold").isEqualTo("v2");
+        assertThat(LibvirtTestLab.identity(lost).path("kernel").asText()).as("the VM boots its old kernel")
+                .isEqualTo(TestVms.demoImage().first().kernelRelease());
     }
 
     private static void oneLine(Cli.Run r, String says) {
