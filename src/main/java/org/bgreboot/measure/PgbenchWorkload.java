@@ -28,7 +28,12 @@ public final class PgbenchWorkload implements AutoCloseable {
     private static final Pattern LOG = Pattern.compile("run(\\d+)\\.\\d+(\\.\\d+)?");
     /** Short runs by default, so the loop ends soon after it is told to. */
     private static final Duration SHORT_RUN = Duration.ofSeconds(10);
-    private static final Pattern ABORTED = Pattern.compile("client \\d+ aborted");
+    /**
+     * A client whose connection ended: pgbench 15 says "client N aborted in command..." when the
+     * backend died, and "client N script S aborted in command..." when the server ended the session
+     * (a fast shutdown's "terminating connection due to administrator command").
+     */
+    private static final Pattern ABORTED = Pattern.compile("client \\d+ (?:script \\d+ )?aborted");
     private static final int CLIENTS = 2;
 
     /** One logged commit: which row it wrote, when it completed (run clock ms) and how long it took. */
@@ -226,10 +231,15 @@ public final class PgbenchWorkload implements AutoCloseable {
 
     private static int aborted(Path out) {
         try {
-            return (int) Files.readAllLines(out, StandardCharsets.UTF_8).stream().filter(l -> ABORTED.matcher(l).find()).count();
+            return abortedClients(Files.readAllLines(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** How many clients a pgbench process's output says lost their connection. */
+    static int abortedClients(List<String> output) {
+        return (int) output.stream().filter(l -> ABORTED.matcher(l).find()).count();
     }
 
     private List<Commit> readLogs() {
