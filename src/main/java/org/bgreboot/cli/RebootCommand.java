@@ -70,9 +70,10 @@ final class RebootCommand implements Callable<Integer> {
             + "a longer pause) instead of a sync before it (a crash-consistent clone, a pause of the snapshot alone).")
     boolean quiesce;
 
-    @Option(names = "--bg-share", paramLabel = "idle|adaptive|normal", defaultValue = "adaptive",
+    @Option(names = "--bg-share", paramLabel = "idle|adaptive|normal",
             description = "How much of the host the clone may take while it boots: idle (idle priority on the last CPU), adaptive "
-                    + "(idle priority, and at most a third of a CPU while the VM is busy), normal (like any process). Default: ${DEFAULT-VALUE}.")
+                    + "(idle priority, and at most a third of a CPU while the VM is busy), normal (like any process). Default: adaptive, "
+                    + "or what the environment's " + BgShare.ENV + " says.")
     String bgShare;
 
     @Option(names = "--bg-deadline", paramLabel = "SECONDS",
@@ -99,7 +100,7 @@ final class RebootCommand implements Callable<Integer> {
         RunClock clock = RunClock.start();
         Cancel cancel = new Cancel();
         RebootOptions options = RebootOptions.background(clock).with(method()).with(switchMode()).withInstall(!noInstall)
-                .withKernel(kernelOverride(vm.spec())).with(BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
+                .withKernel(kernelOverride(vm.spec())).with(bgShare == null ? BgShare.byDefault() : BgShare.parse(bgShare)).withBgDeadline(deadline()).with(cancel)
                 .takingSpecPersistentDisk(takePersistentDisk).quiescing(quiesce).forcing(force);
         if (keepState && method() != Method.BACKGROUND) {
             throw new org.bgreboot.UserError("--keep-state keeps services across a background reboot's switch: drop --normal or --kexec");

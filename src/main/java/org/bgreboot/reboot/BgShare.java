@@ -21,12 +21,28 @@ public enum BgShare {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The environment variable that sets the host's default share, for every command that reboots. */
+    public static final String ENV = "BGREBOOT_BG_SHARE";
+
     public static BgShare parse(String text) {
+        return parse(text, "--bg-share " + text);
+    }
+
+    /**
+     * The share a reboot gets when none is asked: {@value #ENV} if set (a host whose VMs' throughput
+     * matters less than how long their reboots take: {@code normal}), else adaptive.
+     */
+    public static BgShare byDefault() {
+        String env = System.getenv(ENV);
+        return env == null || env.isBlank() ? ADAPTIVE : parse(env.strip(), ENV + "=" + env.strip());
+    }
+
+    private static BgShare parse(String text, String what) {
         for (BgShare s : values()) {
             if (s.label().equals(text)) {
                 return s;
             }
         }
-        throw new org.bgreboot.UserError("--bg-share " + text + " is unknown: use idle, adaptive or normal");
+        throw new org.bgreboot.UserError(what + " is unknown: use idle, adaptive or normal");
     }
 }

@@ -27,7 +27,7 @@ public record RebootOptions(Method method, SwitchMode switchMode, boolean instal
                             Optional<KeepLimits> keepState) {
 
     public static RebootOptions background(RunClock clock) {
-        return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), BgShare.ADAPTIVE, Optional.empty(), clock,
+        return new RebootOptions(Method.BACKGROUND, SwitchMode.HANDOVER, true, Optional.empty(), BgShare.byDefault(), Optional.empty(), clock,
                 RebootListener.NONE, Cancel.NEVER, false, false, false, Optional.empty());
     }
 

@@ -66,7 +66,7 @@ class BusyHostIT {
         lab.freshStart(vm);
         RunClock clock = RunClock.start();
         RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(),
-                () -> lab.reboot(vm, RebootOptions.background(clock)));
+                () -> lab.reboot(vm, RebootOptions.background(clock).with(BgShare.ADAPTIVE)));
         assertThat(m.reboot().aborted()).as(m.reboot().failure().orElse("")).isFalse();
         double gap = Downtime.longestGapMs(m.probes(), m.reboot().bgLaunchedAtMs(), m.reboot().bgReadyAtMs());
         System.out.printf("busy host: largest gap while the clone booted %.0f ms; clone boot %.1f s, capped %.1f s; downtime %.0f ms%n",
@@ -87,7 +87,7 @@ class BusyHostIT {
         try {
             RunClock clock = RunClock.start();
             RebootMeasurement m = MeasuredReboot.run(MeasuredReboot.serviceUri(vm.spec()), clock, TestVms.progress(),
-                    () -> lab.reboot(strict, RebootOptions.background(clock)));
+                    () -> lab.reboot(strict, RebootOptions.background(clock).with(BgShare.ADAPTIVE)));
             assertThat(m.reboot().aborted()).isTrue();
             assertThat(m.downtime().downtimeMs()).as("downtime of an aborted reboot").isZero();
             assertThat(m.downtime().maxGapMs()).as("FG kept answering").isLessThan(1_000);

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.bgreboot.output.Schemas;
+import org.bgreboot.reboot.BgShare;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,7 +26,8 @@ class DemoIT {
     @Test
     void theDemoReportsBothRebootsAndItsJsonValidates() throws Exception {
         Path json = json("demo");
-        Cli.Run run = Cli.run("demo", "--json", json.toString());
+        // the demo as a user runs it: the clone at the default share (the suite sets normal for the others)
+        Cli.Run run = Cli.run(Map.of(BgShare.ENV, ""), "demo", "--json", json.toString());
         JsonNode j = Schemas.assertValidFile("demo", json);
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(j.get("engine").asText()).isEqualTo("embedded");

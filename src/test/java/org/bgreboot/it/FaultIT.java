@@ -252,18 +252,18 @@ class FaultIT {
     // ---- bgreboot dies --------------------------------------------------------------------------
 
     /**
-     * Where a new process must find real QEMU processes again: a rollback (the clone running, FG's
-     * disk frozen) and a completion (FG gone, the disk half swapped, the clone mounting it). The
-     * flow's every other fault point is killed and recovered on the engine in memory
-     * (reboot/MemoryCrashTest), in seconds.
+     * Where a new process must find real QEMU processes again: a rollback (the clone running and
+     * holding the network, FG's disk frozen), a completion with FG gone and the disk half swapped
+     * (QEMU's file node added, not yet reopened), and one with the clone mounting it. The flow's
+     * every other fault point, these included, is killed and recovered on the engine in memory
+     * (reboot/MemoryCrashTest), in seconds; the three dropped from here to keep the suite in its
+     * budget (after:launch_clone, after:stop_fg, swap:reopened) each reached a state one of these
+     * reaches with less or more done, and passed on every run before.
      */
     @ParameterizedTest(name = "bgreboot killed at {0} (recovery {1})")
     @CsvSource({
-        "after:launch_clone, rolls back",
         "after:release,      rolls back",
-        "after:stop_fg,      completes",
         "swap:file-node,     completes",
-        "swap:reopened,      completes",
         "after:attach,       completes"})
     @Order(1)
     void bgrebootKilledAtAPointIsRecoveredToOneServingVm(String point, String recovery) {

@@ -193,13 +193,14 @@ class LibvirtFaultIT {
      * Each point where the libvirt engine's own work is half done (the flow's own points, all of
      * them, are killed and recovered on the engine in memory in seconds): its scratch layers, the
      * snapshot, the clone's domain, the network handed over, the destroy and the hot-plug, the new
-     * definition, the old one's layers pulled in. (before:promote leaves what after:plug_disk does
-     * but the guest's attach hook, before:retire what after:promote does: not repeated here.)
+     * definition. A rollback from after:take_network undoes the network, the clone's domain, the
+     * snapshot and the scratch layers in turn, so the points before it (after:prepare_clone, after:cut,
+     * after:launch_clone: each undoes less of the same) and after:retire (the journal left to close)
+     * passed on every run and are left out to keep the suite in its budget. (before:promote leaves
+     * what after:plug_disk does but the guest's attach hook, before:retire what after:promote does.)
      */
     @ParameterizedTest
-    @ValueSource(strings = {
-            "after:prepare_clone", "after:cut", "after:launch_clone", "after:take_network", "after:stop_fg",
-            "after:plug_disk", "after:promote", "after:retire"})
+    @ValueSource(strings = {"after:take_network", "after:stop_fg", "after:plug_disk", "after:promote"})
     void killedAtAFaultPointThenRecoveredLeavesOneServingDomainAndNothingLost(String point) throws Exception {
         // every step after the clone point is undone; from STOP_FG on (journaled: FG may be gone) the switch is completed
         boolean pastNoReturn = List.of("before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk", "after:plug_disk",

@@ -15,6 +15,7 @@ import org.bgreboot.guest.GuestBuilder;
 import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.measure.PgbenchWorkload;
+import org.bgreboot.reboot.BgShare;
 import org.bgreboot.spec.ByteSize;
 import org.bgreboot.output.Schemas;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * PostgreSQL across background reboots, written to by Debian's pgbench (a client nobody here
- * wrote) from the host: a normal reboot for the baseline, then two background reboots in a row (the second from the first's chain). Every
+ * wrote) from the host: a normal reboot for the baseline, then a background reboot. Every
  * transaction pgbench saw committed must be in the table afterwards, pgbench must be committing
  * again after each reboot and while the clone boots, and a background reboot's longest gap
  * between commits must be a small share of the normal reboot's, measured in the same run. The
@@ -30,12 +31,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * start in the new VM (1.5 s even with its start-up translated beforehand) plus the freeze,
  * against a normal reboot of ~21 s on this machine: 2.3-2.6 s, 11-12 %, measured by
  * {@code bgreboot bench --guest debian-postgres}. Generous for a busy host.
+ *
+ * <p>One background reboot, its clone at normal priority: pgbench keeps FG busy, so an adaptive
+ * clone is held back for most of its deadline (90-107 s against ~45 s here), which is BusyHostIT's
+ * subject, not this test's; reboots from a reboot's chain are SoakIT's and KeepStateIT's.
  */
 @ExtendWith(KillStrayVms.class)
 class PostgresIT {
 
     @Test
-    void twoBackgroundRebootsUnderPgbenchLoseNoCommittedTransaction() throws IOException {
+    void aBackgroundRebootUnderPgbenchLosesNoCommittedTransaction() throws IOException {
         GuestImage image = new GuestBuilder(TestVms.home()).ensure("debian-postgres", line -> System.out.println("  " + line));
         String name = "pg-" + System.nanoTime() % 100000;
         int port = PostgresBench.freePortPair();
@@ -49,7 +54,7 @@ class PostgresIT {
         try {
             TestVms.lab().freshStart(vm);
             o = new PostgresRun(TestVms.lab(), vm, db, TestVms.home(), Files.createTempDirectory(TestVms.home().home(), "pgbench-"))
-                    .run(new PostgresRun.Plan(2, Duration.ofSeconds(5), false)); // no kernel install: minutes under TCG, and not what is tested
+                    .run(new PostgresRun.Plan(1, Duration.ofSeconds(5), false, BgShare.NORMAL)); // no kernel install: minutes under TCG, and not what is tested
         } finally {
             TestVms.lab().stop(vm);
         }
@@ -57,10 +62,10 @@ class PostgresIT {
         Schemas.assertValid("bench", o.json());
         assertThat(o.problems()).isEmpty();
 
-        assertThat(o.reboots()).hasSize(3).allSatisfy(r -> assertThat(r.failure()).isEmpty());
+        assertThat(o.reboots()).hasSize(2).allSatisfy(r -> assertThat(r.failure()).isEmpty());
         assertThat(o.commits()).as("pgbench committed throughout").isGreaterThan(500);
         assertThat(o.lost()).as("committed transactions missing from the table: " + o.lostSample()).isZero();
-        assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(4);
+        assertThat(o.pgbenchRuns()).as("a new pgbench connected after each reboot").isGreaterThanOrEqualTo(3);
         for (PostgresReboot r : o.reboots()) {
             assertThat(r.tpsAfter()).as(r.method() + " reboot: pgbench commits again afterwards").isPositive();
         }

@@ -13,6 +13,7 @@ import org.bgreboot.guest.GuestBuilder;
 import org.bgreboot.guest.GuestImage;
 import org.bgreboot.guest.GuestSpecs;
 import org.bgreboot.measure.PgbenchWorkload;
+import org.bgreboot.reboot.BgShare;
 import org.bgreboot.spec.ByteSize;
 import org.bgreboot.spec.SpecLoader;
 import org.bgreboot.spec.VmSpec;
@@ -47,7 +48,7 @@ public final class PostgresBench {
         lab.freshStart(vm);
         try {
             return new PostgresRun(lab, vm, new PgbenchWorkload.Database("127.0.0.1", port + 1, pg.user(), pg.database(), ""), home, logs)
-                    .run(new PostgresRun.Plan(backgroundReboots, window, true));
+                    .run(new PostgresRun.Plan(backgroundReboots, window, true, BgShare.byDefault()));
         } finally {
             lab.stop(vm);
         }

@@ -11,6 +11,7 @@ import org.bgreboot.engine.Vm;
 import org.bgreboot.experiment.Lab;
 import org.bgreboot.measure.PgbenchWorkload;
 import org.bgreboot.measure.RunClock;
+import org.bgreboot.reboot.BgShare;
 import org.bgreboot.reboot.Method;
 import org.bgreboot.reboot.RebootOptions;
 import org.bgreboot.reboot.RebootResult;
@@ -25,8 +26,9 @@ public final class PostgresRun {
      * @param window  the load before and after each reboot, over which TPS is counted
      * @param install whether the reboots install the spec's update first (the first one does the
      *                work; under TCG a kernel package's initramfs takes minutes)
+     * @param share   how the background reboots' clones share the host while they boot
      */
-    public record Plan(int backgroundReboots, Duration window, boolean install) {}
+    public record Plan(int backgroundReboots, Duration window, boolean install, BgShare share) {}
 
     /** How long PostgreSQL may take to take queries again after a reboot's end (a cold start on a busy TCG host). */
     private static final Duration SERVER_BACK = Duration.ofSeconds(120);
@@ -60,7 +62,7 @@ public final class PostgresRun {
                 reboots.add(reboot("normal reboot (the baseline)", RebootOptions.background(clock).with(Method.NORMAL).withInstall(plan.install()).forcing(!plan.install()), plan, w));
                 for (int i = 1; i <= plan.backgroundReboots(); i++) {
                     reboots.add(reboot("background reboot " + i + " of " + plan.backgroundReboots(),
-                            RebootOptions.background(clock).withInstall(plan.install()).forcing(!plan.install()), plan, w));
+                            RebootOptions.background(clock).with(plan.share()).withInstall(plan.install()).forcing(!plan.install()), plan, w));
                 }
             } finally {
                 progress.step("pgbench: stopping, then every logged commit looked up in the table");
