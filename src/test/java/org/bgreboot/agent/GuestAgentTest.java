@@ -291,6 +291,24 @@ class GuestAgentTest {
     }
 
     @Test
+    void aGuestWithoutHwclockHasItsClockSetAllTheSame() {
+        connected();
+        // what Debian 13's qemu-ga answers: it set the system clock, then found no hwclock to copy it to the RTC
+        qga.answer("guest-set-time", request -> FakePeer.error(request, "GenericError",
+                "child process has failed to set hardware clock to system time: failed to exec '/sbin/hwclock': No such file or directory"));
+        agent.setTime(Instant.ofEpochSecond(1_700_000_000L));
+        agent.setTimeFromHost();
+    }
+
+    @Test
+    void aClockTheAgentCouldNotSetIsAnError() {
+        connected();
+        qga.answer("guest-set-time", request -> FakePeer.error(request, "GenericError", "Failed to set time to guest: Operation not permitted"));
+        assertThatThrownBy(() -> agent.setTime(Instant.ofEpochSecond(1_700_000_000L))).isInstanceOf(WireCommandException.class)
+                .hasMessageContaining("Failed to set time");
+    }
+
+    @Test
     void writeFileSendsChunksAndClosesAndReadFileReassembles() {
         connected();
         StringBuilder written = new StringBuilder();
