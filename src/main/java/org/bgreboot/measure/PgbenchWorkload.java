@@ -35,6 +35,12 @@ public final class PgbenchWorkload implements AutoCloseable {
      */
     private static final Pattern ABORTED = Pattern.compile("client \\d+ (?:script \\d+ )?aborted");
     private static final int CLIENTS = 2;
+    /**
+     * libpq's connect timeout for pgbench, in seconds, as a real client sets one: a pgbench started
+     * while the VM boots can reach a port forward whose guest never answers, and without a timeout it
+     * waited there long after the server was back (its clients committed nothing meanwhile).
+     */
+    private static final String CONNECT_TIMEOUT_S = "5";
 
     /** One logged commit: which row it wrote, when it completed (run clock ms) and how long it took. */
     public record Commit(long run, int client, long seq, double atMs, double latencyMs) {}
@@ -151,8 +157,9 @@ public final class PgbenchWorkload implements AutoCloseable {
                     "-D", "run=" + run, "-D", "seq=0", "--log", "--log-prefix=" + logs.resolve("run" + run), db.name()));
             long started = System.nanoTime();
             try {
-                Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-                        .redirectOutput(logs.resolve("run" + run + ".out").toFile()).start();
+                ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(logs.resolve("run" + run + ".out").toFile());
+                pb.environment().put("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_S);
+                Process p = pb.start();
                 current = p;
                 double startMs = clock.nowMs();
                 int exit = p.waitFor();
@@ -189,6 +196,28 @@ public final class PgbenchWorkload implements AutoCloseable {
             } catch (IllegalStateException notYet) {
                 org.bgreboot.Sleep.ms(250);
             }
+        }
+        return false;
+    }
+
+    /**
+     * Waits until pgbench's transactions are rows again (counted in the table: its own log is
+     * buffered until it ends): after a reboot, the window before the next one must be one of load.
+     */
+    public boolean awaitCommitting(java.time.Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        long before = -1;
+        while (System.nanoTime() < until) {
+            try {
+                long rows = Long.parseLong(psql(db, List.of("-At", "-c", "SELECT count(*) FROM bgreboot_pgbench")).strip());
+                if (before >= 0 && rows > before) {
+                    return true;
+                }
+                before = rows;
+            } catch (IllegalStateException notYet) {
+                // the server went away again: keep asking until the timeout
+            }
+            org.bgreboot.Sleep.ms(500);
         }
         return false;
     }

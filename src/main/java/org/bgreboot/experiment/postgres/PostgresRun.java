@@ -79,6 +79,8 @@ public final class PostgresRun {
         RebootResult r = lab.reboot(vm, opts);
         if (!w.awaitServer(SERVER_BACK)) {
             lab.progress().step("PostgreSQL did not take a query within " + SERVER_BACK.toSeconds() + " s after the reboot");
+        } else if (!w.awaitCommitting(SERVER_BACK)) {
+            lab.progress().step("pgbench did not commit within " + SERVER_BACK.toSeconds() + " s of PostgreSQL's return");
         }
         Sleep.ms(plan.window().toMillis());
         return r;
