@@ -56,10 +56,14 @@ final class Rehearsal implements SwitchRehearsal {
 
     /** Also tidies a rehearsal a crashed bgreboot left. */
     @Override public void after(Instance serving) {
-        handover.settle();
         DomainInstance s = (DomainInstance) serving;
-        remove(s);
-        host.files().delete(names.rehearsalDisk(definitions.layerDir(), s.name()));
+        try {
+            handover.settle();
+            remove(s);
+        } finally {
+            // QEMU keeps its own handle on a file still plugged; the file of ours must not outlive the reboot
+            host.files().delete(names.rehearsalDisk(definitions.layerDir(), s.name()));
+        }
     }
 
     /** Plugs the scratch disk and waits until the guest has it; the disk's XML, or empty where there is no spare port. */
@@ -92,16 +96,20 @@ final class Rehearsal implements SwitchRehearsal {
         return Optional.of(xml);
     }
 
-    /** Unplugs the scratch disk if the domain has one (libvirt waits a while for the guest, which lets go in its own time). */
+    /**
+     * Unplugs the scratch disk if the domain has one (libvirt waits a while for the guest, which lets
+     * go in its own time). Read again on each attempt: a call repeated on a new connection after
+     * libvirtd restarted may find the disk gone by the first.
+     */
     private static void remove(DomainInstance vm) {
-        for (DomainXml.Disk d : vm.liveXml().disks()) {
-            if (SERIAL.equals(d.serial())) {
-                vm.call("cannot unplug the rehearsal disk", dom -> {
+        vm.call("cannot unplug the rehearsal disk", dom -> {
+            for (DomainXml.Disk d : DomainXml.parse(dom.getXMLDesc(0)).disks()) {
+                if (SERIAL.equals(d.serial())) {
                     dom.detachDeviceFlags(d.xml(), DomainInstance.DEVICE_LIVE);
-                    return null;
-                });
+                }
             }
-        }
+            return null;
+        });
     }
 
     /** A pcie-root-port no device sits on and that is not the persistent disk's. */
