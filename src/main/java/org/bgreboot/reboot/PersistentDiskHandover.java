@@ -7,6 +7,8 @@ import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.jsonwire.WireTimeoutException;
 import org.bgreboot.spec.VmSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The guest's side of the persistent disk's way from the old VM to the new one: the release hook
@@ -17,6 +19,13 @@ import org.bgreboot.spec.VmSpec;
 final class PersistentDiskHandover {
     /** The armed attach hook is polled this often: the downtime ends when it does. */
     private static final long ARMED_POLL_MILLIS = 5;
+    /**
+     * BGREBOOT_TRACE set for bgreboot: the hooks run with it too (through env, one fork more) and
+     * what they trace (each step with the guest's seconds since boot) is logged, to tell where a
+     * switch's milliseconds go inside the guest.
+     */
+    private static final boolean TRACE = !System.getenv().getOrDefault("BGREBOOT_TRACE", "").isEmpty();
+    private static final Logger log = LoggerFactory.getLogger(PersistentDiskHandover.class);
 
     private final VmSpec.Hooks hooks;
     private final VmSpec.SwitchPolicy.Release releaseBy;
@@ -69,7 +78,7 @@ final class PersistentDiskHandover {
      * the disk to appear, so when it does, only the mount is left to do.
      */
     Optional<GuestAgent.RunningCommand> armAttach(GuestAgent next) {
-        return hooks.attach().isEmpty() ? Optional.empty() : Optional.of(next.start(hooks.attach(), hooks.timeout()));
+        return hooks.attach().isEmpty() ? Optional.empty() : Optional.of(next.start(traced(hooks.attach()), hooks.timeout()));
     }
 
     /**
@@ -81,7 +90,7 @@ final class PersistentDiskHandover {
         if (hooks.attach().isEmpty()) {
             return;
         }
-        if (armed.isPresent() && armed.get().await(hooks.timeout(), ARMED_POLL_MILLIS).ok()) {
+        if (armed.isPresent() && traced(armed.get().await(hooks.timeout(), ARMED_POLL_MILLIS), "attach").ok()) {
             return;
         }
         try {
@@ -96,10 +105,10 @@ final class PersistentDiskHandover {
      * QEMU 7.2 cannot do it), so a hung release does not keep the disk busy behind a rollback.
      */
     private void runHook(GuestAgent agent, List<String> argv, String name) {
-        GuestAgent.RunningCommand hook = agent.start(argv, hooks.timeout());
+        GuestAgent.RunningCommand hook = agent.start(traced(argv), hooks.timeout());
         ExecResult r;
         try {
-            r = hook.await(hooks.timeout());
+            r = traced(hook.await(hooks.timeout()), name);
         } catch (WireTimeoutException e) {
             try {
                 agent.exec(List.of("kill", "-KILL", String.valueOf(hook.pid())), Duration.ofSeconds(10));
@@ -113,5 +122,19 @@ final class PersistentDiskHandover {
             throw new IllegalStateException("the guest's " + name + " hook " + String.join(" ", argv) + " failed ("
                     + r.status() + "): " + r.stderrText().strip());
         }
+    }
+
+    private static List<String> traced(List<String> argv) {
+        if (!TRACE) {
+            return argv;
+        }
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of("/usr/bin/env", "BGREBOOT_TRACE=1"), argv.stream()).toList();
+    }
+
+    private static ExecResult traced(ExecResult r, String name) {
+        if (TRACE) {
+            log.info("the guest's {} hook traced (seconds since its boot):\n{}", name, r.stderrText().strip());
+        }
+        return r;
     }
 }
