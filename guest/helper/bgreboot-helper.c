@@ -238,11 +238,6 @@ static int await_medium(const char *dev, long wait_ms) {
 
 static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
     char dev[300];
-    /* The new disk's add event wakes udev and systemd too; on a guest's single vCPU they would
-     * share it with this mount, which is downtime. Real-time priority lets the mount go first
-     * (it only ever blocks in poll(2) and the kernel); without the privilege, it just shares. */
-    struct sched_param rt = {.sched_priority = 10};
-    sched_setscheduler(0, SCHED_FIFO, &rt);
     trace("attach", serial);
     mkdir(data_dir, 0755);
     if (!is_mountpoint(data_dir)) {
@@ -276,6 +271,15 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
             trace("no medium yet", dev);
             return 3; /* the device of a swap still backed by nothing (a clone's boot): as good as absent */
         }
+        if (present) trace("medium", dev);
+        /* The new disk's add event wakes udev and systemd too; on a guest's single vCPU they would
+         * share it with this mount, which is downtime. Real-time priority lets the mount go first;
+         * without the privilege, it just shares. Only now: while it waited for the disk (the
+         * medium's 1-ms polls), real time would starve the kernel's workers that the switch's other
+         * half needs, the NIC's carrier among them (the clone's link comes up just before), and
+         * an ARP request unanswered meanwhile costs its sender a 1-s retry. */
+        struct sched_param rt = {.sched_priority = 10};
+        sched_setscheduler(0, SCHED_FIFO, &rt);
         if (present) {
             /* A device that was there before: what the kernel cached of it (a partition scan,
              * udev's probe) may be from another medium (a disk swapped in underneath): drop it. */
