@@ -251,7 +251,6 @@ class PackageIT {
         }
     }
 
-    /** Where the installed bgreboot's main class came from, as the JVM's class-loading log says. */
     /** The lines of a package script's output that say the start-up archive was not made, and why. */
     private static List<String> archiveMessages(String aptOutput) {
         List<String> lines = aptOutput.lines().toList();
@@ -259,6 +258,7 @@ class PackageIT {
         return failed < 0 ? List.of() : lines.subList(Math.max(0, failed - 8), failed + 1);
     }
 
+    /** Where the installed bgreboot's main class came from, as the JVM's class-loading log says. */
     private String mainLoadedFrom() {
         String log = debian.sh("rm -f /tmp/classes.log; JAVA_TOOL_OPTIONS=-Xlog:class+load:file=/tmp/classes.log bgreboot --version > /dev/null 2>&1;"
                 + " grep ' org.bgreboot.cli.Main ' /tmp/classes.log").ok().output().strip();
