@@ -232,6 +232,26 @@ public final class GuestAgent implements AutoCloseable {
         return names;
     }
 
+    /** The name of the guest's network interface with this MAC ({@code guest-network-get-interfaces}), if it has one. */
+    public java.util.Optional<String> interfaceWithMac(String mac, Duration timeout) {
+        for (JsonNode i : call("guest-network-get-interfaces", null, timeout)) {
+            if (mac.equalsIgnoreCase(i.path("hardware-address").asText())) {
+                return java.util.Optional.of(i.path("name").asText());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Whether the guest's kernel has the interface's link up: its operstate, which the kernel sets
+     * in the same step that starts the interface's transmit queue once the carrier has come
+     * ("unknown": a driver that does not say, taken as up).
+     */
+    public boolean linkUp(String iface, Duration timeout) {
+        String state = new String(readFile("/sys/class/net/" + iface + "/operstate", timeout), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        return state.equals("up") || state.equals("unknown");
+    }
+
     /** Thaws the guest's filesystems; returns how many were thawed. */
     public int fsfreezeThaw(Duration timeout) {
         return call("guest-fsfreeze-thaw", null, timeout).asInt();

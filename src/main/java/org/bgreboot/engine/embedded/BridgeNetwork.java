@@ -32,11 +32,14 @@ final class BridgeNetwork implements GuestNetwork {
         UserNetwork.setLink(clone, false);
     }
 
-    @Override public void prepare(QmpClient clone) {
+    /** Before the switch, off the downtime path: link up, and the guest's kernel has it up. */
+    @Override public void prepare(QmpClient clone, Runnable awaitLinkUp) {
         UserNetwork.setLink(clone, true);
+        awaitLinkUp.run();
     }
 
-    @Override public void take(QmpClient vm) {
+    /** No wait here, on the downtime path: a clone's link came up in {@link #prepare}, and FG's (taken back) never went down. */
+    @Override public void take(QmpClient vm, Runnable awaitLinkUp) {
         UserNetwork.setLink(vm, true);
         Taps.join(network, tap);
         vm.execute("announce-self", ANNOUNCE);

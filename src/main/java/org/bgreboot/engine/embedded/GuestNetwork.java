@@ -7,11 +7,14 @@ interface GuestNetwork {
     /** Link down on a clone that has not yet run (started with -S). */
     void isolate(QmpClient vm);
 
-    /** Whatever can be done before the switch without anyone reaching the clone. */
-    default void prepare(QmpClient clone) { }
+    /**
+     * Whatever can be done before the switch without anyone reaching the clone.
+     * {@code awaitLinkUp} waits until the guest has taken a link that came up (see {@code GuestLink}).
+     */
+    default void prepare(QmpClient clone, Runnable awaitLinkUp) { }
 
     /** The VM's identity moves to this process. Safe to repeat. */
-    void take(QmpClient vm);
+    void take(QmpClient vm, Runnable awaitLinkUp);
 
     /** Undoes a take by a clone (a crash mid-switch), so another can take the identity. */
     void release(QmpClient vm);

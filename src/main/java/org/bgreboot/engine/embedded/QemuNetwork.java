@@ -1,6 +1,7 @@
 package org.bgreboot.engine.embedded;
 
 import org.bgreboot.engine.Drain;
+import org.bgreboot.engine.GuestLink;
 import org.bgreboot.engine.InstanceNetwork;
 
 /** A QEMU process's side of the VM's network identity: its tap (its generation's) on a bridge, or user networking. */
@@ -17,11 +18,15 @@ final class QemuNetwork implements InstanceNetwork {
 
     /** What can be done before the switch without anyone reaching the clone. */
     void prepare() {
-        kind().prepare(process.qmp());
+        kind().prepare(process.qmp(), this::awaitLinkUp);
     }
 
     @Override public void take() {
-        kind().take(process.qmp());
+        kind().take(process.qmp(), this::awaitLinkUp);
+    }
+
+    private void awaitLinkUp() {
+        GuestLink.awaitUp(process.agent(), process.spec().network().mac());
     }
 
     @Override public void handOver() {

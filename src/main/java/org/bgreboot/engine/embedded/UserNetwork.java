@@ -36,9 +36,14 @@ final class UserNetwork implements GuestNetwork {
         release(vm);
     }
 
-    /** Link up and the host ports forwarded to this VM; ports it has already are left alone. */
-    @Override public void take(QmpClient vm) {
+    /**
+     * Link up and, once the guest has it up ({@code awaitLinkUp}: until then QEMU's first ARP
+     * requests went unanswered, and it asks again only a second later), the host ports forwarded
+     * to this VM; ports it has already are left alone.
+     */
+    @Override public void take(QmpClient vm, Runnable awaitLinkUp) {
         setLink(vm, true);
+        awaitLinkUp.run();
         for (VmSpec.PortForward f : forwards) {
             String out = vm.hmp("hostfwd_add " + QemuCommand.NETDEV_ID + " " + f.hostfwd()).strip();
             // "could not set up host forwarding rule": ours already (a repeated take) or, if another

@@ -3,6 +3,7 @@ package org.bgreboot.engine.libvirt;
 import java.util.List;
 import java.util.OptionalLong;
 import org.bgreboot.engine.Drain;
+import org.bgreboot.engine.GuestLink;
 import org.bgreboot.engine.InstanceNetwork;
 import org.w3c.dom.Element;
 
@@ -48,7 +49,12 @@ final class DomainNetwork implements InstanceNetwork {
      * ("custom-monitor") in its log. It changes no device: libvirt's view of the domain stays true.
      */
     @Override public void take() {
-        link("up");
+        DomainXml live = link("up");
+        // the bridge still sends the VM's frames to the old domain, which answers them, until the announcement
+        for (Element nic : live.devices("interface")) {
+            DomainXml.child(nic, "mac").map(m -> m.getAttribute("address")).filter(mac -> !mac.isEmpty())
+                    .ifPresent(mac -> GuestLink.awaitUp(domain.agent(), mac));
+        }
         announce(ANNOUNCE);
         taker.took(this);
     }
@@ -137,7 +143,8 @@ final class DomainNetwork implements InstanceNetwork {
         taker.released(this);
     }
 
-    private void link(String state) {
+    /** Sets every interface's link; the domain's live XML, as read before. */
+    private DomainXml link(String state) {
         DomainXml live = domain.liveXml();
         for (Element nic : live.devices("interface")) {
             Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));
@@ -148,5 +155,6 @@ final class DomainNetwork implements InstanceNetwork {
             String xml = DomainXml.print(nic);
             domain.call("cannot set the link of " + domain.describe() + " " + state, d -> d.updateDeviceFlags(xml, DomainInstance.DEVICE_LIVE));
         }
+        return live;
     }
 }
