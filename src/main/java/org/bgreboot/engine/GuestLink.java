@@ -2,19 +2,21 @@ package org.bgreboot.engine;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.bgreboot.Sleep;
 import org.bgreboot.agent.GuestAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A clone's link comes up, and its guest needs a moment to take the carrier: until its kernel has
- * started the interface's transmit queue, what the guest sends is dropped, an ARP reply among
- * them, and the client (QEMU's user networking, or a peer on the bridge) tries again only a second
- * later. Measured under TCG: Debian 12 and 13 clones answered neither of the first two ARP
- * requests after the link came up, and a probe waited 1-3 s. So the network is handed to a clone
- * only once its guest has the link up, asked through the agent; best effort: a guest that cannot
- * say (no agent, no such interface) is not waited for.
+ * An instance's network interface as its guest sees it. A clone's link comes up, and its guest
+ * needs a moment to take the carrier: until its kernel has started the interface's transmit queue,
+ * what the guest sends is dropped, an ARP reply among them, and the client (QEMU's user
+ * networking, or a peer on the bridge) tries again only a second later. Measured under TCG: Debian
+ * 12 and 13 clones answered neither of the first two ARP requests after the link came up, and a
+ * probe waited 1-3 s. So the network is handed to a clone only once its guest has the link up,
+ * asked through the agent; best effort: a guest that cannot say (no agent, no such interface) is
+ * not waited for.
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);
@@ -22,18 +24,35 @@ public final class GuestLink {
     public static final Duration LIMIT = Duration.ofSeconds(2);
     private static final Duration CALL = Duration.ofSeconds(2);
 
-    private GuestLink() {}
+    private final Supplier<GuestAgent> agent;
+    private final String mac;
+    /** The guest's name for the interface; null until looked up. */
+    private Optional<String> name;
 
-    /** Waits until the guest's interface with {@code mac} is up; returns the milliseconds waited. */
-    public static long awaitUp(GuestAgent agent, String mac) {
+    public GuestLink(Supplier<GuestAgent> agent, String mac) {
+        this.agent = agent;
+        this.mac = mac;
+    }
+
+    /** Looks the interface up now (before the switch), so that {@link #awaitUp} only asks for its state. */
+    public synchronized void lookUp() {
+        try {
+            name();
+        } catch (RuntimeException e) {
+            log.debug("cannot ask the guest for its interface with MAC {} ({})", mac, e.getMessage());
+        }
+    }
+
+    /** Waits until the guest has the interface up; returns the milliseconds waited. */
+    public synchronized long awaitUp() {
         long start = System.nanoTime();
         try {
-            Optional<String> iface = agent.interfaceWithMac(mac, CALL);
+            Optional<String> iface = name();
             if (iface.isEmpty()) {
                 log.debug("the guest has no interface with MAC {}: not waiting for its link", mac);
                 return 0;
             }
-            while (!agent.linkUp(iface.get(), CALL)) {
+            while (!agent.get().linkUp(iface.get(), CALL)) {
                 if (System.nanoTime() - start > LIMIT.toNanos()) {
                     log.warn("the guest's {} was still not up {} ms after its link came up; the network is handed over anyway",
                             iface.get(), LIMIT.toMillis());
@@ -45,5 +64,12 @@ public final class GuestLink {
             log.debug("cannot ask the guest for its link ({}): not waiting for it", e.getMessage());
         }
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private Optional<String> name() {
+        if (name == null) {
+            name = agent.get().interfaceWithMac(mac, CALL);
+        }
+        return name;
     }
 }

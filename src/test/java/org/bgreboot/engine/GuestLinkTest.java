@@ -54,28 +54,38 @@ class GuestLinkTest {
     @Test
     void waitsUntilTheInterfaceWithTheMacIsUp() {
         guest(INTERFACES, "down", "down", "down", "up");
-        GuestLink.awaitUp(agent, MAC.toUpperCase());
+        new GuestLink(() -> agent, MAC.toUpperCase()).awaitUp();
         assertThat(opened).hasSize(4).containsOnly("/sys/class/net/enp0s2/operstate");
     }
 
     @Test
     void aDriverThatDoesNotSayIsTakenAsUp() {
         guest(INTERFACES, "unknown");
-        GuestLink.awaitUp(agent, MAC);
+        new GuestLink(() -> agent, MAC).awaitUp();
         assertThat(opened).hasSize(1);
     }
 
     @Test
     void aGuestWithoutThatMacIsNotWaitedFor() {
         guest("[{\"name\": \"lo\", \"hardware-address\": \"00:00:00:00:00:00\"}]", "down");
-        assertThat(GuestLink.awaitUp(agent, MAC)).isLessThan(GuestLink.LIMIT.toMillis());
+        assertThat(new GuestLink(() -> agent, MAC).awaitUp()).isLessThan(GuestLink.LIMIT.toMillis());
         assertThat(opened).isEmpty();
+    }
+
+    @Test
+    void theInterfaceLookedUpBeforeIsNotLookedUpAgain() {
+        guest(INTERFACES, "up");
+        GuestLink link = new GuestLink(() -> agent, MAC);
+        link.lookUp();
+        qga.answer("guest-network-get-interfaces", request -> FakePeer.error(request, "GenericError", "asked again"));
+        link.awaitUp();
+        assertThat(opened).containsExactly("/sys/class/net/enp0s2/operstate");
     }
 
     @Test
     void aLinkThatNeverComesIsWaitedForUpToTheLimitThenLeft() {
         guest(INTERFACES, "down");
-        long ms = GuestLink.awaitUp(agent, MAC);
+        long ms = new GuestLink(() -> agent, MAC).awaitUp();
         assertThat(ms).isBetween(GuestLink.LIMIT.toMillis(), GuestLink.LIMIT.toMillis() + 5_000);
     }
 
@@ -83,7 +93,7 @@ class GuestLinkTest {
     void anAgentThatCannotAnswerIsNotWaitedFor() {
         guest(INTERFACES, "down");
         qga.answer("guest-network-get-interfaces", request -> FakePeer.error(request, "CommandNotFound", "The command guest-network-get-interfaces has not been found"));
-        assertThat(GuestLink.awaitUp(agent, MAC)).isLessThan(GuestLink.LIMIT.toMillis());
+        assertThat(new GuestLink(() -> agent, MAC).awaitUp()).isLessThan(GuestLink.LIMIT.toMillis());
         assertThat(opened).isEmpty();
     }
 }

@@ -7,6 +7,8 @@ import org.bgreboot.engine.InstanceNetwork;
 /** A QEMU process's side of the VM's network identity: its tap (its generation's) on a bridge, or user networking. */
 final class QemuNetwork implements InstanceNetwork {
     private final QemuProcess process;
+    /** Made on first use: this is made while its process is (a field of it). */
+    private GuestLink link;
 
     QemuNetwork(QemuProcess process) {
         this.process = process;
@@ -18,15 +20,19 @@ final class QemuNetwork implements InstanceNetwork {
 
     /** What can be done before the switch without anyone reaching the clone. */
     void prepare() {
-        kind().prepare(process.qmp(), this::awaitLinkUp);
+        link().lookUp();
+        kind().prepare(process.qmp(), link()::awaitUp);
     }
 
     @Override public void take() {
-        kind().take(process.qmp(), this::awaitLinkUp);
+        kind().take(process.qmp(), link()::awaitUp);
     }
 
-    private void awaitLinkUp() {
-        GuestLink.awaitUp(process.agent(), process.spec().network().mac());
+    private synchronized GuestLink link() {
+        if (link == null) {
+            link = new GuestLink(process::agent, process.spec().network().mac());
+        }
+        return link;
     }
 
     @Override public void handOver() {

@@ -53,7 +53,7 @@ final class DomainNetwork implements InstanceNetwork {
         // the bridge still sends the VM's frames to the old domain, which answers them, until the announcement
         for (Element nic : live.devices("interface")) {
             DomainXml.child(nic, "mac").map(m -> m.getAttribute("address")).filter(mac -> !mac.isEmpty())
-                    .ifPresent(mac -> GuestLink.awaitUp(domain.agent(), mac));
+                    .ifPresent(mac -> new GuestLink(domain::agent, mac).awaitUp());
         }
         announce(ANNOUNCE);
         taker.took(this);
