@@ -39,7 +39,7 @@ final class BridgeNetwork implements GuestNetwork {
     }
 
     /** No wait here, on the downtime path: a clone's link came up in {@link #prepare}, and FG's (taken back) never went down. */
-    @Override public void take(QmpClient vm, Runnable awaitLinkUp) {
+    @Override public void take(QmpClient vm) {
         UserNetwork.setLink(vm, true);
         Taps.join(network, tap);
         vm.execute("announce-self", ANNOUNCE);

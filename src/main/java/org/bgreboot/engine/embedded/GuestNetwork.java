@@ -14,7 +14,7 @@ interface GuestNetwork {
     default void prepare(QmpClient clone, Runnable awaitLinkUp) { }
 
     /** The VM's identity moves to this process. Safe to repeat. */
-    void take(QmpClient vm, Runnable awaitLinkUp);
+    void take(QmpClient vm);
 
     /** Undoes a take by a clone (a crash mid-switch), so another can take the identity. */
     void release(QmpClient vm);

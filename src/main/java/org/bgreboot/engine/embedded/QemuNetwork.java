@@ -25,7 +25,7 @@ final class QemuNetwork implements InstanceNetwork {
     }
 
     @Override public void take() {
-        kind().take(process.qmp(), link()::awaitUp);
+        kind().take(process.qmp());
     }
 
     private synchronized GuestLink link() {
