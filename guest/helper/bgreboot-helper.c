@@ -274,10 +274,10 @@ static int attach_mode(const char *serial, const char *fstype, long wait_ms) {
         if (present) trace("medium", dev);
         /* The new disk's add event wakes udev and systemd too; on a guest's single vCPU they would
          * share it with this mount, which is downtime. Real-time priority lets the mount go first;
-         * without the privilege, it just shares. Only now: while it waited for the disk (the
-         * medium's 1-ms polls), real time would starve the kernel's workers that the switch's other
-         * half needs, the NIC's carrier among them (the clone's link comes up just before), and
-         * an ARP request unanswered meanwhile costs its sender a 1-s retry. */
+         * without the privilege, it just shares. Only now, not while it waited for the disk (the
+         * medium's 1-ms polls): the clone's link has just come up, and real time would hold back
+         * the kernel's workers that take it (the carrier) and the first answers, for as long as
+         * the wait. */
         struct sched_param rt = {.sched_priority = 10};
         sched_setscheduler(0, SCHED_FIFO, &rt);
         if (present) {
