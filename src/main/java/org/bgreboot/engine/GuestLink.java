@@ -36,15 +36,6 @@ public final class GuestLink {
         this.mac = mac;
     }
 
-    /** Looks the interface up now (before the switch), so that {@link #awaitUp} only asks for its state. */
-    public synchronized void lookUp() {
-        try {
-            name();
-        } catch (RuntimeException e) {
-            log.debug("cannot ask the guest for its interface with MAC {} ({})", mac, e.getMessage());
-        }
-    }
-
     /** Waits until the guest has the interface up; returns the milliseconds waited. */
     public synchronized long awaitUp() {
         long start = System.nanoTime();

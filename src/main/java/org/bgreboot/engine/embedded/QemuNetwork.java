@@ -20,7 +20,6 @@ final class QemuNetwork implements InstanceNetwork {
 
     /** What can be done before the switch without anyone reaching the clone. */
     void prepare() {
-        link().lookUp();
         kind().prepare(process.qmp(), link()::awaitUp);
     }
 
