@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
  * networking, or a peer on the bridge) tries again only a second later. Measured under TCG: Debian
  * 12 and 13 clones answered neither of the first two ARP requests after the link came up, and a
  * probe waited 1-3 s. Where nothing reaches the clone yet (its tap off the bridge before the
- * switch, or libvirt's bridge still sending to the old domain, which answers), the wait is free:
- * the guest is asked through its agent until it has the link up. Best effort: a guest that cannot
- * say (no agent, no such interface) is not waited for. (Under user networking the switch asks the
- * guest to announce itself instead: asking the agent there cost 200-350 ms of downtime.)
+ * switch), the wait is free: the guest is asked through its agent until it has the link up. Best
+ * effort: a guest that cannot say (no agent, no such interface) is not waited for. (Under user
+ * networking the switch asks the guest to announce itself instead: asking the agent there cost
+ * 200-350 ms of downtime. On libvirt a wait between the clone's link coming up on the bridge and
+ * its announcement, tried, let the clone's first frames draw the bridge's entry while the old
+ * domain still sent, and a fleet demo's probe waited 1 s: libvirt's switch is as it was.)
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);

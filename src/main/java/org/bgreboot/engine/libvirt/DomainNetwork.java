@@ -3,7 +3,6 @@ package org.bgreboot.engine.libvirt;
 import java.util.List;
 import java.util.OptionalLong;
 import org.bgreboot.engine.Drain;
-import org.bgreboot.engine.GuestLink;
 import org.bgreboot.engine.InstanceNetwork;
 import org.w3c.dom.Element;
 
@@ -49,12 +48,7 @@ final class DomainNetwork implements InstanceNetwork {
      * ("custom-monitor") in its log. It changes no device: libvirt's view of the domain stays true.
      */
     @Override public void take() {
-        DomainXml live = link("up");
-        // the bridge still sends the VM's frames to the old domain, which answers them, until the announcement
-        for (Element nic : live.devices("interface")) {
-            DomainXml.child(nic, "mac").map(m -> m.getAttribute("address")).filter(mac -> !mac.isEmpty())
-                    .ifPresent(mac -> new GuestLink(domain::agent, mac).awaitUp());
-        }
+        link("up");
         announce(ANNOUNCE);
         taker.took(this);
     }
@@ -143,8 +137,7 @@ final class DomainNetwork implements InstanceNetwork {
         taker.released(this);
     }
 
-    /** Sets every interface's link; the domain's live XML, as read before. */
-    private DomainXml link(String state) {
+    private void link(String state) {
         DomainXml live = domain.liveXml();
         for (Element nic : live.devices("interface")) {
             Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));
@@ -155,6 +148,5 @@ final class DomainNetwork implements InstanceNetwork {
             String xml = DomainXml.print(nic);
             domain.call("cannot set the link of " + domain.describe() + " " + state, d -> d.updateDeviceFlags(xml, DomainInstance.DEVICE_LIVE));
         }
-        return live;
     }
 }
