@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * switch), the wait is free: the guest is asked through its agent until it has the link up. Best
  * effort: a guest that cannot say (no agent, no such interface) is not waited for. (Under user
  * networking the switch asks the guest to announce itself instead: asking the agent there cost
- * 200-350 ms of downtime. On libvirt a wait between the clone's link coming up on the bridge and
- * its announcement, tried, let the clone's first frames draw the bridge's entry while the old
- * domain still sent, and a fleet demo's probe waited 1 s: libvirt's switch is as it was.)
+ * 200-350 ms of downtime. On libvirt, a wait between the clone's link coming up on the bridge and
+ * its announcement was tried: a fleet demo's probe then waited out a 1-s retry, not traced, so
+ * libvirt's switch is as it was.)
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);
