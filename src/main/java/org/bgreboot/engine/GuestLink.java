@@ -2,14 +2,13 @@ package org.bgreboot.engine;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.bgreboot.Sleep;
 import org.bgreboot.agent.GuestAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An instance's network interface as its guest sees it. A clone's link comes up, and its guest
+ * Waiting for a guest to take its link. A clone's link comes up, and its guest
  * needs a moment to take the carrier: until its kernel has started the interface's transmit queue,
  * what the guest sends is dropped, an ARP reply among them, and the client (QEMU's user
  * networking, or a peer on the bridge) tries again only a second later. Measured under TCG: Debian
@@ -28,26 +27,18 @@ public final class GuestLink {
     public static final Duration LIMIT = Duration.ofSeconds(2);
     private static final Duration CALL = Duration.ofSeconds(2);
 
-    private final Supplier<GuestAgent> agent;
-    private final String mac;
-    /** The guest's name for the interface; null until looked up. */
-    private Optional<String> name;
+    private GuestLink() {}
 
-    public GuestLink(Supplier<GuestAgent> agent, String mac) {
-        this.agent = agent;
-        this.mac = mac;
-    }
-
-    /** Waits until the guest has the interface up; returns the milliseconds waited. */
-    public synchronized long awaitUp() {
+    /** Waits until the guest has its interface with {@code mac} up (looked up once); returns the milliseconds waited. */
+    public static long awaitUp(GuestAgent agent, String mac) {
         long start = System.nanoTime();
         try {
-            Optional<String> iface = name();
+            Optional<String> iface = agent.interfaceWithMac(mac, CALL);
             if (iface.isEmpty()) {
                 log.debug("the guest has no interface with MAC {}: not waiting for its link", mac);
                 return 0;
             }
-            while (!agent.get().linkUp(iface.get(), CALL)) {
+            while (!agent.linkUp(iface.get(), CALL)) {
                 if (System.nanoTime() - start > LIMIT.toNanos()) {
                     log.warn("the guest's {} was still not up {} ms after its link came up; the network is handed over anyway",
                             iface.get(), LIMIT.toMillis());
@@ -59,12 +50,5 @@ public final class GuestLink {
             log.debug("cannot ask the guest for its link ({}): not waiting for it", e.getMessage());
         }
         return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    private Optional<String> name() {
-        if (name == null) {
-            name = agent.get().interfaceWithMac(mac, CALL);
-        }
-        return name;
     }
 }

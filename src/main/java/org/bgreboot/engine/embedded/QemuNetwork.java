@@ -7,8 +7,6 @@ import org.bgreboot.engine.InstanceNetwork;
 /** A QEMU process's side of the VM's network identity: its tap (its generation's) on a bridge, or user networking. */
 final class QemuNetwork implements InstanceNetwork {
     private final QemuProcess process;
-    /** Made on first use: this is made while its process is (a field of it). */
-    private GuestLink link;
 
     QemuNetwork(QemuProcess process) {
         this.process = process;
@@ -20,18 +18,11 @@ final class QemuNetwork implements InstanceNetwork {
 
     /** What can be done before the switch without anyone reaching the clone. */
     void prepare() {
-        kind().prepare(process.qmp(), link()::awaitUp);
+        kind().prepare(process.qmp(), () -> GuestLink.awaitUp(process.agent(), process.spec().network().mac()));
     }
 
     @Override public void take() {
         kind().take(process.qmp());
-    }
-
-    private synchronized GuestLink link() {
-        if (link == null) {
-            link = new GuestLink(process::agent, process.spec().network().mac());
-        }
-        return link;
     }
 
     @Override public void handOver() {
