@@ -9,6 +9,7 @@ import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.StateSaving;
 import org.bgreboot.installed.PackageManager;
 import org.bgreboot.spec.VmSpec;
+import org.bgreboot.ready.GuestFailedException;
 import org.bgreboot.ready.Readiness;
 import org.bgreboot.ready.ReadyTarget;
 
@@ -227,7 +228,8 @@ final class BackgroundSteps {
 
         @Override public void act(BackgroundFlow f) {
             f.progress.step("  waiting for the clone (timeout " + f.vm.spec().ready().timeout().toSeconds() + " s)");
-            Instance b = f.liveBg();
+            // a clone that died before this wait began failed to become ready, as one that dies during it does
+            Instance b = f.bg().orElseThrow(() -> new GuestFailedException("the clone " + f.cloneId() + " exited before it was ready"));
             Duration deadline = f.opts.deadline(f.vm.spec().ready().timeout());
             // FG may die while its clone boots: the clone is then the VM-to-be, and nothing is left to govern for
             BgShare share = f.fg().isPresent() ? f.opts.bgShare() : BgShare.IDLE;

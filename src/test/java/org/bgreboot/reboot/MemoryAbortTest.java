@@ -130,6 +130,18 @@ class MemoryAbortTest {
     }
 
     @Test
+    void aCloneThatDiesJustBeforeTheReadinessWaitDidNotBecomeReady() {
+        // FaultIT kills the clone's QEMU once the journal says await_ready: the kill may land before the wait looks
+        try (MemoryRig rig = new MemoryRig(dir)) {
+            rig.faults.at("before:await_ready", () -> rig.world.die(MemoryRig.VM, "g1", "its QEMU was killed"));
+            World.Fg before = rig.fg();
+            RebootResult r = rig.reboot();
+            assertThat(aborted(rig, r).reason()).startsWith("the clone did not become ready").contains("exited");
+            rig.assertUntouched(before);
+        }
+    }
+
+    @Test
     void aCloneThatDiesAfterItWasReadyIsDiscardedBeforeTheSwitch() {
         try (MemoryRig rig = new MemoryRig(dir)) {
             rig.faults.at("before:take_network", () -> rig.world.die(MemoryRig.VM, "g1", "its QEMU was killed"));
