@@ -16,6 +16,8 @@ public final class ServiceWatch implements AutoCloseable {
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(10);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
     private static final long SETTLE_MS = 1500;
+    /** How long a watch goes on for a service that does not answer at its end (a slow guest under TCG). */
+    private static final Duration OUTAGE_WAIT = Duration.ofSeconds(60);
 
     /**
      * What was seen. {@code ledgerUnreadable} says why the ledger could not be read back; then
@@ -47,9 +49,15 @@ public final class ServiceWatch implements AutoCloseable {
         return writer.snapshot();
     }
 
-    /** Lets the last answers come in, stops both, reads the ledger back. */
+    /**
+     * Lets the last answers come in, stops both, reads the ledger back. A watch never stops inside
+     * an outage: while the last probe failed it goes on, up to {@link #OUTAGE_WAIT}, so the gap is
+     * seen whole (a guest can pass its readiness checks inside before its clients reach it: on
+     * Debian 13 after a normal reboot, seconds before its network was configured).
+     */
     public Seen stop() {
         settle();
+        awaitAnswer();
         WriteLog writes = writer.stop();
         ProbeLog probes = prober.stop();
         try {
@@ -66,9 +74,25 @@ public final class ServiceWatch implements AutoCloseable {
         prober.close();
     }
 
+    private void awaitAnswer() {
+        long deadline = System.nanoTime() + OUTAGE_WAIT.toNanos();
+        while (System.nanoTime() < deadline && endsInFailure(prober.snapshot())) {
+            sleep(50);
+        }
+    }
+
+    private static boolean endsInFailure(ProbeLog log) {
+        List<ProbeSample> s = log.samples();
+        return !s.isEmpty() && !s.get(s.size() - 1).ok();
+    }
+
     private static void settle() {
+        sleep(SETTLE_MS);
+    }
+
+    private static void sleep(long ms) {
         try {
-            Thread.sleep(SETTLE_MS);
+            Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
