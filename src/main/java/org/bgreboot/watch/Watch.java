@@ -161,6 +161,8 @@ public final class Watch {
             if (candidates.isEmpty()) {
                 long needing = answers.values().stream().filter(VmAnswer::needed).count();
                 note(notes, needing == 0 ? "no VM needs a reboot" : needing + " VM(s) need a reboot, none that watch may retry now (held until their update changes)");
+                // said even with nothing to do: a reboot under way elsewhere is why a VM here needs none now
+                holders.forEach((host, who) -> who.ifPresent(w -> note(notes, "host " + host + " is locked by " + w)));
             } else if (!open) {
                 note(notes, candidates.size() + " VM(s) need a reboot (" + names(candidates) + "): the next window opens "
                         + WatchGate.when(settings.windows().nextOpening(started)));

@@ -182,6 +182,15 @@ class WatchTest {
         assertThat(locks.mine).isEmpty(); // released after its roll
     }
 
+    @Test void aRoundWithNothingToDoStillSaysWhoHoldsAHost() {
+        // another watch reboots the host's last VM needing one: nothing is left to do here, and the round says why
+        locks.others.put(H1, "watch (pid 4242 on elsewhere, since 2026-12-07 09:59:00)");
+        RoundReport r = watch(List.of()).round();
+        assertThat(roller.started).isEmpty();
+        assertThat(r.notes()).contains("no VM needs a reboot")
+                .anyMatch(n -> n.startsWith("host " + H1 + " is locked by watch (pid 4242"));
+    }
+
     @Test void aWatchKilledMidRollResumesThatRollWhenStartedAgain() {
         sentinel.needs(H1, "a", "b");
         roller.killAfterStartOf("a");
