@@ -3,6 +3,7 @@ package org.bgreboot.engine.embedded;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bgreboot.engine.LifecycleWatch;
+import org.bgreboot.jsonwire.WireDisconnectedException;
 import org.bgreboot.qmp.Subscription;
 
 /**
@@ -16,7 +17,26 @@ final class QemuWatch implements LifecycleWatch {
 
     QemuWatch(QemuProcess process) {
         this.process = process;
-        this.subscription = process.qmp().onEvent(e -> {
+        this.subscription = subscribe(process);
+    }
+
+    /** Nothing to hear from a QEMU that has exited (killed while the wait began): {@link #fatal} says it exited. */
+    private Subscription subscribe(QemuProcess process) {
+        if (!process.alive()) {
+            return () -> { };
+        }
+        try {
+            return listen(process);
+        } catch (WireDisconnectedException e) {
+            if (process.alive()) {
+                throw e;
+            }
+            return () -> { };
+        }
+    }
+
+    private Subscription listen(QemuProcess process) {
+        return process.qmp().onEvent(e -> {
             switch (e.name()) {
                 case "GUEST_PANICKED" -> fatal.compareAndSet(null, "the guest kernel panicked (pvpanic)");
                 case "SHUTDOWN" -> fatal.compareAndSet(null, "the guest shut down or reset ("
