@@ -151,7 +151,7 @@ log "persistent disk ..."
 bl_persist_disk "$out/persist.img" 64
 
 cat >"$out/guest.json" <<EOF
-{"name":"demo","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","cmdline":"console=ttyS0 quiet panic=-1","versions":[{"version":"v1","kernel":"v1/vmlinuz","initrd":"v1/initrd.img","kernel_release":"${kreleases[0]}"},{"version":"v2","kernel":"v2/vmlinuz","initrd":"v2/initrd.img","kernel_release":"${kreleases[1]}"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"serial_ready":"bgreboot-guest: service up","service_port":80,"disk_swap":true,"packages":["$(basename "$bl_guest_deb")","$(basename "$bl_svc_deb")"]}
+{"name":"demo","system_disk":"system.qcow2","persistent_disk":"persist.img","persistent_serial":"bgpersist","cmdline":"console=ttyS0 quiet panic=-1 no_timer_check","versions":[{"version":"v1","kernel":"v1/vmlinuz","initrd":"v1/initrd.img","kernel_release":"${kreleases[0]}"},{"version":"v2","kernel":"v2/vmlinuz","initrd":"v2/initrd.img","kernel_release":"${kreleases[1]}"}],"update":["/usr/sbin/bgreboot-update","v2"],"release":["/usr/sbin/bgreboot-release"],"attach":["/usr/sbin/bgreboot-attach"],"ready":["/usr/sbin/bgreboot-ready"],"serial_ready":"bgreboot-guest: service up","service_port":80,"disk_swap":true,"packages":["$(basename "$bl_guest_deb")","$(basename "$bl_svc_deb")"]}
 EOF
 log "v1 ${kreleases[0]}, v2 ${kreleases[1]}"
 bl_publish demo keep
