@@ -38,7 +38,12 @@ public final class TestVms {
     public static synchronized Home home() {
         if (home == null) {
             try {
-                Path dir = Files.createTempDirectory("bgreboot-it-");
+                Path dir = Files.createTempDirectory(FinishedHomes.PREFIX);
+                FinishedHomes.own(dir);
+                int removed = FinishedHomes.removeBeside(dir);
+                if (removed > 0) {
+                    System.out.println("removed " + removed + " finished test home(s) beside " + dir + " (the newest is kept)");
+                }
                 home = new Home(dir, Home.fromEnvironment().cache(), REPO);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
