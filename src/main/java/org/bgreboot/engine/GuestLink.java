@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  * switch), the wait is free: the guest is asked through its agent until it has the link up. Best
  * effort: a guest that cannot say (no agent, no such interface) is not waited for. (Under user
  * networking the switch asks the guest to announce itself instead: asking the agent there cost
- * 200-350 ms of downtime. On libvirt, a wait between the clone's link coming up on the bridge and
- * its announcement was tried: a fleet demo's probe then waited out a 1-s retry, not traced, so
- * libvirt's switch is as it was.)
+ * 200-350 ms of downtime. On libvirt the clone's link comes up on the bridge at the switch, where
+ * a wait cannot help: see the README's "the clone's carrier".)
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);

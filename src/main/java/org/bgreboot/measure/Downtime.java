@@ -47,7 +47,7 @@ public final class Downtime {
             // No new boot: an aborted reboot leaves the old OS answering, downtime 0. If instead the
             // log ends in failures (the VM never came back), report that unanswered tail as a lower
             // bound rather than pretend there was no outage.
-            double downtime = endsInFailure(log) ? lastAnswerMs(log) - lastOld.answeredMs() : 0;
+            double downtime = log.endsInFailure() ? lastAnswerMs(log) - lastOld.answeredMs() : 0;
             return new DowntimeResult(Math.max(0, downtime), lastOld.answeredMs(), Double.NaN, maxGap,
                     ref.version(), ref.version(), ref.kernel(), ref.kernel(), oldBoot, oldBoot, Double.NaN);
         }
@@ -71,7 +71,7 @@ public final class Downtime {
                 ? lastAnswerMs(log) - first.sentMs() : 0;
         if (!first.ok()) points.add(first.sentMs());
         for (ProbeSample s : good) points.add(s.answeredMs());
-        if (endsInFailure(log)) points.add(lastAnswerMs(log));
+        if (log.endsInFailure()) points.add(lastAnswerMs(log));
         double max = 0;
         for (int i = 1; i < points.size(); i++) {
             double a = points.get(i - 1), b = points.get(i);
@@ -86,11 +86,6 @@ public final class Downtime {
 
     private static List<ProbeSample> byAnswer(List<ProbeSample> samples) {
         return samples.stream().sorted(Comparator.comparingDouble(ProbeSample::answeredMs)).toList();
-    }
-
-    /** Whether the last probe sent failed, i.e. the log ends inside an outage. */
-    private static boolean endsInFailure(ProbeLog log) {
-        return !log.samples().isEmpty() && !log.samples().get(log.samples().size() - 1).ok();
     }
 
     private static double lastAnswerMs(ProbeLog log) {

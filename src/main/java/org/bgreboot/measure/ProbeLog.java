@@ -14,6 +14,11 @@ public record ProbeLog(List<ProbeSample> samples) {
         return samples.stream().filter(ProbeSample::ok).toList();
     }
 
+    /** Whether the last probe sent failed: the log ends inside an outage. */
+    public boolean endsInFailure() {
+        return !samples.isEmpty() && !samples.get(samples.size() - 1).ok();
+    }
+
     public List<ProbeSample> failures() {
         return samples.stream().filter(s -> !s.ok()).toList();
     }

@@ -76,14 +76,9 @@ public final class ServiceWatch implements AutoCloseable {
 
     private void awaitAnswer() {
         long deadline = System.nanoTime() + OUTAGE_WAIT.toNanos();
-        while (System.nanoTime() < deadline && endsInFailure(prober.snapshot())) {
+        while (System.nanoTime() < deadline && prober.snapshot().endsInFailure()) {
             sleep(50);
         }
-    }
-
-    private static boolean endsInFailure(ProbeLog log) {
-        List<ProbeSample> s = log.samples();
-        return !s.isEmpty() && !s.get(s.size() - 1).ok();
     }
 
     private static void settle() {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -74,6 +73,6 @@ final class FinishedHomes {
         } catch (IOException | UncheckedIOException e) {
             return false;
         }
-        return Optional.of(dir).filter(Files::exists).isEmpty();
+        return !Files.exists(dir);
     }
 }

@@ -15,6 +15,7 @@ import org.bgreboot.engine.Instance;
 import org.bgreboot.engine.InstanceId;
 import org.bgreboot.engine.LifecycleWatch;
 import org.bgreboot.engine.PowerOffRequest;
+import org.bgreboot.jsonwire.WireDisconnectedException;
 import org.bgreboot.qmp.QmpClient;
 import org.bgreboot.spec.VmSpec;
 import org.slf4j.Logger;
@@ -88,6 +89,9 @@ public final class QemuProcess implements Instance {
 
     public synchronized QmpClient qmp() {
         if (qmp == null || !qmp.isConnected()) {
+            if (!alive()) { // nobody will ever serve its socket: no 10 s of retries for that
+                throw new WireDisconnectedException("QEMU process " + pid + " has exited");
+            }
             qmp = QmpClient.connect(runtime.qmpSocket(), Duration.ofSeconds(10));
         }
         return qmp;

@@ -22,9 +22,6 @@ final class QemuWatch implements LifecycleWatch {
 
     /** Nothing to hear from a QEMU that has exited (killed while the wait began): {@link #fatal} says it exited. */
     private Subscription subscribe(QemuProcess process) {
-        if (!process.alive()) {
-            return () -> { };
-        }
         try {
             return listen(process);
         } catch (WireDisconnectedException e) {
