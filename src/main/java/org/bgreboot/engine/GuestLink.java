@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * probe waited 1-3 s. Where nothing reaches the clone yet (its tap off the bridge before the
  * switch), the wait is free: the guest is asked through its agent until it has the link up. Best
  * effort: a guest that cannot say (no agent, no such interface) is not waited for. (Under user
- * networking the switch asks the guest to announce itself instead: asking the agent there cost
- * 200-350 ms of downtime. On libvirt the clone's link comes up on the bridge at the switch, where
+ * networking the clone's link comes up before the switch too, what it sends held by a filter until
+ * the switch. On libvirt the clone's link comes up on the bridge at the switch, where
  * a wait cannot help: see the README's "the clone's carrier".)
  */
 public final class GuestLink {
