@@ -196,11 +196,12 @@ class LibvirtFaultIT {
      * definition. A rollback from after:take_network undoes the network, the clone's domain, the
      * snapshot and the scratch layers in turn, so the points before it (after:prepare_clone, after:cut,
      * after:launch_clone: each undoes less of the same) and after:retire (the journal left to close)
-     * passed on every run and are left out to keep the suite in its budget. (before:promote leaves
+     * passed on every run and are left out to keep the suite in its budget, and so is after:stop_fg,
+     * which the whole-host crash above reaches with the QEMUs killed too. (before:promote leaves
      * what after:plug_disk does but the guest's attach hook, before:retire what after:promote does.)
      */
     @ParameterizedTest
-    @ValueSource(strings = {"after:take_network", "after:stop_fg", "after:plug_disk", "after:promote"})
+    @ValueSource(strings = {"after:take_network", "after:plug_disk", "after:promote"})
     void killedAtAFaultPointThenRecoveredLeavesOneServingDomainAndNothingLost(String point) throws Exception {
         // every step after the clone point is undone; from STOP_FG on (journaled: FG may be gone) the switch is completed
         boolean pastNoReturn = List.of("before:stop_fg", "after:stop_fg", "after:restore_clone", "before:plug_disk", "after:plug_disk",
