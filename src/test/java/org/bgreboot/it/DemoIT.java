@@ -59,11 +59,12 @@ class DemoIT {
     @Test
     void theFleetDemoRollsEveryVmAndItsJsonValidatesAsAFleetReport() throws Exception {
         Path json = json("demo-fleet");
-        Cli.Run run = Cli.run("demo", "--fleet", "2x2", "--json", json.toString()); // two VMs a host: waves and overlap, at two thirds of the default's boots
+        // one VM a host: the hosts' rolls overlap, at a third of the default's boots (waves within a host are FleetRollMemoryTest's)
+        Cli.Run run = Cli.run("demo", "--fleet", "2x1", "--json", json.toString());
         JsonNode j = Schemas.assertValidFile("fleet", json);
         assertThat(run.exit()).as(run.stderr()).isZero();
-        assertThat(j.get("fleet").asText()).isEqualTo("2x2");
-        assertThat(j.get("vms")).hasSize(4).allSatisfy(v -> {
+        assertThat(j.get("fleet").asText()).isEqualTo("2x1");
+        assertThat(j.get("vms")).hasSize(2).allSatisfy(v -> {
             assertThat(v.get("result").asText()).as(v.toString()).isEqualTo("switched");
             assertThat(v.get("outcome").asText()).isEqualTo("switched");
             assertThat(v.get("acked_writes_lost").asInt()).isZero();

@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.bgreboot.FaultPoint;
 import org.bgreboot.experiment.LibvirtLab;
 import org.junit.jupiter.api.AfterEach;
@@ -23,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * {@code bgreboot fleet} against real libvirt hosts: a roll that meets a panicking update stops
- * and says why with that VM untouched; a roll killed mid-way is finished by {@code fleet resume},
- * every VM recovered to one serving domain; the bad inputs are one line each with nothing touched;
- * a host whose libvirtd stops mid-roll is reported while the other host's VM is rebooted unharmed.
+ * {@code bgreboot fleet} against real libvirt hosts: the bad inputs are one line each with nothing
+ * touched; a host whose libvirtd stops mid-roll is reported while the other host's VM is rebooted
+ * unharmed. A roll killed mid-way and finished by {@code fleet resume} is FleetRollMemoryTest's
+ * (every point, in seconds) and, on a real host, WatchIT's (a watch killed mid-reboot resumes its roll).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LibvirtFleetIT {
@@ -57,32 +55,6 @@ class LibvirtFleetIT {
             }
         }
         throw new AssertionError(vm + " is not in the report");
-    }
-
-    @Test
-    @Order(2)
-    void aRollKilledMidwayIsFinishedByResumeWithEveryVmRecovered() throws IOException {
-        LibvirtLab.DemoDomain first = started("flkill", 0);
-        LibvirtLab.DemoDomain second = started("flrest", 0);
-        Cli.Run killed = Cli.run(Map.of(FaultPoint.ENV, "after:stop_fg"), "fleet", "--connect", uri(0), first.vm(), second.vm());
-        assertThat(killed.exit()).isEqualTo(137);
-        Matcher m = Pattern.compile("fleet resume (\\S+\\.json)").matcher(killed.stdout());
-        assertThat(m.find()).as("the roll says how to resume it: " + killed.stdout()).isTrue();
-        Path journal = Path.of(m.group(1));
-        Path json = TestVms.home().home().resolve("fleet-resume.json");
-        Cli.Run resumed = Cli.run("fleet", "resume", journal.toString(), "--json", json.toString());
-        assertThat(resumed.exit()).as(resumed.stderr()).isZero();
-        JsonNode r = Schemas.assertValidFile("fleet", json);
-        assertThat(vmOf(r, first.vm()).path("result").asText()).isEqualTo("switched");
-        assertThat(vmOf(r, second.vm()).path("result").asText()).isEqualTo("switched");
-        assertThat(vmOf(r, first.vm()).path("recovered").asBoolean()).as("killed past its point of no return: its own journal finished it").isTrue();
-        assertThat(vmOf(r, second.vm()).path("recovered").asBoolean()).isFalse();
-        for (LibvirtLab.DemoDomain d : List.of(first, second)) {
-            assertThat(LibvirtTestLab.running(d)).as(d.vm() + "'s running domains").containsExactly(d.vm() + "-g1");
-            assertThat(LibvirtTestLab.identity(d).path("kernel").asText()).isEqualTo(TestVms.demoImage().last().kernelRelease());
-            Cli.Run again = Cli.run("recover", "--connect", uri(0), d.vm());
-            assertThat(again.stdout()).contains("nothing to recover");
-        }
     }
 
     @Test
