@@ -70,7 +70,10 @@ final class DomainNetwork implements InstanceNetwork {
     }
 
     /**
-     * Link up, then (unless the spec says {@code announce = "none"}) QEMU's announce-self: gratuitous
+     * Each interface on the holding network onto the VM's own bridge or network, as the VM's
+     * definition has it (libvirt moves the tap from one bridge to the other: one live device update,
+     * its link up since {@link #prepare}); any other interface's link up (FG taking the network
+     * back: there already). Then (unless the spec says {@code announce = "none"}) QEMU's announce-self: gratuitous
      * ARP/RARP for the MAC, so the bridge forwards the VM's frames to the clone's tap at once. The
      * old domain's tap stays a port of the bridge, its forwarding entry with it, until libvirt has
      * cleaned the old domain up (~200 ms after its QEMU is gone), and the clone says nothing until
