@@ -13,6 +13,7 @@ bgreboot_host_packages=(
   curl
   apt-utils                             # apt-ftparchive: the self-updating guest's local apt repository
   libvirt-daemon libvirt-daemon-driver-qemu libvirt0   # the libvirt engine's tests and demos (scripts/libvirt-host.sh)
+  iptables                              # libvirt's networks (a clone's holding network); libvirt-daemon-system depends on it too
   iproute2 python3                      # test networks (scripts/testnet.sh), the libvirt hosts' reaper
   prometheus                            # the watch demo's Prometheus server (started by the demo, on a private port)
   asciidoctor lintian                   # the Debian package's man pages (./bgreboot package), its check (PackageIT)

@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * what the guest sends is dropped, an ARP reply among them, and the client (QEMU's user
  * networking, or a peer on the bridge) tries again only a second later. Measured under TCG: Debian
  * 12 and 13 clones answered neither of the first two ARP requests after the link came up, and a
- * probe waited 1-3 s. Where nothing reaches the clone yet (its tap off the bridge before the
- * switch), the wait is free: the guest is asked through its agent until it has the link up. Best
- * effort: a guest that cannot say (no agent, no such interface) is not waited for. (Under user
- * networking the clone's link comes up before the switch too, what it sends held by a filter until
- * the switch. On libvirt the clone's link comes up on the bridge at the switch, where
- * a wait cannot help: see the README's "the clone's carrier".)
+ * probe waited 1-3 s. Where nothing reaches the clone yet (before the switch, see below), the
+ * wait is free: the guest is asked through its agent until it has the link up. Best
+ * effort: a guest that cannot say (no agent, no such interface) is not waited for. Where nothing
+ * reaches the clone yet: under user networking, what it sends held by a filter until the switch;
+ * the embedded engine's tap off the bridge; libvirt's holding network (see the README's "the
+ * clone's carrier").
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);

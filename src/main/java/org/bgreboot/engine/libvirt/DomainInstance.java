@@ -37,7 +37,7 @@ final class DomainInstance implements Instance {
     DomainInstance(DomainContext ctx, Domain domain, String name) {
         this.ctx = ctx;
         this.ref = new DomainRef(ctx.host(), name, domain);
-        this.network = new DomainNetwork(this, ctx.bridged(), ctx.announces(), ctx.taker());
+        this.network = new DomainNetwork(this, ctx.bridged(), ctx.announces(), ctx.taker(), ctx.definition());
         this.cpu = new DomainCpu(this, ctx.weights());
         this.disk = new DomainDisk(this, ctx.disks(), ctx.handover());
     }

@@ -3,6 +3,7 @@ package org.bgreboot.engine.libvirt;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.VmState;
 import org.w3c.dom.Element;
@@ -53,16 +54,20 @@ final class GenerationXml {
 
     /**
      * A clone of the VM: no persistent disk (the VM has it until the switch), its interfaces' links
-     * down from before its first instruction (same MAC as the VM), its own serial log, its own
-     * agent socket, no fixed ports or tap names, idle CPU weight on the host's last CPUs, and
-     * destroyed rather than restarted if its guest reboots or crashes: either means the update failed.
+     * down from before its first instruction (same MAC as the VM), those that {@code held} names on
+     * the holding network (see {@link HoldingNetwork}), its own serial log, its own agent socket, no
+     * fixed ports or tap names, idle CPU weight on the host's last CPUs, and destroyed rather than
+     * restarted if its guest reboots or crashes: either means the update failed.
      */
-    static DomainXml clone(DomainXml x, DomainDisks disks, Optional<Path> serialLog, CpuPlacement cpus, boolean idle) {
+    static DomainXml clone(DomainXml x, DomainDisks disks, Optional<Path> serialLog, CpuPlacement cpus, boolean idle, Predicate<Element> held) {
         disks.persistent(x).ifPresent(p -> x.remove(p.element()));
         for (Element nic : x.devices("interface")) {
             DomainXml.children(nic, "target").forEach(nic::removeChild);
             Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(x.element("link")));
             link.setAttribute("state", "down");
+            if (held.test(nic)) {
+                hold(x, nic);
+            }
         }
         serialLog.ifPresent(log -> serialLog(x, log));
         for (Element c : x.devices("console")) {
@@ -97,6 +102,15 @@ final class GenerationXml {
             ((Element) tune.appendChild(x.element("emulatorpin"))).setAttribute("cpuset", set);
         }
         return x;
+    }
+
+    /** Puts {@code nic} on the holding network: its type and source only; MAC, model, address and link stay. */
+    static void hold(DomainXml x, Element nic) {
+        nic.setAttribute("type", "network");
+        Element source = x.element("source");
+        source.setAttribute("network", HoldingNetwork.NAME);
+        DomainXml.children(nic, "source").forEach(nic::removeChild);
+        nic.insertBefore(source, nic.getFirstChild());
     }
 
     /** Points the serial console's log file at {@code log}. */

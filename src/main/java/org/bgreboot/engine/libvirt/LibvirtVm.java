@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
 import org.bgreboot.engine.Capability;
@@ -21,6 +22,7 @@ import org.bgreboot.spec.VmSpec;
 import org.bgreboot.state.StateDir;
 import org.bgreboot.state.VmState;
 import org.libvirt.Domain;
+import org.w3c.dom.Element;
 
 /**
  * A VM that is a libvirt domain. Its persistent definition is the VM: what it boots next, with
@@ -56,7 +58,8 @@ public final class LibvirtVm implements Vm {
         this.handover = new Handover(this::plugFor);
         this.weights = new CpuWeights(host, definitions::shares);
         boolean announces = spec.network().bridged() && spec.libvirt().map(VmSpec.LibvirtDomain::announce).orElse(true);
-        this.context = new DomainContext(host, names, disks, handover, spec.network().bridged(), announces, new NetworkTaker(), weights);
+        this.context = new DomainContext(host, names, disks, handover, spec.network().bridged(), announces, new NetworkTaker(), weights,
+                definitions::definitionXml);
         this.clonePoint = new LibvirtClonePoint(definitions, disks, names, host.files(), this::domainInstance);
         this.rehearsal = new Rehearsal(definitions, names, disks, host, handover);
     }
@@ -221,7 +224,8 @@ public final class LibvirtVm implements Vm {
 
     /**
      * The clone: a transient domain from the VM's definition (see {@link GenerationXml#clone}),
-     * started paused, then resumed; its link was down and its CPU weight idle from the start. A
+     * started paused, then resumed; its link was down (on the holding network where it can be moved
+     * at the switch, see {@link HoldingNetwork}) and its CPU weight idle from the start. A
      * clone there already (a creation whose answer a lost connection swallowed) is the clone.
      */
     @Override public Instance launchClone(ClonePlan plan, VmState clone, CpuShare share) {
@@ -230,7 +234,8 @@ public final class LibvirtVm implements Vm {
         VmMetadata md = definitions.metadata(VmMetadata.CLONE, clone.generation());
         String name = plan.bg().value();
         DomainXml x = GenerationXml.of(defXml, disks, name, Optional.empty(), Optional.empty(), clone, md);
-        GenerationXml.clone(x, disks, names.serialLog(name), weights.placement(), share == CpuShare.IDLE);
+        Predicate<Element> held = spec.network().bridged() && HoldingNetwork.ensure(host).isPresent() ? HoldingNetwork.movable(host) : nic -> false;
+        GenerationXml.clone(x, disks, names.serialLog(name), weights.placement(), share == CpuShare.IDLE, held);
         Domain d = host.call("libvirt refused the clone domain " + plan.bg(), () -> {
             Optional<Domain> there = host.lookupNow(name);
             return there.isPresent() ? there.get() : host.conn().domainCreateXML(x.print(), START_PAUSED);

@@ -20,6 +20,7 @@ import org.w3c.dom.Element;
  * where the clone has a root port that neither a device nor the persistent disk uses.
  */
 final class Rehearsal implements SwitchRehearsal {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Rehearsal.class);
     private static final long SIZE = 16L << 20;
     private static final Duration SEEN_TIMEOUT = Duration.ofSeconds(10);
     private static final String SERIAL = "bgrehearsal";
@@ -38,9 +39,15 @@ final class Rehearsal implements SwitchRehearsal {
         this.handover = handover;
     }
 
+    /** The clone's links up on the holding network first (see {@link DomainNetwork#prepare}), then the hot-plug rehearsed. */
     @Override public void before(Instance clone) {
         DomainInstance c = (DomainInstance) clone;
         try {
+            try {
+                c.network().prepare();
+            } catch (RuntimeException e) {
+                log.warn("{}'s links not up before the switch ({}): they come up at it", c.describe(), e.getMessage());
+            }
             Optional<Integer> bus = disks.persistent(definitions.definitionXml()).flatMap(d -> DomainXml.child(d.element(), "address"))
                     .filter(a -> "pci".equals(a.getAttribute("type"))).map(a -> Integer.decode(a.getAttribute("bus")));
             Path image = names.rehearsalDisk(definitions.layerDir(), c.name());

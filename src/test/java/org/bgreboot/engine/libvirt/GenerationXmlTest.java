@@ -68,11 +68,17 @@ class GenerationXmlTest {
         DomainXml def = DomainXml.parse(DEFINITION);
         DomainXml x = GenerationXml.of(def, disks, "web-g4", Optional.empty(), Optional.empty(), state(4, "/img/web-g4-vda.qcow2", "/k/v2"),
                 new VmMetadata("web", 4, VmMetadata.CLONE, ""));
-        GenerationXml.clone(x, disks, Optional.of(Path.of("/logs/web-g4-serial.log")), new CpuPlacement(4), true);
+        GenerationXml.clone(x, disks, Optional.of(Path.of("/logs/web-g4-serial.log")), new CpuPlacement(4), true, nic -> true);
         assertThat(disks.persistent(x)).as("no persistent disk").isEmpty();
         assertThat(x.disks()).extracting(DomainXml.Disk::target).containsExactly("vda", "sda");
         String xml = x.print();
         assertThat(xml).contains("<link state=\"down\"/>").doesNotContain("vnet7");
+        org.w3c.dom.Element nic = x.devices("interface").get(0);
+        assertThat(nic.getAttribute("type")).as("on the holding network, off the VM's bridge").isEqualTo("network");
+        assertThat(DomainXml.child(nic, "source").orElseThrow().getAttribute("network")).isEqualTo(HoldingNetwork.NAME);
+        assertThat(DomainXml.children(nic, "source")).hasSize(1);
+        assertThat(DomainXml.child(nic, "mac").orElseThrow().getAttribute("address")).isEqualTo("52:54:00:00:00:01");
+        assertThat(HoldingNetwork.holds(nic)).isTrue();
         assertThat(x.serialLog()).contains("/logs/web-g4-serial.log");
         assertThat(x.devices("console")).isEmpty();
         assertThat(DomainXml.children(x.agentChannel().orElseThrow(), "source")).as("libvirt makes its own socket").isEmpty();
@@ -80,6 +86,18 @@ class GenerationXmlTest {
         assertThat(DomainXml.text(x.root(), "on_reboot")).contains("destroy");
         assertThat(DomainXml.text(x.root(), "on_crash")).contains("destroy");
         assertThat(xml).contains("<shares>2</shares>").contains("cpuset=\"2-3\"");
+    }
+
+    @Test
+    void aCloneWhoseInterfaceCannotBeMovedStaysOnTheVmsBridgeWithItsLinkDown() {
+        DomainXml x = GenerationXml.of(DomainXml.parse(DEFINITION), disks, "web-g4", Optional.empty(), Optional.empty(),
+                state(4, "/img/web-g4-vda.qcow2", "/k/v2"), new VmMetadata("web", 4, VmMetadata.CLONE, ""));
+        GenerationXml.clone(x, disks, Optional.empty(), new CpuPlacement(4), false, nic -> false);
+        org.w3c.dom.Element nic = x.devices("interface").get(0);
+        assertThat(nic.getAttribute("type")).isEqualTo("bridge");
+        assertThat(DomainXml.child(nic, "source").orElseThrow().getAttribute("bridge")).isEqualTo("br0");
+        assertThat(DomainXml.child(nic, "link").orElseThrow().getAttribute("state")).isEqualTo("down");
+        assertThat(HoldingNetwork.holds(nic)).isFalse();
     }
 
     @Test
