@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.bgreboot.agent.AgentChannel;
 import org.bgreboot.engine.ConnectionInterrupted;
@@ -22,6 +23,14 @@ import org.bgreboot.jsonwire.WireTimeoutException;
  * with the agent flag: libvirt knows not to wait for its reply.
  */
 final class LibvirtAgentChannel implements AgentChannel {
+    /**
+     * Commands that only read, asked again on a new connection when libvirtd restarts during one (a
+     * reboot's first look at the guest must not fail for that). Any other may have taken effect: a
+     * second guest-exec runs its program twice, and guest-exec-status forgets a process once it has
+     * reported its end.
+     */
+    private static final Set<String> READS = Set.of("guest-ping", "guest-info", "guest-fsfreeze-status", "guest-get-fsinfo", "guest-get-disks",
+            "guest-network-get-interfaces");
     private final DomainInstance domain;
     private final String name;
     private volatile boolean closed;
@@ -49,8 +58,10 @@ final class LibvirtAgentChannel implements AgentChannel {
             request.set("arguments", args);
         }
         String reply;
+        String what = command + " through " + name;
+        DomainInstance.DomainCall<String> c = d -> d.qemuAgentCommand(request.toString(), seconds(timeout), 0);
         try {
-            reply = domain.once(command + " through " + name, d -> d.qemuAgentCommand(request.toString(), seconds(timeout), 0));
+            reply = READS.contains(command) ? domain.call(what, c) : domain.once(what, c);
         } catch (LibvirtFailure e) {
             throw failure(command, timeout, e);
         } catch (ConnectionInterrupted e) {
