@@ -128,18 +128,17 @@ final class HoldingNetwork {
 
     /** The XML of {@code network} on the host, empty where it has none. */
     static Optional<String> networkXml(Host host, String network) {
-        try {
-            return host.call("cannot read libvirt network " + network, () -> Optional.of(host.conn().networkLookupByName(network).getXMLDesc(0)));
-        } catch (LibvirtFailure e) {
-            log.debug("{}", e.getMessage());
-            return Optional.empty();
-        }
+        return xml(host, "cannot read libvirt network " + network, () -> host.conn().networkLookupByName(network).getXMLDesc(0));
     }
 
     /** The XML of host bridge {@code bridge} as libvirt's interface API sees it, empty where it cannot say. */
     static Optional<String> bridgeXml(Host host, String bridge) {
+        return xml(host, "cannot read host interface " + bridge, () -> host.conn().interfaceLookupByName(bridge).getXMLDescription(0));
+    }
+
+    private static Optional<String> xml(Host host, String what, LibvirtCall<String> read) {
         try {
-            return host.call("cannot read host interface " + bridge, () -> Optional.of(host.conn().interfaceLookupByName(bridge).getXMLDescription(0)));
+            return Optional.of(host.call(what, read));
         } catch (LibvirtFailure e) {
             log.debug("{}", e.getMessage());
             return Optional.empty();
