@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * probe waited 1-3 s. Where nothing reaches the clone yet (before the switch, see below), the
  * wait is free: the guest is asked through its agent until it has the link up. Best
  * effort: a guest that cannot say (no agent, no such interface) is not waited for. Where nothing
- * reaches the clone yet: under user networking, what it sends held by a filter until the switch;
- * the embedded engine's tap off the bridge; libvirt's holding network (see the README's "the
- * clone's carrier").
+ * reaches the clone yet: the embedded engine's tap off the bridge, libvirt's holding network (see
+ * the README's "the clone's carrier"). (Under user networking the clone's link is up from its
+ * launch, what it sends held by a filter until the switch: there is nothing to wait for.)
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);

@@ -8,11 +8,10 @@ import org.bgreboot.spec.VmSpec;
 
 /**
  * A VM's network identity under QEMU user networking: its MAC (the clone has the same one), its
- * link and its host port forwards. A clone boots with its link down and with what its guest sends
- * held (a filter on its netdev that sends the guest's frames to a null chardev): {@code restrict=on}
- * cannot be lifted at runtime in QEMU 7.2. Before the switch its link comes up, still held, so the
- * guest has taken the carrier before the first client's packet arrives; at the switch the hold goes
- * and the port forwards come.
+ * link and its host port forwards. A clone boots with what its guest sends held (a filter on its
+ * netdev that sends the guest's frames to a null chardev) and no port forwarded to it, its link up:
+ * {@code restrict=on} cannot be lifted at runtime in QEMU 7.2. Its guest has the carrier before the
+ * first client's packet arrives; at the switch the hold goes and the port forwards come.
  */
 final class UserNetwork implements GuestNetwork {
     /** At once, then every 2-10 ms for about 300 ms: the guest's first announcements may come before its link works. */
@@ -23,8 +22,21 @@ final class UserNetwork implements GuestNetwork {
         this.forwards = network.forwards();
     }
 
+    /**
+     * Nothing to cut off: what a clone's guest sends is held from its launch (see {@link
+     * QemuCommand}) and no port is forwarded to it. Its link stays up, so its guest boots with the
+     * carrier as any guest does and has none to take at the switch (a trixie clone whose link came
+     * up before the switch had still not taken it 2 s later, and its first answer came 2 s after
+     * the switch). A clone launched without the hold has its link held down instead.
+     */
     @Override public void isolate(QmpClient clone) {
-        setLink(clone, false);
+        boolean held = false;
+        for (var o : clone.execute("qom-list", Map.of("path", "/objects"))) {
+            held |= QemuCommand.HOLD_ID.equals(o.path("name").asText());
+        }
+        if (!held) {
+            setLink(clone, false);
+        }
     }
 
     /** Frees the host ports a VM holds (a clone that took some of them before a crash). */
@@ -43,10 +55,10 @@ final class UserNetwork implements GuestNetwork {
     }
 
     /**
-     * Before the switch, off the downtime path: link up (the hold keeps the guest's frames from
-     * going anywhere), and the guest's kernel has taken it. A guest whose link has just come up
-     * drops what it sends until its kernel has taken the carrier (10-65 ms under TCG, more on a busy
-     * host): a SYN-ACK dropped so costs a client TCP's 1-s retry (seen as a 1.2-s write gap).
+     * Before the switch, off the downtime path: link up (up since launch unless the clone had no
+     * hold), and the guest's kernel has it. A guest whose link has just come up drops what it sends
+     * until its kernel has taken the carrier (10-65 ms under TCG, more on a busy host): a SYN-ACK
+     * dropped so costs a client TCP's 1-s retry (seen as a 1.2-s write gap).
      */
     @Override public void prepare(QmpClient clone, Runnable awaitLinkUp) {
         setLink(clone, true);
