@@ -7,7 +7,7 @@ package org.bgreboot.engine;
  */
 public interface InstanceNetwork {
 
-    /** Cuts the instance off its network: its link down or what it sends held, no ports. */
+    /** Cuts the instance off its network: link down, no ports. */
     void isolate();
 
     /** Gives the instance the VM's network identity: link up, its ports, neighbours told. */

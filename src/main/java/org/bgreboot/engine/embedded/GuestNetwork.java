@@ -4,7 +4,7 @@ import org.bgreboot.qmp.QmpClient;
 
 /** A QEMU's side of the VM's network identity: user networking's port forwards, or a tap on a bridge. */
 interface GuestNetwork {
-    /** Cuts a clone that has not yet run (started with -S) off the network: its link down, or what it sends held. */
+    /** Link down on a clone that has not yet run (started with -S). */
     void isolate(QmpClient vm);
 
     /**

@@ -13,8 +13,6 @@ public final class QemuCommand {
     /** The NIC whose link the switch brings up. */
     public static final String NIC_ID = "nic0";
     public static final String NETDEV_ID = "net0";
-    /** A clone's outbound hold under user networking: a filter and the null chardev it sends to (QEMU's ids are per kind). */
-    public static final String HOLD_ID = "hold0";
     /** The persistent disk's device and block nodes, the same in FG and (after the switch) BG. */
     public static final String PERSIST_DEVICE = "persist-dev";
     public static final String PERSIST_NODE = "persist";
@@ -97,11 +95,6 @@ public final class QemuCommand {
             add(a, "-netdev", net.toString());
         }
         add(a, "-device", "virtio-net-pci,netdev=" + NETDEV_ID + ",id=" + NIC_ID + ",mac=" + s.network().mac() + ",romfile=");
-        if (l.background() && l.tap().isEmpty()) {
-            // what the clone's guest sends goes nowhere until the switch (see UserNetwork)
-            add(a, "-chardev", "null,id=" + HOLD_ID);
-            add(a, "-object", "filter-redirector,id=" + HOLD_ID + ",netdev=" + NETDEV_ID + ",queue=rx,outdev=" + HOLD_ID);
-        }
         add(a, "-device", "pvpanic");
         add(a, "-device", "vmgenid,id=vmgenid0,guid=auto");
         if (l.background()) {
