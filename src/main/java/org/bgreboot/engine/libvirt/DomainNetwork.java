@@ -228,11 +228,7 @@ final class DomainNetwork implements InstanceNetwork {
     private void update(DomainXml live, Element nic, Optional<Place> to, String state) {
         boolean changed = false;
         if (to.isPresent() && !to.get().has(nic)) {
-            nic.setAttribute("type", to.get().type());
-            Element source = live.element("source");
-            to.get().source().forEach(source::setAttribute);
-            DomainXml.children(nic, "source").forEach(nic::removeChild);
-            nic.insertBefore(source, nic.getFirstChild());
+            live.placeInterface(nic, to.get().type(), to.get().source());
             changed = true;
         }
         Element link = DomainXml.child(nic, "link").orElseGet(() -> (Element) nic.appendChild(live.element("link")));

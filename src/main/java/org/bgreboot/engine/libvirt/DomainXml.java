@@ -268,6 +268,15 @@ final class DomainXml {
         return doc.createElement(tag);
     }
 
+    /** Puts interface {@code nic} elsewhere: its type and a new {@code <source>} with {@code source}'s attributes; MAC, model, address and link stay. */
+    void placeInterface(Element nic, String type, java.util.Map<String, String> source) {
+        nic.setAttribute("type", type);
+        Element s = element("source");
+        source.forEach(s::setAttribute);
+        children(nic, "source").forEach(nic::removeChild);
+        nic.insertBefore(s, nic.getFirstChild());
+    }
+
     /**
      * One {@code <disk>} device. {@code source} is its file (type file), device node (type block) or
      * empty; {@code chain} the layers below it, top first, as a running domain's XML shows them.

@@ -106,11 +106,7 @@ final class GenerationXml {
 
     /** Puts {@code nic} on the holding network: its type and source only; MAC, model, address and link stay. */
     static void hold(DomainXml x, Element nic) {
-        nic.setAttribute("type", "network");
-        Element source = x.element("source");
-        source.setAttribute("network", HoldingNetwork.NAME);
-        DomainXml.children(nic, "source").forEach(nic::removeChild);
-        nic.insertBefore(source, nic.getFirstChild());
+        x.placeInterface(nic, "network", java.util.Map.of("network", HoldingNetwork.NAME));
     }
 
     /** Points the serial console's log file at {@code log}. */
