@@ -31,7 +31,7 @@ public record FleetDemoReport(FleetReport roll, int hosts, int perHost, String n
             double downtime = seen.map(VmFigures.Clients::downtimeMs).orElse(Double.NaN);
             if (!(downtime < MAX_DOWNTIME_MS)) {
                 p.add(vm.vm() + ": downtime " + (Double.isNaN(downtime) ? "unmeasured" : String.format("%.1f ms", downtime)) + ", not under "
-                        + (int) MAX_DOWNTIME_MS + " ms");
+                        + (int) MAX_DOWNTIME_MS + " ms" + seen.flatMap(VmFigures.Clients::downtimeParts).map(d -> " (" + d.describe() + ")").orElse(""));
             }
         }
         if (serving() != hosts * perHost) {

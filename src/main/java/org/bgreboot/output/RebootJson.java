@@ -100,5 +100,11 @@ public record RebootJson(
             return new DowntimePartsJson(Figures.ms(a.beforeMoveMs()), Figures.ms(a.networkMoveMs()), Figures.ms(a.firstAnswerMs()),
                     a.failedProbes(), Figures.ms(a.slowestProbeMs()));
         }
+
+        /** The parts in a few words, for a line that says why a downtime was long. */
+        public String describe() {
+            return String.format("before the move %.0f ms, the move %.0f ms, to the clone's first answer %.0f ms; slowest probe %.0f ms%s", beforeMoveMs,
+                    networkMoveMs, firstAnswerMs, slowestProbeMs, failedProbes.isEmpty() ? "" : ", failed probes " + failedProbes);
+        }
     }
 }
