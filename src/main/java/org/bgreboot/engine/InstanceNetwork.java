@@ -10,6 +10,20 @@ public interface InstanceNetwork {
     /** Cuts the instance off its network: link down, no ports. */
     void isolate();
 
+    /**
+     * The switch's first move, before the old instance hands over (it still serves meanwhile): a
+     * clone whose link could not come up before the switch without being reached (user networking,
+     * isolated by its link alone) has it up now, and its guest is waited for until it sends, a
+     * moment at most. A guest drops what it sends until it has taken the carrier; a client's
+     * handshake that met that moment waited out TCP's 1-s retry. Nothing where the link came up
+     * before the switch, where nothing reached the clone yet (a bridge, libvirt's holding network).
+     *
+     * @return how long the guest took to send, ms (0 where nothing was waited for, -1 when it sent nothing in time)
+     */
+    default long linkUp() {
+        return 0;
+    }
+
     /** Gives the instance the VM's network identity: link up, its ports, neighbours told. */
     void take();
 

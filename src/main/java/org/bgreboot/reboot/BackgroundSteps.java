@@ -278,6 +278,7 @@ final class BackgroundSteps {
 
         @Override public void act(BackgroundFlow f) {
             Optional<Instance> fg = f.fg();
+            f.t.step(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
             fg.ifPresent(i -> f.t.step(Part.FG_HANDS_OVER, i.network()::handOver));
             f.t.step(Part.BG_TAKES_NETWORK, () -> f.liveBg().network().take());
             fg.ifPresent(i -> f.t.step(Part.FG_DRAINS, i.network()::drain));
@@ -365,6 +366,7 @@ final class BackgroundSteps {
                         + " engine cannot save and restore an instance (" + f.vm.stateSaving().why() + "): use --switch handover"));
                 f.bg = f.t.step(Part.SAVE_RESTORE, () -> saving.saveAndRestore(b, Duration.ofMinutes(10)));
             }
+            f.t.step(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
             f.t.step(Part.BG_TAKES_NETWORK, () -> f.liveBg().network().take());
         }
     }

@@ -28,7 +28,8 @@ public enum Part {
     KEEP_RESUME("resume kept services in FG"),
     KEEP_STATUS("kept services' restore in BG"),
     KEEP_DISARM("disarm kept services in FG"),
-    /** The switch's network move, three parts: FG lets go, BG takes it, FG answers what it had. */
+    /** The switch's network move: BG's link up where it was still down (FG serving), FG lets go, BG takes it, FG answers what it had. */
+    BG_LINK_UP("BG's link comes up"),
     FG_HANDS_OVER("FG hands the network over"),
     BG_TAKES_NETWORK("BG takes the network"),
     FG_DRAINS("FG answers what it had"),

@@ -1,5 +1,6 @@
 package org.bgreboot.engine.embedded;
 
+import java.nio.file.Path;
 import org.bgreboot.qmp.QmpClient;
 
 /** A QEMU's side of the VM's network identity: user networking's port forwards, or a tap on a bridge. */
@@ -12,6 +13,11 @@ interface GuestNetwork {
      * {@code awaitLinkUp} waits until the guest has taken a link that came up (see {@code GuestLink}).
      */
     default void prepare(QmpClient clone, Runnable awaitLinkUp) { }
+
+    /** See {@code InstanceNetwork.linkUp}; {@code scratch} is a file the process may use meanwhile. */
+    default long linkUp(QmpClient clone, Path scratch) {
+        return 0;
+    }
 
     /** The VM's identity moves to this process. Safe to repeat. */
     void take(QmpClient vm);

@@ -21,6 +21,10 @@ final class QemuNetwork implements InstanceNetwork {
         kind().prepare(process.qmp(), () -> GuestLink.awaitUp(process.agent(), process.spec().network().mac()));
     }
 
+    @Override public long linkUp() {
+        return kind().linkUp(process.qmp(), process.runtime().dir().resolve("first-frame.pcap"));
+    }
+
     @Override public void take() {
         kind().take(process.qmp());
     }

@@ -152,6 +152,11 @@ final class MemoryInstance implements Instance {
                 world.isolate(machine);
             }
 
+            @Override public long linkUp() {
+                enter();
+                return world.linkUp(machine);
+            }
+
             @Override public void take() {
                 enter();
                 world.takeNetwork(machine);

@@ -614,8 +614,23 @@ public final class World {
     synchronized void isolate(Machine m) {
         tick();
         m.linkUp = false;
+        m.carrier = false;
         m.owns = false;
         changed();
+    }
+
+    /** The clone's link comes up and its guest is waited for until it sends, while FG still serves (the real engines' user networking). */
+    synchronized long linkUp(Machine m) {
+        tick();
+        point("memory:link-up");
+        if (live(m.vm).stream().anyMatch(o -> o != m && o.owns && o.handedOver)) {
+            violation(m + "'s link came up after FG had handed the network over: clients met the guest taking its carrier");
+        }
+        m.linkUp = true;
+        m.carrier = true;
+        event(m + "'s link is up, its guest sends");
+        changed();
+        return 0;
     }
 
     synchronized void takeNetwork(Machine m) {
@@ -623,6 +638,9 @@ public final class World {
         point("memory:take-network");
         if (m.clone && !m.guest.everUp) {
             violation("the clone " + m + " was given the network before it was ever ready");
+        }
+        if (m.clone && !m.carrier) {
+            violation("the clone " + m + " was given the network before its guest had taken the carrier: its first answers would be dropped");
         }
         for (Machine o : live(m.vm)) {
             if (o != m && o.owns && !o.handedOver) {
@@ -654,6 +672,7 @@ public final class World {
         tick();
         point("memory:release-network");
         m.linkUp = false;
+        m.carrier = false;
         m.owns = false;
         changed();
     }
