@@ -18,10 +18,10 @@ public interface InstanceNetwork {
      * handshake that met that moment waited out TCP's 1-s retry. Nothing where the link came up
      * before the switch, where nothing reached the clone yet (a bridge, libvirt's holding network).
      *
-     * @return how long the guest took to send, ms (0 where nothing was waited for, -1 when it sent nothing in time)
+     * @return what happened, in a few words (the step's detail in results): where the link came up, how long the guest took
      */
-    default long linkUp() {
-        return 0;
+    default String linkUp() {
+        return "";
     }
 
     /** Gives the instance the VM's network identity: link up, its ports, neighbours told. */

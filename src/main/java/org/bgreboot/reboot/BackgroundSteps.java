@@ -265,7 +265,10 @@ final class BackgroundSteps {
      * FG answers what it had already accepted, writes included, before anything is frozen. With FG
      * stopped first, whatever a client sent between FG's end and the clone's link went nowhere, and
      * the client waited out TCP's 1-s retry (on a bridge nearly always); with the disk frozen first,
-     * a write FG had accepted hung until its client gave up. Undone by giving the network back to FG.
+     * a write FG had accepted hung until its client gave up. First of all the clone's link comes up
+     * where it could not before the switch (user networking), and its guest is waited for until it
+     * sends, FG answering everyone meanwhile: that wait is not in the switch's span. Undone by giving
+     * the network back to FG.
      */
     static final class TakeNetwork implements FlowStep {
         @Override public Step id() {
@@ -278,7 +281,9 @@ final class BackgroundSteps {
 
         @Override public void act(BackgroundFlow f) {
             Optional<Instance> fg = f.fg();
-            f.t.step(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
+            f.t.stepSaying(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
+            // FG answered everyone while the clone's link came up: the switch's span, what clients could notice, begins now
+            f.switchStartMs = f.t.now();
             fg.ifPresent(i -> f.t.step(Part.FG_HANDS_OVER, i.network()::handOver));
             f.t.step(Part.BG_TAKES_NETWORK, () -> f.liveBg().network().take());
             fg.ifPresent(i -> f.t.step(Part.FG_DRAINS, i.network()::drain));
@@ -366,7 +371,7 @@ final class BackgroundSteps {
                         + " engine cannot save and restore an instance (" + f.vm.stateSaving().why() + "): use --switch handover"));
                 f.bg = f.t.step(Part.SAVE_RESTORE, () -> saving.saveAndRestore(b, Duration.ofMinutes(10)));
             }
-            f.t.step(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
+            f.t.stepSaying(Part.BG_LINK_UP, () -> f.liveBg().network().linkUp());
             f.t.step(Part.BG_TAKES_NETWORK, () -> f.liveBg().network().take());
         }
     }

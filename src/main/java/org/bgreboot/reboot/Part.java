@@ -29,7 +29,7 @@ public enum Part {
     KEEP_STATUS("kept services' restore in BG"),
     KEEP_DISARM("disarm kept services in FG"),
     /** The switch's network move: BG's link up where it was still down (FG serving), FG lets go, BG takes it, FG answers what it had. */
-    BG_LINK_UP("BG's link comes up"),
+    BG_LINK_UP("BG's link"),
     FG_HANDS_OVER("FG hands the network over"),
     BG_TAKES_NETWORK("BG takes the network"),
     FG_DRAINS("FG answers what it had"),

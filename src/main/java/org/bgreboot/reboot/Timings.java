@@ -33,13 +33,23 @@ final class Timings {
     <T> T step(Part part, String detail, Supplier<T> action) {
         double start = now();
         T result = action.get();
-        TimedStep s = new TimedStep(part, detail, start, now());
+        record(new TimedStep(part, detail, start, now()));
+        return result;
+    }
+
+    private void record(TimedStep s) {
         synchronized (steps) {
             steps.add(s);
         }
         progress.step(String.format("  %-30s %8.1f ms", s.label(), s.ms()));
         listener.timed(s);
-        return result;
+    }
+
+    /** A step whose detail is what it says it did ({@code action}'s answer), known only once it ran. */
+    void stepSaying(Part part, Supplier<String> action) {
+        double start = now();
+        String detail = action.get();
+        record(new TimedStep(part, detail, start, now()));
     }
 
     void step(Part part, Runnable action) {

@@ -38,6 +38,11 @@ final class BridgeNetwork implements GuestNetwork {
         awaitLinkUp.run();
     }
 
+    /** Nothing: it came up in {@link #prepare}, the tap off the bridge. */
+    @Override public String linkUp(QmpClient clone, java.nio.file.Path scratch) {
+        return "up before the switch, off the bridge";
+    }
+
     /** No wait here, on the downtime path: a clone's link came up in {@link #prepare}, and FG's (taken back) never went down. */
     @Override public void take(QmpClient vm) {
         UserNetwork.setLink(vm, true);

@@ -15,9 +15,7 @@ interface GuestNetwork {
     default void prepare(QmpClient clone, Runnable awaitLinkUp) { }
 
     /** See {@code InstanceNetwork.linkUp}; {@code scratch} is a file the process may use meanwhile. */
-    default long linkUp(QmpClient clone, Path scratch) {
-        return 0;
-    }
+    String linkUp(QmpClient clone, Path scratch);
 
     /** The VM's identity moves to this process. Safe to repeat. */
     void take(QmpClient vm);

@@ -21,7 +21,7 @@ final class QemuNetwork implements InstanceNetwork {
         kind().prepare(process.qmp(), () -> GuestLink.awaitUp(process.agent(), process.spec().network().mac()));
     }
 
-    @Override public long linkUp() {
+    @Override public String linkUp() {
         return kind().linkUp(process.qmp(), process.runtime().dir().resolve("first-frame.pcap"));
     }
 

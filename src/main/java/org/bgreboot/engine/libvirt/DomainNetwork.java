@@ -121,6 +121,21 @@ final class DomainNetwork implements InstanceNetwork {
         }
     }
 
+    /**
+     * Nothing to do: an interface on the holding network came up in {@link #prepare}; any other
+     * comes up with the take (up now, it would answer on the VM's bridge beside the old domain).
+     * Says which, so that a result shows a clone whose link came up at the switch.
+     */
+    @Override public String linkUp() {
+        List<Element> nics = domain.liveXml().devices("interface");
+        long held = nics.stream().filter(HoldingNetwork::holds).count();
+        if (held == nics.size()) {
+            return "up before the switch, on the holding network";
+        }
+        return (held == 0 ? "" : held + " of " + nics.size() + " up before the switch; ")
+                + "up at the switch: not on the holding network (the host has none, or libvirt cannot move the interface live)";
+    }
+
     /** The old domain keeps its tap until it ends; the clone's announce moves the bridge's entry. */
     @Override public void handOver() { }
 

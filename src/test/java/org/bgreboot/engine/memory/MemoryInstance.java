@@ -152,7 +152,7 @@ final class MemoryInstance implements Instance {
                 world.isolate(machine);
             }
 
-            @Override public long linkUp() {
+            @Override public String linkUp() {
                 enter();
                 return world.linkUp(machine);
             }

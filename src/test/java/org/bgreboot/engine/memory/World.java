@@ -620,7 +620,7 @@ public final class World {
     }
 
     /** The clone's link comes up and its guest is waited for until it sends, while FG still serves (the real engines' user networking). */
-    synchronized long linkUp(Machine m) {
+    synchronized String linkUp(Machine m) {
         tick();
         point("memory:link-up");
         if (live(m.vm).stream().anyMatch(o -> o != m && o.owns && o.handedOver)) {
@@ -630,7 +630,7 @@ public final class World {
         m.carrier = true;
         event(m + "'s link is up, its guest sends");
         changed();
-        return 0;
+        return "up, in memory";
     }
 
     synchronized void takeNetwork(Machine m) {
