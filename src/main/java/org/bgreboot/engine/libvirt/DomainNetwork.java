@@ -23,10 +23,18 @@ import org.w3c.dom.NamedNodeMap;
  */
 final class DomainNetwork implements InstanceNetwork {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DomainNetwork.class);
-    /** Every 2 ms for 200 ms: whatever the old domain still sends in its last milliseconds, the bridge learns the clone's port again at once. */
-    private static final String ANNOUNCE = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":2,\"rounds\":100,\"step\":1}}";
-    /** 2, 3, 4... ms apart, then every 10 ms: about a second with as many announcements, through the old domain's release. */
-    private static final String ANNOUNCE_HOLD = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":2,\"max\":10,\"rounds\":100,\"step\":1}}";
+    /**
+     * Every millisecond for about a second (QEMU's timer slips under load): the old domain's frames
+     * draw the bridge's forwarding entry back to its tap, and a client that answers it at once (its
+     * next request right after the last answer, as a serial prober or a keep-alive client does)
+     * finds the entry still there and is answered by the old domain again, and again: a chain that
+     * only an announcement landing between the old domain's last frame and the client's next one
+     * breaks. With one every 2 ms such chains ran for 170-340 ms in 3 of 40 fleet-demo switches,
+     * once into the old domain's kill: the request in flight then was lost and its client waited out
+     * TCP's 1-s retry (CI's fleet demo, 1,006 ms). Re-armed at the drain and at the kill, so the
+     * clone announces densely from the take until a second after the old domain's end.
+     */
+    private static final String ANNOUNCE = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":1,\"max\":1,\"rounds\":1000,\"step\":1}}";
 
     private final DomainInstance domain;
     private final boolean bridged;
@@ -141,10 +149,9 @@ final class DomainNetwork implements InstanceNetwork {
 
     /**
      * On a bridge, until its interfaces have been quiet (see {@link Drain}); then the domain that
-     * took the network announces it again, for about a second. The clone announced its MAC every
-     * 2 ms for 200 ms as it took the network, so what this domain sends meanwhile does not draw the
-     * bridge's forwarding entry back to its tap for long; but a frame it sent later (a late answer,
-     * a TCP retransmission 200 ms on) did, and clients' requests went to it through its release
+     * took the network announces it again, every millisecond for a second (see {@link #ANNOUNCE}):
+     * a frame this domain sends later (a late answer, a TCP retransmission 200 ms on) draws the
+     * bridge's forwarding entry back to its tap, and clients' requests went to it through its release
      * until its kill cut them off: they waited out a second. Its links stay up until it is killed:
      * set down after the drain (tried), an answer it still owed was lost whenever its guest paused
      * longer than the drain's quiet, as under TCG on a busy host (3 of 18 fleet-demo switches). The
@@ -164,13 +171,13 @@ final class DomainNetwork implements InstanceNetwork {
         }
         long ms = Drain.untilQuiet(() -> transmitted(taps));
         log.debug("{} drained in {} ms", domain.name(), ms);
-        announceByTaker(ANNOUNCE_HOLD);
+        announceByTaker(ANNOUNCE);
         return ms;
     }
 
     /**
      * This domain is being ended: the domain that took the network from it announces the MAC again,
-     * every 2 ms for 200 ms. A frame this domain sent after the clone's last announcement (late
+     * every millisecond for a second. A frame this domain sent after the clone's last announcement (late
      * answers, a TCP retransmission) had drawn the bridge's forwarding entry back to its tap, and
      * its tap stays a port of the bridge until libvirt has cleaned the domain up, ~200 ms after its
      * QEMU is gone: clients' packets went there and waited out TCP's 1-s retry. Now the clone is the
