@@ -29,7 +29,7 @@ final class DomainNetwork implements InstanceNetwork {
      * next request right after the last answer, as a serial prober or a keep-alive client does)
      * finds the entry still there and is answered by the old domain again, and again: a chain that
      * only an announcement landing between the old domain's last frame and the client's next one
-     * breaks. With one every 2 ms such chains ran for 170-340 ms in 3 of 40 fleet-demo switches,
+     * breaks. With one every 2 ms such chains ran for 107-338 ms in 6 of 48 fleet-demo switches,
      * once into the old domain's kill: the request in flight then was lost and its client waited out
      * TCP's 1-s retry (CI's fleet demo, 1,006 ms). Re-armed at the drain and at the kill, so the
      * clone announces densely from the take until a second after the old domain's end.
