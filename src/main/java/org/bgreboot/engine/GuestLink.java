@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * wait is free: the guest is asked through its agent until it has the link up. Best
  * effort: a guest that cannot say (no agent, no such interface) is not waited for. Where nothing
  * reaches the clone yet: the embedded engine's tap off the bridge, libvirt's holding network (see
- * the README's "the clone's carrier"). (Under user networking the switch asks the guest to
- * announce itself instead: asking the agent there cost 200-350 ms of downtime.)
+ * the README's "the clone's carrier"). (Under user networking the clone's link comes up at the
+ * switch, before FG hands over, and the guest's first frame is watched for from QEMU's side
+ * instead: see {@code UserNetwork.linkUp}.)
  */
 public final class GuestLink {
     private static final Logger log = LoggerFactory.getLogger(GuestLink.class);

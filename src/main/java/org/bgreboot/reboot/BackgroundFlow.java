@@ -106,7 +106,10 @@ final class BackgroundFlow {
 
     // ---- forward ----------------------------------------------------------------------------------
 
-    /** Journals the step, then acts; the switch's span begins with its first step. */
+    /**
+     * Journals the step, then acts; the switch's span begins with its first step (the handover's
+     * TakeNetwork begins it again after the clone's link step, during which FG answers everyone).
+     */
     void act(FlowStep s) {
         enter(s.phase());
         journal.record(s.id());

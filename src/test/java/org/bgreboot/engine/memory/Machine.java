@@ -39,9 +39,8 @@ final class Machine {
     boolean attached;
     /** Once dead and still holding the image: when it lets go. */
     long releaseAtNanos = Long.MAX_VALUE;
+    /** Its link is up and its guest sends (a clone's from {@code World.linkUp} on). */
     boolean linkUp;
-    /** Its guest has taken the carrier of a link that came up ({@code World.linkUp}): what it sends goes out. */
-    boolean carrier;
     /** New clients reach it. */
     boolean owns;
     /** It let a clone take the network; it answers only what it had accepted. */

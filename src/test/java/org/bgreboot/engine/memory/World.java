@@ -614,7 +614,6 @@ public final class World {
     synchronized void isolate(Machine m) {
         tick();
         m.linkUp = false;
-        m.carrier = false;
         m.owns = false;
         changed();
     }
@@ -627,7 +626,6 @@ public final class World {
             violation(m + "'s link came up after FG had handed the network over: clients met the guest taking its carrier");
         }
         m.linkUp = true;
-        m.carrier = true;
         event(m + "'s link is up, its guest sends");
         changed();
         return "up, in memory";
@@ -639,7 +637,7 @@ public final class World {
         if (m.clone && !m.guest.everUp) {
             violation("the clone " + m + " was given the network before it was ever ready");
         }
-        if (m.clone && !m.carrier) {
+        if (m.clone && !m.linkUp) { // a clone's link is down from its launch until linkUp
             violation("the clone " + m + " was given the network before its guest had taken the carrier: its first answers would be dropped");
         }
         for (Machine o : live(m.vm)) {
@@ -672,7 +670,6 @@ public final class World {
         tick();
         point("memory:release-network");
         m.linkUp = false;
-        m.carrier = false;
         m.owns = false;
         changed();
     }
