@@ -18,7 +18,7 @@ bl_init bgreboot-keep "$1"
 bl_apt_views
 mapfile -t opts < <(apt_view all "$status")
 # what apt would install into that guest: "Inst NAME (VERSION ...)"
-mapfile -t need < <(apt-get "${opts[@]}" -s -q --no-install-recommends install criu nftables 2> "$bl_dl/keep-resolve.log" |
+mapfile -t need < <(apt-get "${opts[@]}" -s -q --no-install-recommends install criu nftables python3 2> "$bl_dl/keep-resolve.log" |
 	sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p')
 if [ ${#need[@]} -gt 0 ]; then bl_fetch all "${need[@]}"; fi
 for pv in "${need[@]}"; do bl_debfile "${pv%%=*}" "${pv#*=}"; done

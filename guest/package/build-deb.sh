@@ -94,6 +94,7 @@ finish bgreboot-svc /etc/bgreboot/ready.d/50-bgreboot-svc /etc/bgreboot/guest.co
 # bgreboot-keep (shell only: all)
 root=$tmp/keep
 put 755 "$guest/keep/bgreboot-keep" usr/sbin/bgreboot-keep
+put 755 "$guest/keep/bgreboot-keep-hold" usr/lib/bgreboot-keep/hold
 for d in ready release attach; do put 755 "$guest/keep/etc/$d.d/05-keep" "etc/bgreboot/$d.d/05-keep"; done
 install -d -m 755 "$root/etc/bgreboot/keep.d"
 ARCH=all finish bgreboot-keep /etc/bgreboot/ready.d/05-keep /etc/bgreboot/release.d/05-keep /etc/bgreboot/attach.d/05-keep
