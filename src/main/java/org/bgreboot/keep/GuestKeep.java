@@ -98,10 +98,12 @@ public final class GuestKeep {
             String name = l.path("name").asText();
             if (l.has("restored")) {
                 boolean restored = l.path("restored").asBoolean();
+                java.util.OptionalInt held = l.path("hold").has("held") ? java.util.OptionalInt.of(l.path("hold").path("held").asInt())
+                        : java.util.OptionalInt.empty();
                 out.add(new RestoreReport(name, restored ? RestoreReport.Kind.RESTORED : RestoreReport.Kind.RESTORE_FAILED, l.path("ms").asDouble(),
-                        restored ? l.path("pid").asLong() : 0, text(l, "reason")));
+                        restored ? l.path("pid").asLong() : 0, text(l, "reason"), held));
             } else if (l.has("dumped")) {
-                out.add(new RestoreReport(name, RestoreReport.Kind.DUMP_FAILED, l.path("ms").asDouble(), 0, text(l, "reason")));
+                out.add(new RestoreReport(name, RestoreReport.Kind.DUMP_FAILED, l.path("ms").asDouble(), 0, text(l, "reason"), java.util.OptionalInt.empty()));
             }
         }
         return out;

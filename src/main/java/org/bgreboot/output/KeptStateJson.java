@@ -24,15 +24,17 @@ public record KeptStateJson(List<Service> services, Optional<String> note) {
      * @param preDumpFrozenMs how long the pre-dumps held it frozen, together, while the clone booted
      * @param dumpFrozenMs    how long the final dump held it frozen, inside the switch
      * @param pid             the restored main process in the new VM (its pid in the old one); null unless kept
+     * @param heldSegments    the clients' segments the new VM held for it until the restore; null when they were dropped
      */
     public record Service(String name, String unit, KeptService.Fate fate, Optional<String> reason, boolean connectionsKept, int preDumps,
                           double preDumpFrozenMs, long preDumpBytes, double dumpMs, double dumpFrozenMs, long dumpBytes, double restoreMs,
-                          Optional<Long> pid) {
+                          Optional<Long> pid, Optional<Integer> heldSegments) {
 
         public static Service of(KeptService s) {
             return new Service(s.name(), s.unit(), s.fate(), s.reason(), s.connectionsKept(), s.preDumps(), Figures.ms(s.preDumpFrozenMs()),
                     s.preDumpBytes(), Figures.ms(s.dumpMs()), Figures.ms(s.dumpFrozenMs()), s.dumpBytes(), Figures.ms(s.restoreMs()),
-                    Optional.of(s.pid()).filter(p -> p > 0));
+                    Optional.of(s.pid()).filter(p -> p > 0),
+                    s.heldSegments().isPresent() ? Optional.of(s.heldSegments().getAsInt()) : Optional.empty());
         }
     }
 }

@@ -2,6 +2,7 @@ package org.bgreboot.reboot;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What keeping state really did for one service a guest names: carried across the switch (its
@@ -16,10 +17,12 @@ import java.util.Optional;
  * @param dumpFrozenMs    how long the final dump held it frozen, inside the switch
  * @param restoreMs       the restore in the new VM (or the failed attempt before the usual start)
  * @param pid             the restored main process in the new VM (the same pid as in the old one)
+ * @param heldSegments    what its clients sent between the network's move and the restore, held by the new VM's guard
+ *                        and let through to the restored connections; empty when the guard dropped it (they retransmit)
  */
 public record KeptService(String name, String unit, Fate fate, Optional<String> reason, boolean connectionsKept, int preDumps,
                           double preDumpFrozenMs, long preDumpBytes, double dumpMs, double dumpFrozenMs, long dumpBytes, double restoreMs,
-                          long pid) {
+                          long pid, OptionalInt heldSegments) {
 
     public enum Fate {
         /** Restored in the new VM from the old one's images. */
@@ -39,8 +42,9 @@ public record KeptService(String name, String unit, Fate fate, Optional<String> 
     /** One line for people. */
     public String describe() {
         return switch (fate) {
-            case KEPT -> String.format("%s kept%s: dump %.1f s (frozen %.1f s, %.1f MB), restore %.1f s, pid %d", name,
-                    connectionsKept ? "" : " without its connections", dumpMs / 1000, dumpFrozenMs / 1000, dumpBytes / 1e6, restoreMs / 1000, pid);
+            case KEPT -> String.format("%s kept%s: dump %.1f s (frozen %.1f s, %.1f MB), restore %.1f s, pid %d; %s", name,
+                    connectionsKept ? "" : " without its connections", dumpMs / 1000, dumpFrozenMs / 1000, dumpBytes / 1e6, restoreMs / 1000, pid,
+                    heldSegments.isPresent() ? heldSegments.getAsInt() + " segment(s) held for it until then" : "its ports dropped until then");
             case RESTARTED -> name + " restarted: " + reason.orElse("");
             case RAN_ON -> name + " ran on in the old VM: " + reason.orElse("");
             case UNKNOWN -> name + ": unknown (" + reason.orElse("") + ")";

@@ -235,7 +235,8 @@ final class KeptServices {
         }
         boolean connections = fate == KeptService.Fate.KEPT && bridged;
         return new KeptService(name, unit, fate, Optional.ofNullable(why), connections, preCount, preFrozen, preBytes, dumpMs, dumpFrozen, dumpBytes,
-                restoreMs, r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.pid() : 0);
+                restoreMs, r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.pid() : 0,
+                r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.held() : java.util.OptionalInt.empty());
     }
 
     /** A call's value, or why it failed. */

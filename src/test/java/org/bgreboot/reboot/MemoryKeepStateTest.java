@@ -114,6 +114,8 @@ class MemoryKeepStateTest {
             assertThat(svc.get("pid").asLong()).isEqualTo(before.pid());
             assertThat(svc.get("pre_dumps").asInt()).isEqualTo(2);
             assertThat(svc.get("reason").isNull()).isTrue();
+            assertThat(svc.get("held_segments").asInt()).as("what the guest's guard said it held (the scripted guest's 2)").isEqualTo(2);
+            assertThat(r.keptState().orElseThrow().services().get(0).describe()).contains("2 segment(s) held");
         }
     }
 
@@ -210,6 +212,7 @@ class MemoryKeepStateTest {
                         assertThat(svc.get("fate").asText()).isEqualTo("restarted");
                         assertThat(svc.get("reason").asText()).isEqualTo(c.reason());
                         assertThat(svc.get("pid").isNull()).as("no pid for a service that was not restored").isTrue();
+                        assertThat(svc.get("held_segments").isNull()).as("nothing held for a service that was not restored").isTrue();
                         World.KeptProcess after = service(rig);
                         assertThat(after.identity()).as("started anew in the new VM").isNotEqualTo(before.identity());
                         assertThat(after.restored()).isFalse();

@@ -15,6 +15,9 @@ import org.bgreboot.keep.GuestKeep;
  * Output is one JSON object per service, as the real script prints.
  */
 final class KeepGuest {
+    /** What the scripted guard held for a restored service's clients (no clients here: a figure the result must carry). */
+    static final int HELD_SEGMENTS = 2;
+
     private KeepGuest() {}
 
     /** A kept service's processes in one guest: its pid, and which start it is (a restore carries both over). */
@@ -188,7 +191,8 @@ final class KeepGuest {
                     Service restored = new Service(n, img.dumped.pid, img.dumped.identity, true);
                     world.restoredKept(m, restored);
                     m.guest.services.put(n, restored);
-                    status.add(String.format("{\"name\":\"%s\",\"restored\":true,\"ms\":3500,\"pid\":%d,\"kept\":[]}%n", n, restored.pid));
+                    status.add(String.format("{\"name\":\"%s\",\"restored\":true,\"ms\":3500,\"pid\":%d,\"kept\":[],\"hold\":{\"held\":%d,"
+                            + "\"held_ms\":3000,\"release_ms\":40}}%n", n, restored.pid, HELD_SEGMENTS));
                     world.event(m + " restored " + n + " (pid " + restored.pid + ")");
                     continue;
                 }

@@ -56,7 +56,8 @@ class KeepBenchOutcomeTest {
     private static Optional<KeptState> kept(KeptService.Fate fate, String reason) {
         boolean k = fate == KeptService.Fate.KEPT;
         return Optional.of(new KeptState(List.of(new KeptService("postgresql", "postgresql@15-main.service", fate, Optional.ofNullable(reason), k, 2, 2100,
-                23_800_000, k ? 6600 : Double.NaN, k ? 4100 : Double.NaN, k ? 20_800_000 : 0, k ? 3700 : Double.NaN, k ? 2308894 : 0)), Optional.empty()));
+                23_800_000, k ? 6600 : Double.NaN, k ? 4100 : Double.NaN, k ? 20_800_000 : 0, k ? 3700 : Double.NaN, k ? 2308894 : 0,
+                k ? java.util.OptionalInt.of(3) : java.util.OptionalInt.empty())), Optional.empty()));
     }
 
     @Test
