@@ -81,6 +81,15 @@ public final class GuestKeep {
         return a.lines().isEmpty() ? "" : a.lines().get(0).path("ports").asText();
     }
 
+    /**
+     * In the clone, right before the switch: each kept unit's start begun, waiting for the attach's
+     * restore. What was not primed, each "NAME: why" (it starts at the attach instead).
+     */
+    public List<String> prime(Duration limit) {
+        return must(run("prime", limit)).lines().stream().filter(l -> !l.path("primed").asBoolean())
+                .map(l -> l.path("name").asText() + ": " + l.path("reason").asText()).toList();
+    }
+
     /** The final dump: each service left stopped with its images complete, or running on (the restart path) with a reason. */
     public List<DumpReport> dump(Duration limit) {
         return dumps(run("dump", limit), "dumped");

@@ -153,6 +153,7 @@ final class BackgroundFlow {
             vm.rehearsal().get().ifPresent(r -> quietly("rehearse the switch in BG", () -> t.step(Part.REHEARSE, () -> r.before(b))));
             quietly("set BG's clock", () -> t.step(Part.SET_BG_CLOCK, () -> b.agent().setTimeFromHost()));
             armedAttach = t.step(Part.ARM_ATTACH, () -> disk.armAttach(b.agent()));
+            keep.prime(b);
         }
         fg().ifPresent(f -> quietly("find the persistent disk's mounts in FG", () -> t.step(Part.FIND_MOUNTS,
                 () -> disk.findMounts(f.agent(), vm.spec().persistentDisk().serial()))));

@@ -139,6 +139,21 @@ final class KeptServices {
         }
     }
 
+    /**
+     * The clone, its attach hook waiting for the disk, right before the switch: each kept unit's start
+     * begins now and waits for the attach, so that systemd's part of it is not inside the outage. A
+     * unit not primed (an older bgreboot-keep, a unit that needs the disk's mount to start) starts
+     * at the attach as before.
+     */
+    void prime(Instance bg) {
+        if (!on || armFailed.isPresent()) {
+            return;
+        }
+        Attempt<List<String>> a = attempt(Part.KEEP_PRIME, () -> new GuestKeep(bg.agent()).prime(limits.guard()));
+        a.value().ifPresent(notPrimed -> notPrimed.forEach(why -> progress.step("  not primed (started at the attach): " + why)));
+        a.failure().ifPresent(why -> progress.step("  could not prime the kept units in the clone (started at the attach): " + why));
+    }
+
     /** The switch, after the network moved and before the release: the final dump, the services left stopped. */
     void dump(Instance fg) {
         if (!on || armFailed.isPresent()) {

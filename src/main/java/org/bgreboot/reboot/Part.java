@@ -24,6 +24,7 @@ public enum Part {
     KEEP_ARM("arm kept services in FG"),
     KEEP_PRE_DUMP("pre-dump kept services in FG"),
     KEEP_GUARD("guard kept ports in BG"),
+    KEEP_PRIME("prime kept units in BG"),
     KEEP_DUMP("dump kept services in FG"),
     KEEP_RESUME("resume kept services in FG"),
     KEEP_STATUS("kept services' restore in BG"),

@@ -128,7 +128,7 @@ class MemoryKeepStateTest {
             List<TimedStep> steps = r.steps();
             for (TimedStep s : steps) {
                 switch (s.part()) {
-                    case KEEP_ARM, KEEP_PRE_DUMP, KEEP_GUARD -> assertThat(s.endMs()).as(s.label() + " before the switch").isLessThanOrEqualTo(sw.startMs());
+                    case KEEP_ARM, KEEP_PRE_DUMP, KEEP_GUARD, KEEP_PRIME -> assertThat(s.endMs()).as(s.label() + " before the switch").isLessThanOrEqualTo(sw.startMs());
                     case KEEP_DUMP -> assertThat(s.startMs()).as("the final dump inside the switch").isGreaterThanOrEqualTo(sw.startMs())
                             .isLessThanOrEqualTo(sw.endMs());
                     case KEEP_STATUS -> assertThat(s.startMs()).as("the status after the switch").isGreaterThanOrEqualTo(sw.endMs());
@@ -136,7 +136,8 @@ class MemoryKeepStateTest {
                 }
             }
             List<Part> order = steps.stream().map(TimedStep::part).filter(p -> p.name().startsWith("KEEP_")).toList();
-            assertThat(order).containsExactly(Part.KEEP_ARM, Part.KEEP_PRE_DUMP, Part.KEEP_GUARD, Part.KEEP_PRE_DUMP, Part.KEEP_DUMP, Part.KEEP_STATUS);
+            assertThat(order).containsExactly(Part.KEEP_ARM, Part.KEEP_PRE_DUMP, Part.KEEP_GUARD, Part.KEEP_PRE_DUMP, Part.KEEP_PRIME, Part.KEEP_DUMP,
+                    Part.KEEP_STATUS);
             int dump = indexOf(steps, Part.KEEP_DUMP);
             assertThat(indexOf(steps, Part.BG_TAKES_NETWORK)).as("the network moves first").isLessThan(dump);
             assertThat(indexOf(steps, Part.RELEASE_FREEZE)).as("then the dump, then the release").isGreaterThan(dump);
@@ -404,6 +405,20 @@ class MemoryKeepStateTest {
             World.Fg fg = rig.fg();
             assertThatThrownBy(() -> keeping(rig)).isInstanceOf(UserError.class).hasMessageContaining("names no service in /etc/bgreboot/keep.d");
             rig.assertUntouched(fg);
+        }
+    }
+
+    /** An older bgreboot-keep without {@code prime}: the unit starts at the attach, as before, and is kept all the same. */
+    @Test
+    void anOlderBgrebootKeepWithoutPrimeStillKeepsTheService() {
+        try (MemoryRig rig = rig(dir, MemorySpecs::bridged, s -> s.keepWithoutPrime = true)) {
+            World.KeptProcess before = service(rig);
+            RebootResult r = keeping(rig);
+            assertThat(r.outcome()).as(rig::story).isEqualTo(new Outcome.Switched());
+            KeptService k = only(r);
+            assertThat(k.fate()).as(k.describe()).isEqualTo(KeptService.Fate.KEPT);
+            assertThat(service(rig).pid()).isEqualTo(before.pid());
+            assertKeptServiceSound(rig);
         }
     }
 

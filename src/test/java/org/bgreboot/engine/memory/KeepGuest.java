@@ -77,6 +77,13 @@ final class KeepGuest {
                     m.guest.keepGuarded = true;
                     yield Optional.of(Guest.Exit.ok("{\"guard\":true,\"ports\":\"5432\"}\n"));
                 }
+                case "prime" -> {
+                    if (s.keepWithoutPrime) {
+                        yield Optional.of(new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command 'prime'\n"));
+                    }
+                    m.guest.keepPrimed = true;
+                    yield Optional.of(Guest.Exit.ok(names.stream().map(n -> "{\"name\":\"" + n + "\",\"primed\":true}\n").reduce("", String::concat)));
+                }
                 case "dump" -> {
                     if (s.keepDumpHangs) {
                         yield Optional.empty();
@@ -208,6 +215,7 @@ final class KeepGuest {
             m.guest.keepStatus = status;
         }
         m.guest.keepGuarded = false;
+        m.guest.keepPrimed = false;
         m.guest.keepArmed = false;
     }
 

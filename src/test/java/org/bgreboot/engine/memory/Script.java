@@ -57,6 +57,8 @@ public final class Script {
     public final java.util.Set<String> keepNotSetUp = new java.util.HashSet<>();
     /** The guest's bgreboot-keep is an older one that has no {@code list} (exit 2, "unknown command"). */
     public boolean keepWithoutList;
+    /** The guest's bgreboot-keep is an older one that has no {@code prime} (exit 2, "unknown command"). */
+    public boolean keepWithoutPrime;
     /** {@code bgreboot-keep arm} fails. */
     public boolean keepArmFails;
     /** The next this many pre-dumps of a running service fail. */
