@@ -40,7 +40,7 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
 
     public String table() {
         Table t = Table.of("#", "what ran", "commit gap", "of normal", "connections broken", "final dump (frozen), size", "pre-dumps frozen",
-                "restore", "TPS before", "TPS after", "switch");
+                "restore", "held", "TPS before", "TPS after", "switch");
         int i = 0;
         for (KeptReboot r : reboots) {
             Optional<KeptService> k = r.kept();
@@ -49,7 +49,8 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
                     k.filter(x -> !Double.isNaN(x.dumpMs())).map(x -> String.format("%s (%s), %.1f MB", ms(x.dumpMs()), ms(x.dumpFrozenMs()), x.dumpBytes() / 1e6))
                             .orElse("–"),
                     k.filter(x -> x.preDumps() > 0).map(x -> x.preDumps() + " × " + ms(x.preDumpFrozenMs() / x.preDumps())).orElse("–"),
-                    k.map(x -> ms(x.restoreMs())).orElse("–"), tps(r.pg().tpsBefore()), tps(r.pg().tpsAfter()), ms(r.pg().switchMs()));
+                    k.map(x -> ms(x.restoreMs())).orElse("–"), k.filter(x -> x.fate() == KeptService.Fate.KEPT).map(KeepBenchOutcome::held).orElse("–"),
+                    tps(r.pg().tpsBefore()), tps(r.pg().tpsAfter()), ms(r.pg().switchMs()));
         }
         StringBuilder b = new StringBuilder(t.toText());
         for (KeptReboot r : reboots) {
@@ -99,6 +100,11 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
 
     private static String ms(double v) {
         return Double.isNaN(v) ? "–" : v >= 10_000 ? String.format("%.1f s", v / 1000) : String.format("%.0f ms", v);
+    }
+
+    /** The clients' segments the new VM held until the restore, or that it dropped them. */
+    private static String held(KeptService k) {
+        return k.heldSegments().isPresent() ? String.valueOf(k.heldSegments().getAsInt()) : "dropped";
     }
 
     private static String tps(double v) {

@@ -97,6 +97,7 @@ class KeepBenchOutcomeTest {
         assertThat(kept.get("kept").get("fate").asText()).isEqualTo("kept");
         assertThat(kept.get("kept").get("dump_bytes").asLong()).isEqualTo(20_800_000L);
         assertThat(kept.get("kept").get("pid").asLong()).isEqualTo(2308894L);
+        assertThat(kept.get("kept").get("held_segments").asInt()).as("what the guard held for the clients").isEqualTo(3);
         JsonNode fellBack = json.get("reboots").get(3);
         assertThat(fellBack.get("what_ran").asText()).isEqualTo("restart_after_keep_failed");
         assertThat(fellBack.get("keep_state").asBoolean()).isTrue();
