@@ -75,7 +75,7 @@ public final class GuestKeep {
         return dumps(run("pre-dump", limit), "pre_dump");
     }
 
-    /** In the clone: its kept ports drop what arrives until the restore. The ports, or "" when they were guarded already. */
+    /** In the clone: its kept ports hold (or drop) what arrives until the restore. The ports, or "" when they were guarded already. */
     public String guard(Duration limit) {
         Answer a = must(run("guard", limit));
         return a.lines().isEmpty() ? "" : a.lines().get(0).path("ports").asText();

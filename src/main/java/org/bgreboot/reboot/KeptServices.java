@@ -131,7 +131,10 @@ final class KeptServices {
         a.failure().ifPresent(why -> progress.step("  pre-dump failed (the final dump will be a full one): " + why));
     }
 
-    /** The clone, once ready: what arrives for the kept ports is dropped until the restore (never answered with a reset). */
+    /**
+     * The clone, once ready: what arrives for the kept ports is held until the restore and let through
+     * then (or dropped, without a holder in the guest), never answered with a reset.
+     */
     void guard(Instance bg) {
         if (on && armFailed.isEmpty()) {
             attempt(Part.KEEP_GUARD, () -> new GuestKeep(bg.agent()).guard(limits.guard()))
