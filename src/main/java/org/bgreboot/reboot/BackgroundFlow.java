@@ -146,14 +146,17 @@ final class BackgroundFlow {
         if (opts.bgShare() != BgShare.NORMAL) {
             t.step(Part.BG_NORMAL_PRIORITY, () -> b.cpu().share(CpuShare.NORMAL));
         }
-        // kept services: the clone's ports guarded, then a last pre-dump close to the switch, so the final dump holds little
+        // kept services: the clone's ports guarded and its units' starts begun (a handover's attach restores them), then a
+        // last pre-dump close to the switch, so the final dump holds little
         keep.guard(b);
+        if (plan.switchMode() == SwitchMode.HANDOVER) {
+            keep.prime(b);
+        }
         fg().ifPresent(keep::preDump);
         if (plan.switchMode() == SwitchMode.HANDOVER) { // a restored clone is a fresh instance: nothing to prepare in this one
             vm.rehearsal().get().ifPresent(r -> quietly("rehearse the switch in BG", () -> t.step(Part.REHEARSE, () -> r.before(b))));
             quietly("set BG's clock", () -> t.step(Part.SET_BG_CLOCK, () -> b.agent().setTimeFromHost()));
             armedAttach = t.step(Part.ARM_ATTACH, () -> disk.armAttach(b.agent()));
-            keep.prime(b);
         }
         fg().ifPresent(f -> quietly("find the persistent disk's mounts in FG", () -> t.step(Part.FIND_MOUNTS,
                 () -> disk.findMounts(f.agent(), vm.spec().persistentDisk().serial()))));

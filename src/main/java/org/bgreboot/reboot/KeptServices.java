@@ -143,10 +143,10 @@ final class KeptServices {
     }
 
     /**
-     * The clone, its attach hook waiting for the disk, right before the switch: each kept unit's start
-     * begins now and waits for the attach, so that systemd's part of it is not inside the outage. A
-     * unit not primed (an older bgreboot-keep, a unit that needs the disk's mount to start) starts
-     * at the attach as before.
+     * The clone, once guarded, before the switch (a handover: its attach hook restores): each kept
+     * unit's start begins now and waits for the attach, so that systemd's part of it is not inside
+     * the outage. A unit not primed (an older bgreboot-keep, a unit that needs the disk's mount to
+     * start) starts at the attach as before.
      */
     void prime(Instance bg) {
         if (!on || armFailed.isPresent()) {

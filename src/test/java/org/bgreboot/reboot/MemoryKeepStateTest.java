@@ -136,7 +136,7 @@ class MemoryKeepStateTest {
                 }
             }
             List<Part> order = steps.stream().map(TimedStep::part).filter(p -> p.name().startsWith("KEEP_")).toList();
-            assertThat(order).containsExactly(Part.KEEP_ARM, Part.KEEP_PRE_DUMP, Part.KEEP_GUARD, Part.KEEP_PRE_DUMP, Part.KEEP_PRIME, Part.KEEP_DUMP,
+            assertThat(order).containsExactly(Part.KEEP_ARM, Part.KEEP_PRE_DUMP, Part.KEEP_GUARD, Part.KEEP_PRIME, Part.KEEP_PRE_DUMP, Part.KEEP_DUMP,
                     Part.KEEP_STATUS);
             int dump = indexOf(steps, Part.KEEP_DUMP);
             assertThat(indexOf(steps, Part.BG_TAKES_NETWORK)).as("the network moves first").isLessThan(dump);
