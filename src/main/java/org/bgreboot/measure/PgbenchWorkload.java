@@ -28,6 +28,8 @@ public final class PgbenchWorkload implements AutoCloseable {
     private static final Pattern LOG = Pattern.compile("run(\\d+)\\.\\d+(\\.\\d+)?");
     /** Short runs by default, so the loop ends soon after it is told to. */
     private static final Duration SHORT_RUN = Duration.ofSeconds(10);
+    /** How long an interrupted pgbench gets to write its log and end. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(15);
     /**
      * A client whose connection ended: pgbench 15 says "client N aborted in command..." when the
      * backend died, and "client N script S aborted in command..." when the server ended the session
@@ -228,6 +230,17 @@ public final class PgbenchWorkload implements AutoCloseable {
         Process p = current;
         if (perRun.compareTo(SHORT_RUN) > 0 && p != null && p.isAlive()) {
             HostCommand.run(List.of("kill", "-INT", String.valueOf(p.pid())));
+            // started with SIGINT ignored (a background job of a non-interactive shell passes that on to
+            // bgreboot and its children), pgbench would run on for hours: end it (its log's last buffered
+            // lines may go with it; the check is every logged commit against the table, so nothing is
+            // taken for lost)
+            try {
+                if (!p.waitFor(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    p.destroy();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         try {
             loop.join();
