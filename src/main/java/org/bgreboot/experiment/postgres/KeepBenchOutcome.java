@@ -56,8 +56,8 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
         for (KeptReboot r : reboots) {
             r.kept().filter(k -> k.fate() != KeptService.Fate.KEPT).ifPresent(k -> b.append("  ").append(r.label()).append(": ").append(k.describe()).append('\n'));
         }
-        b.append(String.format("median commit gap: kept %s, restart path %s; %d transactions committed by %d pgbench processes "
-                        + "(a new one only after a lost connection); %d of them missing from the table%s%n", ms(medianGapMs(true)), ms(medianGapMs(false)),
+        b.append(String.format("median commit gap: kept %s, restart path %s; %d transactions committed; %d pgbench processes started "
+                        + "(a new one each time one lost its connections or could not connect); %d of those transactions missing from the table%s%n", ms(medianGapMs(true)), ms(medianGapMs(false)),
                 commits, pgbenchRuns, lost, lostSample.isEmpty() ? "" : " (" + String.join(", ", lostSample) + ")"));
         return b.toString();
     }

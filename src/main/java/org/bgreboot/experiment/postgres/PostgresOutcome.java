@@ -44,7 +44,8 @@ public record PostgresOutcome(String vm, List<PostgresReboot> reboots, int commi
                     tps(r.tpsAfter()), ms(r.bgBootMs()), ms(r.switchMs()));
         }
         return t.toText()
-                + String.format("%d transactions committed by %d pgbench processes (a new one after each lost connection); "
+                + String.format("%d transactions committed; %d pgbench processes started (a new one each time one lost its connections "
+                        + "or could not connect); "
                         + "%d of them missing from the table%s; %d rows of transactions never acknowledged%n",
                         commits, pgbenchRuns, lost, lostSample.isEmpty() ? "" : " (" + String.join(", ", lostSample) + ")", extraRows);
     }
