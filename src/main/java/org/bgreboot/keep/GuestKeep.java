@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.bgreboot.agent.ExecResult;
 import org.bgreboot.agent.GuestAgent;
 import org.bgreboot.jsonwire.WireCommandException;
@@ -82,8 +83,8 @@ public final class GuestKeep {
     }
 
     /**
-     * In the clone, right before the switch: each kept unit's start begun, waiting for the attach's
-     * restore. What was not primed, each "NAME: why" (it starts at the attach instead).
+     * In the clone, once guarded, before the switch: each kept unit's start begun, waiting for the
+     * attach's restore. What was not primed, each "NAME: why" (it starts at the attach instead).
      */
     public List<String> prime(Duration limit) {
         return must(run("prime", limit)).lines().stream().filter(l -> !l.path("primed").asBoolean())
@@ -107,12 +108,11 @@ public final class GuestKeep {
             String name = l.path("name").asText();
             if (l.has("restored")) {
                 boolean restored = l.path("restored").asBoolean();
-                java.util.OptionalInt held = l.path("hold").has("held") ? java.util.OptionalInt.of(l.path("hold").path("held").asInt())
-                        : java.util.OptionalInt.empty();
+                OptionalInt held = l.path("hold").has("held") ? OptionalInt.of(l.path("hold").path("held").asInt()) : OptionalInt.empty();
                 out.add(new RestoreReport(name, restored ? RestoreReport.Kind.RESTORED : RestoreReport.Kind.RESTORE_FAILED, l.path("ms").asDouble(),
                         restored ? l.path("pid").asLong() : 0, text(l, "reason"), held));
             } else if (l.has("dumped")) {
-                out.add(new RestoreReport(name, RestoreReport.Kind.DUMP_FAILED, l.path("ms").asDouble(), 0, text(l, "reason"), java.util.OptionalInt.empty()));
+                out.add(new RestoreReport(name, RestoreReport.Kind.DUMP_FAILED, l.path("ms").asDouble(), 0, text(l, "reason"), OptionalInt.empty()));
             }
         }
         return out;

@@ -1,6 +1,7 @@
 package org.bgreboot.keep;
 
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What the new VM's {@code bgreboot-keep status} says of one service after the attach: restored
@@ -12,6 +13,6 @@ import java.util.Optional;
  * @param held the clients' segments the guard held for the kept ports until the restore and then
  *             let through; empty when it held none because it dropped them (no holder)
  */
-public record RestoreReport(String service, Kind kind, double ms, long pid, Optional<String> reason, java.util.OptionalInt held) {
+public record RestoreReport(String service, Kind kind, double ms, long pid, Optional<String> reason, OptionalInt held) {
     public enum Kind { RESTORED, RESTORE_FAILED, DUMP_FAILED }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import org.bgreboot.Progress;
 import org.bgreboot.UserError;
@@ -254,7 +255,7 @@ final class KeptServices {
         boolean connections = fate == KeptService.Fate.KEPT && bridged;
         return new KeptService(name, unit, fate, Optional.ofNullable(why), connections, preCount, preFrozen, preBytes, dumpMs, dumpFrozen, dumpBytes,
                 restoreMs, r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.pid() : 0,
-                r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.held() : java.util.OptionalInt.empty());
+                r != null && r.kind() == RestoreReport.Kind.RESTORED ? r.held() : OptionalInt.empty());
     }
 
     /** A call's value, or why it failed. */

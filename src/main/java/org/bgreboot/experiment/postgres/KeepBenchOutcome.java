@@ -57,8 +57,9 @@ public record KeepBenchOutcome(String vm, String network, List<KeptReboot> reboo
             r.kept().filter(k -> k.fate() != KeptService.Fate.KEPT).ifPresent(k -> b.append("  ").append(r.label()).append(": ").append(k.describe()).append('\n'));
         }
         b.append(String.format("median commit gap: kept %s, restart path %s; %d transactions committed; %d pgbench processes started "
-                        + "(a new one each time one lost its connections or could not connect); %d of those transactions missing from the table%s%n", ms(medianGapMs(true)), ms(medianGapMs(false)),
-                commits, pgbenchRuns, lost, lostSample.isEmpty() ? "" : " (" + String.join(", ", lostSample) + ")"));
+                        + "(a new one each time one lost its connections or could not connect); %d of those transactions missing from the table%s%n",
+                ms(medianGapMs(true)), ms(medianGapMs(false)), commits, pgbenchRuns, lost,
+                lostSample.isEmpty() ? "" : " (" + String.join(", ", lostSample) + ")"));
         return b.toString();
     }
 
