@@ -71,8 +71,6 @@ final class Guest {
     boolean keepArmed;
     /** The kept services' ports drop what arrives (a clone awaiting the restore). */
     boolean keepGuarded;
-    /** The kept units' starts begun, waiting for the attach's restore (a clone right before the switch). */
-    boolean keepPrimed;
     /** The kept services running here, by name. */
     final Map<String, KeepGuest.Service> services = new java.util.LinkedHashMap<>();
     /** What the last mount's restore said, one JSON line per service ({@code bgreboot-keep status}). */

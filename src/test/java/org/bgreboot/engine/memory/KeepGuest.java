@@ -57,7 +57,7 @@ final class KeepGuest {
             Script s = world.scriptOf(m);
             List<String> names = s.keptServices;
             return switch (command) {
-                case "list" -> Optional.of(s.keepWithoutList ? new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command 'list'\n") : list(m, s));
+                case "list" -> Optional.of(s.keepWithoutList ? unknown("list") : list(m, s));
                 case "arm" -> {
                     if (s.keepArmFails) {
                         yield Optional.of(Guest.Exit.failed("bgreboot-keep: cannot write /var/lib/bgreboot-keep/armed"));
@@ -79,9 +79,8 @@ final class KeepGuest {
                 }
                 case "prime" -> {
                     if (s.keepWithoutPrime) {
-                        yield Optional.of(new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command 'prime'\n"));
+                        yield Optional.of(unknown("prime"));
                     }
-                    m.guest.keepPrimed = true;
                     yield Optional.of(Guest.Exit.ok(names.stream().map(n -> "{\"name\":\"" + n + "\",\"primed\":true}\n").reduce("", String::concat)));
                 }
                 case "dump" -> {
@@ -95,9 +94,14 @@ final class KeepGuest {
                 }
                 case "resume" -> Optional.of(resume(world, m, s));
                 case "status" -> s.keepStatusSilent ? Optional.empty() : Optional.of(Guest.Exit.ok(String.join("", m.guest.keepStatus)));
-                default -> Optional.of(new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command '" + command + "'"));
+                default -> Optional.of(unknown(command));
             };
         };
+    }
+
+    /** What an older bgreboot-keep says of a command it does not have. */
+    private static Guest.Exit unknown(String command) {
+        return new Guest.Exit(2, 0, "", "bgreboot-keep: unknown command '" + command + "'\n");
     }
 
     private static Guest.Exit list(Machine m, Script s) {
@@ -215,7 +219,6 @@ final class KeepGuest {
             m.guest.keepStatus = status;
         }
         m.guest.keepGuarded = false;
-        m.guest.keepPrimed = false;
         m.guest.keepArmed = false;
     }
 

@@ -547,7 +547,6 @@ public final class World {
         m.guest.bootId = saved.bootId;
         m.guest.keepArmed = saved.keepArmed;
         m.guest.keepGuarded = saved.keepGuarded;
-        m.guest.keepPrimed = saved.keepPrimed;
         m.guest.console.append(saved.console);
         m.state = Machine.State.RUNNING;
         machines.put(key(m.vm, m.id), m);
